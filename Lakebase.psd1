@@ -1,0 +1,22 @@
+@{
+    RootModule           = 'Lakebase.PowerShell.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '4f0b7f63-5a43-4c5e-9a0e-2a7d3c1b9e11'
+    Author               = 'Lakebase for PowerShell contributors'
+    CompanyName          = 'Lakebase for PowerShell'
+    Copyright            = '(c) Lakebase for PowerShell contributors. All rights reserved.'
+    Description          = 'Manage Databricks Lakebase Autoscaling (serverless PostgreSQL with branching, scale-to-zero and point-in-time restore) from PowerShell, against a workspace or against Lakebase Local on this machine.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @()
+    CmdletsToExport      = @()
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('Databricks', 'Lakebase', 'PostgreSQL', 'Postgres', 'Database', 'Serverless')
+            ProjectUri = 'https://github.com/lakebase-powershell/lakebase'
+        }
+    }
+}

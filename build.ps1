@@ -1,0 +1,95 @@
+#requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds the Lakebase module, runs its tests, or runs the demo on Lakebase Local.
+.EXAMPLE
+    dotnet pwsh ./build.ps1 -Task Test
+.EXAMPLE
+    dotnet pwsh ./build.ps1 -Task Demo
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench')]
+    [string] $Task = 'Build',
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+    # Runs only the xUnit tests or only the Pester tests.
+    [ValidateSet('All', 'Unit', 'Module')]
+    [string] $Suite = 'All'
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+
+$root = $PSScriptRoot
+$out = Join-Path $root 'out'
+$moduleDir = Join-Path $out 'Lakebase'
+
+function Invoke-Native([string] $Command, [string[]] $Arguments) {
+    & $Command @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "$Command $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+function Build-Module {
+    Invoke-Native dotnet @('build', (Join-Path $root 'Lakebase.sln'), '-c', $Configuration, '--nologo', '-v', 'q')
+    if (Test-Path $moduleDir) { Remove-Item $moduleDir -Recurse -Force }
+    $staging = Join-Path $out 'staging'
+    if (Test-Path $staging) { Remove-Item $staging -Recurse -Force }
+    Invoke-Native dotnet @('publish', (Join-Path $root 'src/Lakebase.PowerShell'), '-c', $Configuration, '--no-build', '-o', $staging, '--nologo', '-v', 'q')
+    Invoke-Native dotnet @('publish', (Join-Path $root 'src/Lakebase.Local'), '-c', $Configuration, '--no-build', '-o', (Join-Path $moduleDir 'local'), '--nologo', '-v', 'q')
+
+    # Only the cmdlet assembly loads into PowerShell's default context; everything it depends on lives in deps/
+    # and loads into the module's own AssemblyLoadContext, so other modules' Npgsql or Polly never clash with ours.
+    $deps = New-Item -ItemType Directory -Force (Join-Path $moduleDir 'deps')
+    Get-ChildItem $staging -File | Where-Object Name -NotLike 'System.Management.Automation*' | ForEach-Object {
+        $target = if ($_.Name -like 'Lakebase.PowerShell.*') { $moduleDir } else { $deps.FullName }
+        Copy-Item $_.FullName $target
+    }
+    Remove-Item $staging -Recurse -Force
+    Copy-Item (Join-Path $root 'Lakebase.psd1') $moduleDir
+    Copy-Item (Join-Path $root 'formats') $moduleDir -Recurse
+    Copy-Item (Join-Path $root 'en-US') $moduleDir -Recurse
+    Write-Host "Module built: $moduleDir"
+}
+
+function Get-PesterModule {
+    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
+    $manifest = Get-ChildItem (Join-Path $packages 'pester') -Directory | Sort-Object { [version]$_.Name } -Descending |
+        Select-Object -First 1 | ForEach-Object { Join-Path $_.FullName 'tools/Pester.psd1' }
+    if (-not $manifest -or -not (Test-Path $manifest)) { throw 'Pester was not restored; run dotnet restore Lakebase.sln.' }
+    $manifest
+}
+
+# The pwsh running this script: an apphost, or `dotnet pwsh.dll` when it runs as a .NET tool.
+function Get-PwshCommand {
+    $process = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { $process, (Join-Path $PSHOME 'pwsh.dll') } else { $process }
+}
+
+function Test-Module {
+    if ($Suite -in 'All', 'Unit') {
+        Invoke-Native dotnet @('test', (Join-Path $root 'Lakebase.sln'), '-c', $Configuration, '--no-build', '--nologo', '-v', 'q')
+    }
+    if ($Suite -in 'All', 'Module') {
+        $pester = Get-PesterModule
+        $script = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$pester'
+`$config = New-PesterConfiguration
+`$config.Run.Path = '$(Join-Path $root 'tests/Module')'
+`$config.Run.Exit = `$true
+`$config.Output.Verbosity = 'Detailed'
+Invoke-Pester -Configuration `$config
+"@
+        # A child pwsh so the module under test loads fresh, as a user's session would load it.
+        $env:LAKEBASE_MODULE_PATH = Join-Path $moduleDir 'Lakebase.psd1'
+        $pwsh = @(Get-PwshCommand)
+        Invoke-Native $pwsh[0] (@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $script))
+    }
+}
+
+Build-Module
+switch ($Task) {
+    'Test' { Test-Module }
+    'Demo' { & (Join-Path $root 'src/demo.ps1') -ModulePath (Join-Path $moduleDir 'Lakebase.psd1') }
+    'Bench' { Get-ChildItem (Join-Path $root 'bench') -Filter '*.ps1' | ForEach-Object { & $_.FullName -ModulePath (Join-Path $moduleDir 'Lakebase.psd1') } }
+}

@@ -1,0 +1,112 @@
+using System.Text.RegularExpressions;
+
+namespace Lakebase.Contract;
+
+public enum ResourceKind { Project, Branch, Endpoint, Role, Database, Operation }
+
+/// <summary>
+/// A parsed resource name such as projects/p/branches/b/endpoints/e. Names travel raw in URLs (slashes kept,
+/// no percent-encoding); operation ids are opaque and may contain '+', '/' and '='.
+/// </summary>
+public sealed record ResourceName(ResourceKind Kind, string ProjectId, string? BranchId = null, string? ChildId = null,
+    ResourceName? OperationTarget = null, string? OperationId = null)
+{
+    public const string OperationsSegment = "/operations/";
+
+    public static ResourceName Project(string projectId) => new(ResourceKind.Project, projectId);
+    public static ResourceName Branch(string projectId, string branchId) => new(ResourceKind.Branch, projectId, branchId);
+    public static ResourceName Endpoint(string projectId, string branchId, string endpointId) => new(ResourceKind.Endpoint, projectId, branchId, endpointId);
+    public static ResourceName Role(string projectId, string branchId, string roleId) => new(ResourceKind.Role, projectId, branchId, roleId);
+    public static ResourceName Database(string projectId, string branchId, string databaseId) => new(ResourceKind.Database, projectId, branchId, databaseId);
+
+    /// <summary>The id of this resource within its parent (project id, branch id, endpoint id, ...).</summary>
+    public string Id => Kind switch
+    {
+        ResourceKind.Project => ProjectId,
+        ResourceKind.Branch => BranchId!,
+        ResourceKind.Operation => OperationId!,
+        _ => ChildId!,
+    };
+
+    public string ProjectName => $"projects/{ProjectId}";
+    public string? BranchName => BranchId is null ? null : $"{ProjectName}/branches/{BranchId}";
+
+    /// <summary>The parent resource's name; null for a project.</summary>
+    public string? Parent => Kind switch
+    {
+        ResourceKind.Project => null,
+        ResourceKind.Branch => ProjectName,
+        ResourceKind.Operation => OperationTarget!.ToString(),
+        _ => BranchName,
+    };
+
+    public override string ToString() => Kind switch
+    {
+        ResourceKind.Project => ProjectName,
+        ResourceKind.Branch => BranchName!,
+        ResourceKind.Endpoint => $"{BranchName}/endpoints/{ChildId}",
+        ResourceKind.Role => $"{BranchName}/roles/{ChildId}",
+        ResourceKind.Database => $"{BranchName}/databases/{ChildId}",
+        ResourceKind.Operation => $"{OperationTarget}{OperationsSegment}{OperationId}",
+        _ => throw new InvalidOperationException(),
+    };
+
+    public ResourceName NewOperation(string operationId) =>
+        new(ResourceKind.Operation, ProjectId, BranchId, ChildId, this, operationId);
+
+    public static bool TryParse(string? text, out ResourceName name)
+    {
+        name = null!;
+        if (string.IsNullOrEmpty(text)) return false;
+        var operationAt = text.IndexOf(OperationsSegment, StringComparison.Ordinal);
+        if (operationAt >= 0)
+        {
+            var operationId = text[(operationAt + OperationsSegment.Length)..];
+            if (operationId.Length == 0 || !TryParse(text[..operationAt], out var target)) return false;
+            name = target.NewOperation(operationId);
+            return true;
+        }
+        var parts = text.Split('/');
+        if (parts.Length < 2 || parts[0] != "projects" || parts[1].Length == 0) return false;
+        switch (parts.Length)
+        {
+            case 2:
+                name = Project(parts[1]);
+                return true;
+            case 4 when parts[2] == "branches" && parts[3].Length > 0:
+                name = Branch(parts[1], parts[3]);
+                return true;
+            case 6 when parts[2] == "branches" && parts[3].Length > 0 && parts[5].Length > 0:
+                ResourceKind? kind = parts[4] switch
+                {
+                    "endpoints" => ResourceKind.Endpoint,
+                    "roles" => ResourceKind.Role,
+                    "databases" => ResourceKind.Database,
+                    _ => null,
+                };
+                if (kind is null) return false;
+                name = new ResourceName(kind.Value, parts[1], parts[3], parts[5]);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    public static ResourceName Parse(string text) =>
+        TryParse(text, out var name) ? name : throw new FormatException($"'{text}' is not a Lakebase resource name.");
+}
+
+/// <summary>Id syntax rules. The real service words its error exactly like <see cref="Describe"/>.</summary>
+public static partial class ResourceIds
+{
+    public const string Pattern = "^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$";
+
+    public static bool IsValid(string? id) => id is not null && IdRegex().IsMatch(id);
+
+    /// <summary>Null when valid, otherwise the message the service returns for field <paramref name="field"/>.</summary>
+    public static string? Describe(string field, string? id) =>
+        IsValid(id) ? null : $"Field {field} must match pattern {Pattern}, got '{id}'.";
+
+    [GeneratedRegex(Pattern)]
+    private static partial Regex IdRegex();
+}
