@@ -1,0 +1,24 @@
+namespace Lakebase.Contract.Local;
+
+/// <summary>
+/// What a running Lakebase Local writes to {state root}/server.json (owner-only) once it listens, and removes on a
+/// clean stop. The module reads it to attach to, or stop, the server.
+/// </summary>
+public sealed class LocalServerInfo
+{
+    public const string FileName = "server.json";
+
+    public int Pid { get; set; }
+    /// <summary>Base URL of the REST API, e.g. http://127.0.0.1:40123 (the workspace "host").</summary>
+    public string? ApiUrl { get; set; }
+    /// <summary>File holding the admin personal access token (mode 0600).</summary>
+    public string? AdminTokenFile { get; set; }
+    /// <summary>The local user identity the admin token belongs to (also its Postgres role name).</summary>
+    public string? UserName { get; set; }
+    public string? StateRoot { get; set; }
+    /// <summary>PEM file of the local CA that signs the data plane's TLS certificates.</summary>
+    public string? CaCertificateFile { get; set; }
+    public string? Version { get; set; }
+    public DateTimeOffset? StartTime { get; set; }
+    public List<int>? PostgresMajors { get; set; }
+}
