@@ -46,8 +46,7 @@ function Build-Module {
     }
     Remove-Item $staging -Recurse -Force
     Copy-Item (Join-Path $root 'Lakebase.psd1') $moduleDir
-    Copy-Item (Join-Path $root 'formats') $moduleDir -Recurse
-    Copy-Item (Join-Path $root 'en-US') $moduleDir -Recurse
+    Get-ChildItem $root -Directory | Where-Object Name -In 'formats', 'en-US' | Copy-Item -Destination $moduleDir -Recurse
     Write-Host "Module built: $moduleDir"
 }
 
