@@ -1,3 +1,86 @@
-var builder = WebApplication.CreateBuilder(args);
+using System.Reflection;
+using Lakebase.Contract.Local;
+using Lakebase.Local.Api;
+using Lakebase.Local.Auth;
+using Lakebase.Local.Compute;
+using Lakebase.Local.ControlPlane;
+using Lakebase.Local.Hosting;
+using Lakebase.Local.Platform;
+using Lakebase.Local.State;
+using Lakebase.Local.Storage;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+LocalServerOptions? options;
+try
+{
+    options = LocalServerOptions.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    Console.Error.WriteLine(LocalServerOptions.Usage);
+    return 2;
+}
+if (options is null)
+{
+    Console.WriteLine(LocalServerOptions.Usage);
+    return 0;
+}
+
+var version = typeof(LocalServerOptions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+var layout = new StateLayout(options.StateRoot);
+var builder = WebApplication.CreateSlimBuilder(args);
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, options.Port));
+builder.Logging.AddSimpleConsole(console => console.SingleLine = true).AddFilter("Microsoft", LogLevel.Warning);
+builder.Services.AddSingleton(layout);
+builder.Services.AddSingleton(await ServiceAccount.ResolveAsync(CancellationToken.None));
+builder.Services.AddSingleton(PostgresInstallation.Discover(options.PostgresRoot));
+builder.Services.AddSingleton(new LocalLimits());
+builder.Services.AddSingleton(new StateStore(layout.StateDatabase));
+foreach (var service in new[]
+{
+    typeof(BranchStorage), typeof(ComputeManager), typeof(OperationRunner), typeof(Catalog), typeof(Provisioning), typeof(IdentityStore),
+    typeof(ProjectService), typeof(BranchService), typeof(EndpointService), typeof(RoleService), typeof(DatabaseService), typeof(OperationLookup),
+    typeof(Recovery),
+})
+{
+    builder.Services.AddSingleton(service);
+}
+builder.Services.AddHostedService<Housekeeping>();
+
 var app = builder.Build();
-app.Run();
+app.Services.GetRequiredService<BranchStorage>().Initialize();
+await app.Services.GetRequiredService<Recovery>().RunAsync(CancellationToken.None);
+app.Services.GetRequiredService<IdentityStore>().EnsureAdminToken(layout.AdminTokenFile, options.UserName);
+
+app.UseApiErrors();
+app.UseBearerAuthentication();
+app.MapAuthApi(version);
+app.MapPostgresApi();
+
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    var info = new LocalServerInfo
+    {
+        Pid = Environment.ProcessId,
+        ApiUrl = address.Replace("[::1]", "127.0.0.1"),
+        AdminTokenFile = layout.AdminTokenFile,
+        UserName = options.UserName,
+        StateRoot = layout.Root,
+        Version = version,
+        StartTime = DateTimeOffset.UtcNow,
+        PostgresMajors = app.Services.GetRequiredService<PostgresInstallation>().Majors.ToList(),
+    };
+    ServerInfoFile.Write(layout.Root, info);
+    Console.WriteLine($"Lakebase Local {version} listening on {info.ApiUrl}");
+    Console.WriteLine($"Admin token (user {options.UserName}): {layout.AdminTokenFile}");
+    Console.WriteLine($"PostgreSQL: {(info.PostgresMajors.Count == 0 ? "none installed" : string.Join(", ", info.PostgresMajors))}; state in {layout.Root}");
+});
+app.Lifetime.ApplicationStopping.Register(() => ServerInfoFile.Delete(layout.Root));
+
+await app.RunAsync();
+await app.Services.GetRequiredService<OperationRunner>().DisposeAsync();
+await app.Services.GetRequiredService<ComputeManager>().DisposeAsync();
+return 0;

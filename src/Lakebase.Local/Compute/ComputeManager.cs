@@ -1,0 +1,186 @@
+using System.Collections.Concurrent;
+using Lakebase.Local.Platform;
+using Lakebase.Local.Storage;
+using Npgsql;
+
+namespace Lakebase.Local.Compute;
+
+/// <summary>What the control plane asks a compute to be. A read-write compute serves the branch's own data directory;
+/// a read-only one is a hot standby of it with a data directory of its own.</summary>
+internal sealed record ComputeTarget(
+    string EndpointUid,
+    string BranchUid,
+    int Major,
+    double MinCu,
+    double MaxCu,
+    IReadOnlyDictionary<string, string> PgSettings,
+    ComputeTarget? Primary = null)
+{
+    public bool ReadOnly => Primary is not null;
+}
+
+/// <summary>
+/// Starts, stops and tracks the postgres process of each endpoint. Calls for one endpoint are serialised; different
+/// endpoints proceed in parallel. Postmasters are detached, so a restarted server adopts the ones still running.
+/// </summary>
+internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManager> logger) : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+    private readonly ConcurrentDictionary<string, PostgresProcess> _running = new();
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _lastActive = new();
+
+    private StateLayout Layout => storage.Layout;
+
+    public bool IsRunning(string endpointUid) => _running.TryGetValue(endpointUid, out var process) && process.IsAlive;
+
+    public DateTimeOffset? LastActive(string endpointUid) => _lastActive.TryGetValue(endpointUid, out var time) ? time : null;
+
+    public string SocketDirectory(string endpointUid) => Layout.Socket(endpointUid);
+
+    public string DataDirectory(ComputeTarget target) => target.ReadOnly
+        ? Path.Combine(Layout.Compute(target.EndpointUid), StateLayout.DataFolder)
+        : Layout.BranchData(target.BranchUid);
+
+    /// <summary>Starts the compute unless it runs already; returns once it answers queries.</summary>
+    public async Task EnsureRunningAsync(ComputeTarget target, CancellationToken cancellationToken)
+    {
+        using var _ = await LockAsync(target.EndpointUid, cancellationToken).ConfigureAwait(false);
+        if (IsRunning(target.EndpointUid)) return;
+        if (target.Primary is { } primary)
+        {
+            await EnsureRunningAsync(primary, cancellationToken).ConfigureAwait(false);
+            await EnsureStandbyAsync(target, cancellationToken).ConfigureAwait(false);
+        }
+        if (TryAdopt(target)) return;
+        var data = DataDirectory(target);
+        storage.Account.CreateOwnedDirectory(SocketDirectory(target.EndpointUid));
+        Configuration(target).WriteTo(data, target.MinCu);
+        var started = DateTime.UtcNow;
+        _running[target.EndpointUid] = await PostgresProcess.StartAsync(storage.Installation.Get(target.Major), storage.Account, data, StartTimeout, cancellationToken)
+            .ConfigureAwait(false);
+        _lastActive[target.EndpointUid] = DateTimeOffset.UtcNow;
+        logger.LogInformation("Started compute {Endpoint} in {Elapsed} ms", target.EndpointUid, (DateTime.UtcNow - started).TotalMilliseconds);
+    }
+
+    /// <summary>Takes over a postmaster that kept serving this compute while the server was down.</summary>
+    public bool TryAdopt(ComputeTarget target)
+    {
+        if (PostgresProcess.Adopt(DataDirectory(target)) is not { } process) return false;
+        _running[target.EndpointUid] = process;
+        _lastActive[target.EndpointUid] = DateTimeOffset.UtcNow;
+        return true;
+    }
+
+    /// <summary>Applies new limits or settings: a reload when that is enough, a restart when shared memory changes.</summary>
+    public async Task ApplyAsync(ComputeTarget target, CancellationToken cancellationToken)
+    {
+        using (await LockAsync(target.EndpointUid, cancellationToken).ConfigureAwait(false))
+        {
+            var data = DataDirectory(target);
+            if (!Directory.Exists(data)) return;
+            var configFile = Path.Combine(data, ComputeConfiguration.FileName);
+            var before = File.Exists(configFile) ? await File.ReadAllTextAsync(configFile, cancellationToken).ConfigureAwait(false) : "";
+            Configuration(target).WriteTo(data, target.MinCu);
+            if (!IsRunning(target.EndpointUid)) return;
+            var after = await File.ReadAllTextAsync(configFile, cancellationToken).ConfigureAwait(false);
+            if (before == after) return;
+            await using var connection = await OpenConnectionAsync(target.EndpointUid, "postgres", cancellationToken).ConfigureAwait(false);
+            await using var reload = new NpgsqlCommand("SELECT pg_reload_conf(); SELECT count(*) FROM pg_settings WHERE pending_restart", connection);
+            var pendingRestart = Convert.ToInt64(await reload.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
+            if (pendingRestart == 0) return;
+            await StopLockedAsync(target.EndpointUid, cancellationToken).ConfigureAwait(false);
+        }
+        await EnsureRunningAsync(target, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Fast shutdown of the compute; a no-op when it is not running.</summary>
+    public async Task StopAsync(string endpointUid, CancellationToken cancellationToken)
+    {
+        using var _ = await LockAsync(endpointUid, cancellationToken).ConfigureAwait(false);
+        await StopLockedAsync(endpointUid, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the compute and removes a read-only compute's own data.</summary>
+    public async Task DeleteAsync(string endpointUid, CancellationToken cancellationToken)
+    {
+        await StopAsync(endpointUid, cancellationToken).ConfigureAwait(false);
+        BranchStorage.DeleteDirectory(Layout.Compute(endpointUid));
+        BranchStorage.DeleteDirectory(SocketDirectory(endpointUid));
+    }
+
+    /// <summary>A connection as the bootstrap superuser over the compute's private socket; the compute must be running.</summary>
+    public async Task<NpgsqlConnection> OpenConnectionAsync(string endpointUid, string database, CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(BranchStorage.AdminConnectionString(SocketDirectory(endpointUid), database));
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        _lastActive[endpointUid] = DateTimeOffset.UtcNow;
+        return connection;
+    }
+
+    /// <summary>Stops a postmaster found running for a compute the control plane no longer wants running.</summary>
+    public async Task StopOrphanAsync(string dataDirectory, CancellationToken cancellationToken)
+    {
+        if (PostgresProcess.Adopt(dataDirectory) is { } orphan)
+            await orphan.StopAsync(StopTimeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var endpointUid in _running.Keys.ToList())
+        {
+            try { await StopAsync(endpointUid, CancellationToken.None).ConfigureAwait(false); }
+            catch (Exception ex) when (ex is IOException or InvalidOperationException) { logger.LogWarning(ex, "Could not stop compute {Endpoint}", endpointUid); }
+        }
+    }
+
+    private async Task StopLockedAsync(string endpointUid, CancellationToken cancellationToken)
+    {
+        if (!_running.TryRemove(endpointUid, out var process)) return;
+        await process.StopAsync(StopTimeout, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Stopped compute {Endpoint}", endpointUid);
+    }
+
+    private ComputeConfiguration Configuration(ComputeTarget target) => new(
+        SocketDirectory(target.EndpointUid),
+        target.ReadOnly ? null : Layout.BranchArchive(target.BranchUid),
+        target.MinCu,
+        target.MaxCu,
+        target.PgSettings);
+
+    /// <summary>A read-only compute's data directory: a base backup of the primary set up to stream from it.</summary>
+    private async Task EnsureStandbyAsync(ComputeTarget target, CancellationToken cancellationToken)
+    {
+        var home = Layout.Compute(target.EndpointUid);
+        if (Directory.Exists(Path.Combine(home, StateLayout.DataFolder))) return;
+        var staging = StateLayout.TemporarySibling(home);
+        BranchStorage.DeleteDirectory(staging);
+        storage.Account.CreateOwnedDirectory(staging);
+        try
+        {
+            await CommandRunner.RunCheckedAsync(storage.Account.Wrap([
+                storage.Installation.Get(target.Major).Tool("pg_basebackup"), "-D", Path.Combine(staging, StateLayout.DataFolder),
+                "-h", SocketDirectory(target.Primary!.EndpointUid), "-U", BranchStorage.AdminRole, "-X", "stream", "-R", "-c", "fast", "--no-sync"]),
+                cancellationToken).ConfigureAwait(false);
+            Directory.Move(staging, home);
+        }
+        catch
+        {
+            BranchStorage.DeleteDirectory(staging);
+            throw;
+        }
+    }
+
+    private async Task<IDisposable> LockAsync(string endpointUid, CancellationToken cancellationToken)
+    {
+        var gate = _locks.GetOrAdd(endpointUid, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new Releaser(gate);
+    }
+
+    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
+    }
+}

@@ -1,0 +1,38 @@
+using System.Globalization;
+
+namespace Lakebase.Local.Compute;
+
+/// <summary>
+/// How compute units map to real PostgreSQL settings. Lakebase gives a CU 2 GiB of memory; a developer machine
+/// cannot, so memory is scaled: the largest compute the service sells (112 CU) gets half of this machine's memory,
+/// and a CU never gets more than 2 GiB. shared_buffers (which needs a restart to change) is sized for the endpoint's
+/// maximum, like Neon's file cache; the per-query settings follow the current size and change with a reload.
+/// </summary>
+internal static class ComputeSize
+{
+    public const double LargestCu = 112;
+    private const long GiB = 1L << 30;
+    private const long MiB = 1L << 20;
+
+    public static long MemoryPerCu { get; } =
+        Math.Min(2 * GiB, (long)(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2 / LargestCu));
+
+    public static long MemoryBytes(double cu) => (long)(cu * MemoryPerCu);
+
+    /// <summary>The PostgreSQL settings for an endpoint currently at <paramref name="currentCu"/> that may grow to <paramref name="maxCu"/>.</summary>
+    public static IReadOnlyDictionary<string, string> Settings(double currentCu, double maxCu)
+    {
+        var current = MemoryBytes(currentCu);
+        return new Dictionary<string, string>
+        {
+            ["shared_buffers"] = Megabytes(Math.Max(16 * MiB, MemoryBytes(maxCu) / 4)),
+            ["effective_cache_size"] = Megabytes(Math.Max(32 * MiB, current * 3 / 4)),
+            ["work_mem"] = Kilobytes(Math.Max(1 * MiB, current / 32)),
+            ["maintenance_work_mem"] = Kilobytes(Math.Max(4 * MiB, current / 16)),
+            ["max_connections"] = Math.Clamp((int)Math.Round(100 * maxCu), 50, 500).ToString(CultureInfo.InvariantCulture),
+        };
+    }
+
+    private static string Megabytes(long bytes) => $"{bytes / MiB}MB";
+    private static string Kilobytes(long bytes) => $"{bytes / 1024}kB";
+}

@@ -1,0 +1,193 @@
+using System.Text.Json.Nodes;
+using Lakebase.Contract;
+using Lakebase.Contract.Models;
+using Lakebase.Local.State;
+
+namespace Lakebase.Local.ControlPlane;
+
+/// <summary>Branches: each is its own data directory, a consistent copy of its source at the moment it was made.</summary>
+internal sealed class BranchService(Provisioning provisioning, OperationRunner operations)
+{
+    private Catalog Catalog => provisioning.Catalog;
+
+    public Operation Create(ResourceName parent, string? branchId, Branch body, JsonObject rawBody, bool replaceExisting)
+    {
+        Validation.RequireId("branch_id", branchId);
+        var name = ResourceName.Branch(parent.ProjectId, branchId!);
+        var spec = body.Spec ?? new BranchSpec();
+        lock (provisioning.MetadataGate)
+        {
+            var project = Catalog.RequireProject(parent);
+            if (Catalog.Store.Get<Branch>(name.ToString()) is not null)
+            {
+                if (replaceExisting) return Update(name, body, rawBody, null);
+                throw ApiException.AlreadyExists(name);
+            }
+            var expireTime = Expiration(spec, required: true);
+            if (spec.SourceBranchLsn is not null || spec.SourceBranchTime is not null)
+                throw new ApiException(ErrorCodes.NotImplemented, "Branching from a past point in time (source_branch_lsn, source_branch_time) is not available in this version of Lakebase Local.");
+            var sourceName = spec.SourceBranch ?? project.Status!.DefaultBranch!;
+            if (!ResourceName.TryParse(sourceName, out var source) || source.Kind != ResourceKind.Branch || source.ProjectId != parent.ProjectId)
+                throw ApiException.InvalidParameter($"source_branch must name a branch of {parent}, got '{sourceName}'.");
+            var sourceBranch = Catalog.RequireBranch(source);
+            if (sourceBranch.Status!.CurrentState != BranchState.Ready)
+                throw new ApiException(ErrorCodes.InvalidState, $"Source branch {source} is not ready yet.");
+
+            var now = Catalog.Now();
+            var branch = new Branch
+            {
+                Name = name.ToString(),
+                BranchId = branchId,
+                Parent = parent.ProjectName,
+                Uid = Validation.NewUid("br"),
+                CreateTime = now,
+                UpdateTime = now,
+                Status = new BranchStatus
+                {
+                    BranchId = branchId,
+                    CurrentState = BranchState.Init,
+                    StateChangeTime = now,
+                    IsProtected = spec.IsProtected ?? false,
+                    ExpireTime = expireTime,
+                    SourceBranch = source.ToString(),
+                },
+            };
+            var endpoint = provisioning.NewPrimaryEndpoint(branch.Name!, project.Status!.DefaultEndpointSettings ?? new ProjectDefaultEndpointSettings());
+            // Roles and databases live inside the cluster, so the copy has its source's: record them under the new branch.
+            var roles = Catalog.Roles(source.ToString()).Select(role => Provisioning.NewRole(branch.Name!, role.RoleId!, role.Status!)).ToList();
+            var databases = Catalog.Databases(source.ToString()).Select(database => Provisioning.NewDatabase(branch.Name!, database.DatabaseId!,
+                database.Status!.PostgresDatabase!, database.Status.Role!.Replace(source + "/", branch.Name + "/"))).ToList();
+
+            return operations.Start(name, OperationVerb.Create, batch =>
+            {
+                batch.Put(ResourceKind.Branch, branch, branch.Name!, branch.Parent);
+                batch.Put(ResourceKind.Endpoint, endpoint, endpoint.Name!, endpoint.Parent);
+                foreach (var role in roles) batch.Put(ResourceKind.Role, role, role.Name!, role.Parent);
+                foreach (var database in databases) batch.Put(ResourceKind.Database, database, database.Name!, database.Parent);
+            }, cancellationToken => provisioning.QueueAsync<object?>(parent.ProjectId, async () =>
+            {
+                var point = await CloneAsync(sourceBranch, branch.Uid!, project.Status.PgVersion!.Value, cancellationToken).ConfigureAwait(false);
+                await provisioning.StartEndpointAsync(endpoint, cancellationToken).ConfigureAwait(false);
+                branch.Status.CurrentState = BranchState.Ready;
+                branch.Status.StateChangeTime = Catalog.Now();
+                branch.Status.SourceBranchLsn = point.Lsn;
+                branch.Status.SourceBranchTime = point.Time;
+                Catalog.Store.Write(batch =>
+                {
+                    batch.Put(ResourceKind.Branch, branch, branch.Name!, branch.Parent);
+                    batch.Put(ResourceKind.Endpoint, endpoint, endpoint.Name!, endpoint.Parent);
+                });
+                return Catalog.Present(Catalog.RequireBranch(name));
+            }, cancellationToken), async () =>
+            {
+                await provisioning.DestroyBranchAsync(branch.Uid!, [endpoint.Uid!], CancellationToken.None).ConfigureAwait(false);
+                Catalog.Store.Write(batch => batch.DeleteTree(name.ToString()));
+            });
+        }
+    }
+
+    public Branch Get(ResourceName name) => Catalog.Present(Catalog.RequireBranch(name, allowDeleted: true));
+
+    public IEnumerable<Branch> List(ResourceName parent, bool showDeleted)
+    {
+        Catalog.RequireProject(parent);
+        return Catalog.Branches(parent.ProjectName).Where(branch => showDeleted || branch.Status!.DeleteTime is null).Select(Catalog.Present);
+    }
+
+    public Operation Update(ResourceName name, Branch body, JsonObject rawBody, string? updateMask)
+    {
+        var mask = MaskedUpdate.Parse(ResourceKind.Branch, updateMask, rawBody);
+        lock (provisioning.MetadataGate)
+        {
+            var branch = Catalog.RequireBranch(name);
+            var spec = body.Spec ?? new BranchSpec();
+            if (mask.Covers("spec.is_protected")) branch.Status!.IsProtected = spec.IsProtected ?? false;
+            if (mask.Covers(FieldMask.BranchExpiration)) branch.Status!.ExpireTime = Expiration(spec, required: true);
+            branch.UpdateTime = Catalog.Now();
+            return operations.Start(name, OperationVerb.Update, batch => batch.Put(ResourceKind.Branch, branch, branch.Name!, branch.Parent),
+                _ => Task.FromResult<object?>(Catalog.Present(Catalog.RequireBranch(name))));
+        }
+    }
+
+    public Operation Delete(ResourceName name, bool purge)
+    {
+        lock (provisioning.MetadataGate)
+        {
+            var branch = Catalog.RequireBranch(name, allowDeleted: purge);
+            CheckDeletable(branch);
+            var endpointUids = Catalog.Endpoints(branch.Name!).Select(e => e.Uid!).ToList();
+            if (purge)
+            {
+                return operations.Start(name, OperationVerb.Delete, batch => batch.DeleteTree(name.ToString()),
+                    cancellationToken => provisioning.QueueAsync<object?>(name.ProjectId, async () =>
+                    {
+                        await provisioning.DestroyBranchAsync(branch.Uid!, endpointUids, cancellationToken).ConfigureAwait(false);
+                        return null;
+                    }, cancellationToken));
+            }
+            branch.Status!.DeleteTime = Catalog.Now();
+            branch.Status.PurgeTime = branch.Status.DeleteTime + provisioning.Limits.SoftDeleteRetention;
+            return operations.Start(name, OperationVerb.Delete, batch => batch.Put(ResourceKind.Branch, branch, branch.Name!, branch.Parent),
+                cancellationToken => provisioning.QueueAsync<object?>(name.ProjectId, async () =>
+                {
+                    await provisioning.StopBranchAsync(branch.Name!, cancellationToken).ConfigureAwait(false);
+                    return null;
+                }, cancellationToken));
+        }
+    }
+
+    public Operation Undelete(ResourceName name)
+    {
+        lock (provisioning.MetadataGate)
+        {
+            var branch = Catalog.RequireBranch(name, allowDeleted: true);
+            if (branch.Status!.DeleteTime is null) throw ApiException.BadRequest($"Branch {name} is not deleted.");
+            branch.Status.DeleteTime = null;
+            branch.Status.PurgeTime = null;
+            return operations.Start(name, OperationVerb.Undelete, batch => batch.Put(ResourceKind.Branch, branch, branch.Name!, branch.Parent),
+                _ => Task.FromResult<object?>(null));
+        }
+    }
+
+    /// <summary>The service refuses to delete the root branch (it goes with its project), a protected branch, and a
+    /// branch that other branches were made from.</summary>
+    private void CheckDeletable(Branch branch)
+    {
+        if (branch.Status!.SourceBranch is null)
+            throw ApiException.ManagedByParent($"Cannot delete root branch '{branch.Name}'. Root branches cannot be deleted independently.");
+        if (branch.Status.IsProtected == true)
+            throw ApiException.BadRequest($"Branch {branch.Name} is protected; unprotect it before deleting it.");
+        var children = Catalog.Branches(branch.Parent!).Where(other => other.Status!.SourceBranch == branch.Name).Select(other => other.BranchId).ToList();
+        if (children.Count > 0)
+            throw ApiException.BadRequest($"Branch {branch.Name} has child branches ({string.Join(", ", children)}); delete them first.");
+    }
+
+    private async Task<Storage.BranchPoint> CloneAsync(Branch source, string targetUid, int major, CancellationToken cancellationToken)
+    {
+        var sourceEndpoint = Catalog.ReadWriteEndpoint(source.Name!);
+        if (sourceEndpoint is not null && provisioning.Computes.IsRunning(sourceEndpoint.Uid!))
+        {
+            await using var connection = await provisioning.Computes.OpenConnectionAsync(sourceEndpoint.Uid!, "postgres", cancellationToken).ConfigureAwait(false);
+            return await provisioning.Storage.CloneRunningAsync(connection, source.Uid!, targetUid, cancellationToken).ConfigureAwait(false);
+        }
+        return await provisioning.Storage.CloneStoppedAsync(source.Uid!, targetUid, major, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The oneof expiration: exactly one of ttl, expire_time, no_expiry (true). Null means never.</summary>
+    private static DateTimeOffset? Expiration(BranchSpec spec, bool required)
+    {
+        var chosen = (spec.Ttl is not null ? 1 : 0) + (spec.ExpireTime is not null ? 1 : 0) + (spec.NoExpiry is not null ? 1 : 0);
+        if (chosen > 1) throw ApiException.InvalidParameter("Only one of spec.ttl, spec.expire_time and spec.no_expiry may be set.");
+        if (chosen == 0 && required)
+            throw ApiException.InvalidParameter("One of spec.ttl, spec.expire_time or spec.no_expiry is required; use no_expiry: true for a branch that never expires.");
+        if (spec.NoExpiry == false) throw ApiException.InvalidParameter("spec.no_expiry must be true when it is set.");
+        if (spec.Ttl is { } ttl)
+        {
+            if (ttl <= TimeSpan.Zero) throw ApiException.InvalidParameter("spec.ttl must be positive.");
+            return Catalog.Now() + ttl;
+        }
+        if (spec.ExpireTime is { } expireTime && expireTime <= DateTimeOffset.UtcNow)
+            throw ApiException.InvalidParameter($"spec.expire_time must be in the future, got {expireTime:O}.");
+        return spec.ExpireTime;
+    }
+}

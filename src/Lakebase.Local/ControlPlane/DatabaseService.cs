@@ -1,0 +1,109 @@
+using System.Text.Json.Nodes;
+using Lakebase.Contract;
+using Lakebase.Contract.Models;
+using Lakebase.Local.State;
+
+namespace Lakebase.Local.ControlPlane;
+
+/// <summary>Databases: real PostgreSQL databases on the branch, owned by one of its roles.</summary>
+internal sealed class DatabaseService(Provisioning provisioning, OperationRunner operations)
+{
+    private Catalog Catalog => provisioning.Catalog;
+
+    public Operation Create(ResourceName parent, string? databaseId, Database body, JsonObject rawBody, bool replaceExisting)
+    {
+        var spec = body.Spec ?? new DatabaseSpec();
+        if (databaseId is not null) Validation.RequireId("database_id", databaseId);
+        if (string.IsNullOrEmpty(spec.Role)) throw ApiException.Required("database.spec.role");
+        if (string.IsNullOrEmpty(spec.PostgresDatabase)) throw ApiException.Required("database.spec.postgres_database");
+        lock (provisioning.MetadataGate)
+        {
+            Catalog.RequireBranch(parent);
+            var existing = Catalog.Databases(parent.ToString());
+            databaseId ??= Validation.DeriveId(spec.PostgresDatabase, id => existing.Any(database => database.DatabaseId == id));
+            var name = ResourceName.Database(parent.ProjectId, parent.BranchId!, databaseId);
+            if (existing.Any(database => database.DatabaseId == databaseId))
+            {
+                if (replaceExisting) return Update(name, body, rawBody, "spec");
+                throw ApiException.BadRequest("database with that name already exists");
+            }
+            if (existing.Any(database => database.Status!.PostgresDatabase == spec.PostgresDatabase))
+                throw ApiException.BadRequest($"database with that name already exists: postgres database \"{spec.PostgresDatabase}\"");
+            var owner = OwnerOf(parent, spec.Role);
+            var database = Provisioning.NewDatabase(parent.ToString(), databaseId, spec.PostgresDatabase, owner.Name!);
+            return operations.Start(name, OperationVerb.Create, batch => batch.Put(ResourceKind.Database, database, database.Name!, database.Parent),
+                cancellationToken => provisioning.QueueAsync<object?>(parent.ProjectId, async () =>
+                {
+                    await using var connection = await provisioning.ConnectAsync(parent.ToString(), "postgres", cancellationToken).ConfigureAwait(false);
+                    await PostgresAdmin.CreateDatabaseAsync(connection, spec.PostgresDatabase, owner.Status!.PostgresRole!, cancellationToken).ConfigureAwait(false);
+                    return database;
+                }, cancellationToken), () =>
+                {
+                    Catalog.Store.Write(batch => batch.DeleteTree(name.ToString()));
+                    return Task.CompletedTask;
+                });
+        }
+    }
+
+    public Database Get(ResourceName name) => Catalog.RequireChild<Database>(name);
+
+    public IEnumerable<Database> List(ResourceName parent)
+    {
+        Catalog.RequireBranch(parent);
+        return Catalog.Databases(parent.ToString());
+    }
+
+    public Operation Update(ResourceName name, Database body, JsonObject rawBody, string? updateMask)
+    {
+        var mask = MaskedUpdate.Parse(ResourceKind.Database, updateMask, rawBody);
+        lock (provisioning.MetadataGate)
+        {
+            var database = Catalog.RequireChild<Database>(name);
+            var spec = body.Spec ?? new DatabaseSpec();
+            var previousName = database.Status!.PostgresDatabase!;
+            if (mask.Covers("spec.postgres_database"))
+            {
+                if (string.IsNullOrEmpty(spec.PostgresDatabase)) throw ApiException.Required("database.spec.postgres_database");
+                database.Status.PostgresDatabase = spec.PostgresDatabase;
+            }
+            var owner = OwnerOf(name, mask.Covers("spec.role") ? spec.Role : database.Status.Role);
+            database.Status.Role = owner.Name;
+            database.UpdateTime = Catalog.Now();
+            return operations.Start(name, OperationVerb.Update, _ => { },
+                cancellationToken => provisioning.QueueAsync<object?>(name.ProjectId, async () =>
+                {
+                    await using (var connection = await provisioning.ConnectAsync(name.BranchName!, "postgres", cancellationToken).ConfigureAwait(false))
+                        await PostgresAdmin.AlterDatabaseAsync(connection, previousName, database.Status.PostgresDatabase!, owner.Status!.PostgresRole!, cancellationToken)
+                            .ConfigureAwait(false);
+                    Catalog.Store.Write(batch => batch.Put(ResourceKind.Database, database, database.Name!, database.Parent));
+                    return database;
+                }, cancellationToken));
+        }
+    }
+
+    public Operation Delete(ResourceName name)
+    {
+        lock (provisioning.MetadataGate)
+        {
+            var database = Catalog.RequireChild<Database>(name);
+            return operations.Start(name, OperationVerb.Delete, batch => batch.DeleteTree(name.ToString()),
+                cancellationToken => provisioning.QueueAsync<object?>(name.ProjectId, async () =>
+                {
+                    await using var connection = await provisioning.ConnectAsync(name.BranchName!, "postgres", cancellationToken).ConfigureAwait(false);
+                    await PostgresAdmin.DropDatabaseAsync(connection, database.Status!.PostgresDatabase!, cancellationToken).ConfigureAwait(false);
+                    return null;
+                }, cancellationToken));
+        }
+    }
+
+    /// <summary>spec.role is the owning role's resource name; it must be a role of the same branch.</summary>
+    private Role OwnerOf(ResourceName branch, string? roleName)
+    {
+        if (string.IsNullOrEmpty(roleName)) throw ApiException.Required("database.spec.role");
+        if (!ResourceName.TryParse(roleName, out var role) || role.Kind != ResourceKind.Role)
+            throw ApiException.InvalidParameter($"database.spec.role must be a role resource name (projects/…/branches/…/roles/…), got '{roleName}'.");
+        if (role.BranchName != branch.BranchName)
+            throw ApiException.InvalidParameter($"database.spec.role must be a role of {branch.BranchName}, got '{roleName}'.");
+        return Catalog.Store.Get<Role>(role.ToString()) ?? throw ApiException.NotFound(role);
+    }
+}

@@ -1,0 +1,90 @@
+using Lakebase.Contract.Models;
+using Lakebase.Local.Storage;
+using Npgsql;
+
+namespace Lakebase.Local.ControlPlane;
+
+/// <summary>The SQL that makes roles and databases real on a branch's compute.</summary>
+internal static class PostgresAdmin
+{
+    public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"") + "\"";
+
+    public static async Task CreateRoleAsync(NpgsqlConnection connection, RoleStatus role, CancellationToken cancellationToken)
+    {
+        var login = role.AuthMethod == AuthMethod.NoLogin ? "NOLOGIN" : "LOGIN";
+        await ExecuteAsync(connection, $"CREATE ROLE {Quote(role.PostgresRole!)} {login} {Attributes(role.Attributes)}", cancellationToken).ConfigureAwait(false);
+        await SetMembershipAsync(connection, role.PostgresRole!, role.MembershipRoles, cancellationToken).ConfigureAwait(false);
+    }
+
+    public static async Task AlterRoleAsync(NpgsqlConnection connection, string currentName, RoleStatus role, CancellationToken cancellationToken)
+    {
+        if (currentName != role.PostgresRole)
+            await ExecuteAsync(connection, $"ALTER ROLE {Quote(currentName)} RENAME TO {Quote(role.PostgresRole!)}", cancellationToken).ConfigureAwait(false);
+        var login = role.AuthMethod == AuthMethod.NoLogin ? "NOLOGIN" : "LOGIN";
+        await ExecuteAsync(connection, $"ALTER ROLE {Quote(role.PostgresRole!)} {login} {Attributes(role.Attributes)}", cancellationToken).ConfigureAwait(false);
+        await SetMembershipAsync(connection, role.PostgresRole!, role.MembershipRoles, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Drops a role; with <paramref name="reassignTo"/>, what it owns in every database goes to that role first.</summary>
+    public static async Task DropRoleAsync(Func<string, Task<NpgsqlConnection>> connect, string role, string? reassignTo, CancellationToken cancellationToken)
+    {
+        if (reassignTo is not null)
+        {
+            List<string> databases;
+            await using (var admin = await connect("postgres").ConfigureAwait(false))
+                databases = await QueryStringsAsync(admin, "SELECT datname FROM pg_database WHERE datallowconn", cancellationToken).ConfigureAwait(false);
+            foreach (var database in databases)
+            {
+                await using var connection = await connect(database).ConfigureAwait(false);
+                await ExecuteAsync(connection, $"REASSIGN OWNED BY {Quote(role)} TO {Quote(reassignTo)}; DROP OWNED BY {Quote(role)}", cancellationToken).ConfigureAwait(false);
+            }
+        }
+        await using var postgres = await connect("postgres").ConfigureAwait(false);
+        await ExecuteAsync(postgres, $"DROP ROLE IF EXISTS {Quote(role)}", cancellationToken).ConfigureAwait(false);
+    }
+
+    public static Task CreateDatabaseAsync(NpgsqlConnection connection, string database, string owner, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, $"CREATE DATABASE {Quote(database)} OWNER {Quote(owner)}", cancellationToken);
+
+    public static async Task AlterDatabaseAsync(NpgsqlConnection connection, string currentName, string newName, string owner, CancellationToken cancellationToken)
+    {
+        if (currentName != newName)
+        {
+            // A database cannot be renamed while anyone is connected to it.
+            await ExecuteAsync(connection, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{currentName.Replace("'", "''")}' AND pid <> pg_backend_pid()", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, $"ALTER DATABASE {Quote(currentName)} RENAME TO {Quote(newName)}", cancellationToken).ConfigureAwait(false);
+        }
+        await ExecuteAsync(connection, $"ALTER DATABASE {Quote(newName)} OWNER TO {Quote(owner)}", cancellationToken).ConfigureAwait(false);
+    }
+
+    public static Task DropDatabaseAsync(NpgsqlConnection connection, string database, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, $"DROP DATABASE IF EXISTS {Quote(database)} WITH (FORCE)", cancellationToken);
+
+    private static string Attributes(RoleAttributes? attributes) =>
+        $"{(attributes?.Createdb == true ? "CREATEDB" : "NOCREATEDB")} {(attributes?.Createrole == true ? "CREATEROLE" : "NOCREATEROLE")} " +
+        $"{(attributes?.Bypassrls == true ? "BYPASSRLS" : "NOBYPASSRLS")}";
+
+    private static async Task SetMembershipAsync(NpgsqlConnection connection, string role, IReadOnlyCollection<string>? memberships, CancellationToken cancellationToken)
+    {
+        var superuser = memberships?.Contains(MembershipRole.DatabricksSuperuser) == true;
+        var sql = superuser
+            ? $"GRANT {BranchStorage.SuperuserRole} TO {Quote(role)}"
+            : $"REVOKE {BranchStorage.SuperuserRole} FROM {Quote(role)}";
+        await ExecuteAsync(connection, sql, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<List<string>> QueryStringsAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var values = new List<string>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) values.Add(reader.GetString(0));
+        return values;
+    }
+}

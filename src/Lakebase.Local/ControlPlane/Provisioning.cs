@@ -1,0 +1,153 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Lakebase.Contract;
+using Lakebase.Contract.Models;
+using Lakebase.Local.Compute;
+using Lakebase.Local.Storage;
+using Npgsql;
+
+namespace Lakebase.Local.ControlPlane;
+
+/// <summary>
+/// What the resource services share: the metadata gate (checks and reservations happen under it, so two racing
+/// creates of one name cannot both pass), a per-project work queue (real work on one project runs one at a time),
+/// and the building blocks of branches (their endpoints, owner role, computes).
+/// </summary>
+internal sealed class Provisioning(Catalog catalog, ComputeManager computes, BranchStorage storage, LocalLimits limits)
+{
+    public const string DefaultDatabase = "databricks_postgres";
+    public const string DefaultBranchId = "production";
+    public const string PrimaryEndpointId = "primary";
+
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _projectWork = new();
+
+    public object MetadataGate { get; } = new();
+    public Catalog Catalog => catalog;
+    public ComputeManager Computes => computes;
+    public BranchStorage Storage => storage;
+    public LocalLimits Limits => limits;
+
+    /// <summary>Runs real work for one project after the work queued before it.</summary>
+    public async Task<T> QueueAsync<T>(string projectId, Func<Task<T>> work, CancellationToken cancellationToken)
+    {
+        var gate = _projectWork.GetOrAdd(projectId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try { return await work().ConfigureAwait(false); }
+        finally { gate.Release(); }
+    }
+
+    public Endpoint NewEndpoint(string branchName, string endpointId, string endpointType, double minCu, double maxCu,
+        TimeSpan? suspendTimeout, bool? noSuspension, Dictionary<string, string>? pgSettings, bool disabled = false)
+    {
+        var now = Catalog.Now();
+        return new Endpoint
+        {
+            Name = $"{branchName}/endpoints/{endpointId}",
+            EndpointId = endpointId,
+            Parent = branchName,
+            Uid = Validation.NewUid("ep"),
+            CreateTime = now,
+            UpdateTime = now,
+            Status = new EndpointStatus
+            {
+                EndpointId = endpointId,
+                EndpointType = endpointType,
+                CurrentState = EndpointState.Init,
+                AutoscalingLimitMinCu = minCu,
+                AutoscalingLimitMaxCu = maxCu,
+                Disabled = disabled,
+                SuspendTimeoutDuration = noSuspension == true ? null : suspendTimeout ?? limits.DefaultSuspendTimeout,
+                NoSuspension = noSuspension == true ? true : null,
+                Settings = new EndpointSettings { PgSettings = pgSettings ?? [] },
+                Group = new EndpointGroup { Min = 1, Max = 1, EnableReadableSecondaries = false },
+                Hosts = new EndpointHosts { Host = AllocateHost() },
+            },
+        };
+    }
+
+    /// <summary>The primary read-write endpoint every branch gets, sized from the project's defaults.</summary>
+    public Endpoint NewPrimaryEndpoint(string branchName, ProjectDefaultEndpointSettings defaults) =>
+        NewEndpoint(branchName, PrimaryEndpointId, EndpointType.ReadWrite, defaults.AutoscalingLimitMinCu ?? limits.DefaultEndpointCu,
+            defaults.AutoscalingLimitMaxCu ?? limits.DefaultEndpointCu, defaults.SuspendTimeoutDuration, defaults.NoSuspension,
+            defaults.PgSettings is null ? null : new Dictionary<string, string>(defaults.PgSettings));
+
+    public static Role NewRole(string branchName, string roleId, RoleStatus status)
+    {
+        var now = Catalog.Now();
+        status.RoleId = roleId;
+        return new Role { Name = $"{branchName}/roles/{roleId}", RoleId = roleId, Parent = branchName, CreateTime = now, UpdateTime = now, Status = status };
+    }
+
+    /// <summary>The role of the identity that created the project: it logs in with OAuth tokens and is a databricks_superuser.</summary>
+    public static Role NewOwnerRole(string branchName, Principal owner) =>
+        NewRole(branchName, Validation.DeriveId(owner.UserName, _ => false), new RoleStatus
+        {
+            PostgresRole = owner.UserName,
+            IdentityType = owner.IdentityType,
+            AuthMethod = AuthMethod.LakebaseOAuthV1,
+            MembershipRoles = [MembershipRole.DatabricksSuperuser],
+            Attributes = new RoleAttributes { Bypassrls = false, Createdb = true, Createrole = true },
+        });
+
+    public static Database NewDatabase(string branchName, string databaseId, string postgresDatabase, string roleName)
+    {
+        var now = Catalog.Now();
+        return new Database
+        {
+            Name = $"{branchName}/databases/{databaseId}",
+            DatabaseId = databaseId,
+            Parent = branchName,
+            CreateTime = now,
+            UpdateTime = now,
+            Status = new DatabaseStatus { DatabaseId = databaseId, PostgresDatabase = postgresDatabase, Role = roleName },
+        };
+    }
+
+    /// <summary>Starts an endpoint's compute (it must be recorded already) and records it as no longer initialising.</summary>
+    public async Task StartEndpointAsync(Endpoint endpoint, CancellationToken cancellationToken)
+    {
+        if (endpoint.Status!.Disabled != true)
+            await computes.EnsureRunningAsync(catalog.TargetOf(endpoint), cancellationToken).ConfigureAwait(false);
+        endpoint.Status.CurrentState = EndpointState.Active;
+    }
+
+    /// <summary>An admin connection to a database of the branch, waking its read-write compute when it sleeps.</summary>
+    public async Task<NpgsqlConnection> ConnectAsync(string branchName, string database, CancellationToken cancellationToken)
+    {
+        var endpoint = catalog.ReadWriteEndpoint(branchName)
+            ?? throw ApiException.BadRequest($"Branch {branchName} has no read-write endpoint to run the change on.");
+        await computes.EnsureRunningAsync(catalog.TargetOf(endpoint), cancellationToken).ConfigureAwait(false);
+        return await computes.OpenConnectionAsync(endpoint.Uid!, database, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops every compute of a branch (soft delete, suspend of a deleted project).</summary>
+    public async Task StopBranchAsync(string branchName, CancellationToken cancellationToken)
+    {
+        foreach (var endpoint in catalog.Endpoints(branchName).OrderBy(e => e.Status!.EndpointType == EndpointType.ReadWrite))
+            await computes.StopAsync(endpoint.Uid!, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes a branch's computes and data for good; the metadata must already be gone or going.</summary>
+    public async Task DestroyBranchAsync(string branchUid, IEnumerable<string> endpointUids, CancellationToken cancellationToken)
+    {
+        foreach (var endpointUid in endpointUids) await computes.DeleteAsync(endpointUid, cancellationToken).ConfigureAwait(false);
+        storage.Delete(branchUid);
+    }
+
+    /// <summary>
+    /// A loopback address of its own for each endpoint: on Linux all of 127.0.0.0/8 is loopback, so a client
+    /// connects to the endpoint's host on port 5432 with no configuration, and the proxy knows the endpoint from the
+    /// address it was reached on.
+    /// </summary>
+    private string AllocateHost()
+    {
+        if (!OperatingSystem.IsLinux()) return "127.0.0.1";
+        var taken = catalog.Store.List<Endpoint>(ResourceKind.Endpoint, null).Select(e => e.Status?.Hosts?.Host).ToHashSet();
+        while (true)
+        {
+            var bytes = RandomNumberGenerator.GetBytes(3);
+            var host = $"127.{1 + bytes[0] % 254}.{bytes[1]}.{1 + bytes[2] % 254}";
+            if (!taken.Contains(host)) return host;
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using Lakebase.Contract;
+using Lakebase.Contract.Models;
+using Lakebase.Local.ControlPlane;
+
+namespace Lakebase.Local.Hosting;
+
+/// <summary>The server's own chores: deleting branches whose expiration passed and purging soft-deleted projects and
+/// branches whose undelete window closed.</summary>
+internal sealed class Housekeeping(Catalog catalog, ProjectService projects, BranchService branches, LocalLimits limits, ILogger<Housekeeping> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(limits.HousekeepingInterval);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            var now = DateTimeOffset.UtcNow;
+            foreach (var project in catalog.Store.List<Project>(ResourceKind.Project, null))
+            {
+                if (project.PurgeTime < now) Try(() => projects.Delete(ResourceName.Parse(project.Name!), purge: true), project.Name!);
+                if (project.DeleteTime is not null) continue;
+                foreach (var branch in catalog.Branches(project.Name!))
+                {
+                    var status = branch.Status!;
+                    if (status.PurgeTime < now || (status.DeleteTime is null && status.ExpireTime < now && status.CurrentState == BranchState.Ready))
+                        Try(() => branches.Delete(ResourceName.Parse(branch.Name!), purge: true), branch.Name!);
+                }
+            }
+        }
+    }
+
+    private void Try(Action delete, string name)
+    {
+        try
+        {
+            delete();
+            logger.LogInformation("Deleted {Resource}: expired or past its purge time", name);
+        }
+        catch (ApiException ex)
+        {
+            logger.LogWarning("Could not delete expired {Resource}: {Reason}", name, ex.Message);
+        }
+    }
+}

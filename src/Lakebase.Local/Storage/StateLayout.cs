@@ -1,0 +1,37 @@
+namespace Lakebase.Local.Storage;
+
+/// <summary>
+/// Where everything lives under the state root. Branch data is keyed by the branch uid (not its id) so an id can be
+/// reused after a purge; work in progress goes into ".tmp-" folders and is renamed into place when complete, so a
+/// crash never leaves a half-made branch where a real one would be.
+/// </summary>
+internal sealed class StateLayout(string root)
+{
+    public const string TemporaryPrefix = ".tmp-";
+
+    public string Root { get; } = Path.GetFullPath(root);
+    public string StateDatabase => Path.Combine(Root, "state.db");
+    public string AdminTokenFile => Path.Combine(Root, "admin-token");
+    public string ServerLog => Path.Combine(Root, "server.log");
+    public string TlsDirectory => Path.Combine(Root, "tls");
+    public string BranchesDirectory => Path.Combine(Root, "branches");
+    public string ComputesDirectory => Path.Combine(Root, "computes");
+    public string TemplatesDirectory => Path.Combine(Root, "templates");
+    public string SocketsDirectory => Path.Combine(Root, "run");
+
+    public string Template(int major) => Path.Combine(TemplatesDirectory, major.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    public string Branch(string branchUid) => Path.Combine(BranchesDirectory, branchUid);
+    public string BranchData(string branchUid) => Path.Combine(Branch(branchUid), DataFolder);
+    public string BranchArchive(string branchUid) => Path.Combine(Branch(branchUid), ArchiveFolder);
+
+    /// <summary>A read-only compute's own standby data directory.</summary>
+    public string Compute(string endpointUid) => Path.Combine(ComputesDirectory, endpointUid);
+
+    /// <summary>The private socket directory of a compute; short, because Unix socket paths are limited to ~100 bytes.</summary>
+    public string Socket(string endpointUid) => Path.Combine(SocketsDirectory, endpointUid);
+
+    public const string DataFolder = "pgdata";
+    public const string ArchiveFolder = "wal_archive";
+
+    public static string TemporarySibling(string path) => Path.Combine(Path.GetDirectoryName(path)!, TemporaryPrefix + Path.GetFileName(path));
+}
