@@ -145,7 +145,12 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
             branch.Status.DeleteTime = null;
             branch.Status.PurgeTime = null;
             return operations.Start(name, OperationVerb.Undelete, batch => batch.Put(ResourceKind.Branch, branch, branch.Name!, branch.Parent),
-                _ => Task.FromResult<object?>(null));
+                cancellationToken => provisioning.QueueAsync<object?>(name.ProjectId, async () =>
+                {
+                    if (Catalog.ReadWriteEndpoint(branch.Name!) is { } endpoint)
+                        await provisioning.StartEndpointAsync(endpoint, cancellationToken).ConfigureAwait(false);
+                    return null;
+                }, cancellationToken));
         }
     }
 
