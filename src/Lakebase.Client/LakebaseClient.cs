@@ -1,0 +1,219 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Lakebase.Client.Auth;
+using Lakebase.Contract;
+using Lakebase.Contract.Json;
+using Lakebase.Contract.Models;
+
+namespace Lakebase.Client;
+
+/// <summary>Progress of a wait on an operation, for Write-Progress.</summary>
+public sealed record OperationWaitProgress(string OperationName, int Poll, TimeSpan Elapsed);
+
+/// <summary>
+/// The Databricks postgres REST API (/api/2.0/postgres) for one workspace or Lakebase Local: one HttpClient, one
+/// credential strategy, the SDKs' retries. Resource names go into URLs raw; every mutation returns an Operation.
+/// </summary>
+public sealed class LakebaseClient : IDisposable
+{
+    private const string ApiRoot = "/api/2.0/postgres/";
+    private readonly ApiTransport _transport;
+    private readonly TimeProvider _clock;
+
+    private LakebaseClient(LakebaseConfig config, ApiTransport transport, string userName, TimeProvider clock)
+    {
+        Config = config;
+        _transport = transport;
+        UserName = userName;
+        _clock = clock;
+    }
+
+    public LakebaseConfig Config { get; }
+    public string Host => Config.Host!;
+    /// <summary>The caller's user name (e-mail, or application id for a service principal): its Postgres role.</summary>
+    public string UserName { get; }
+    public string AuthType => _transport.AuthType;
+    /// <summary>The poll schedule of <see cref="WaitForOperationAsync"/>: attempt → delay.</summary>
+    public Func<int, TimeSpan> PollDelay { get; init; } = DefaultPollDelay;
+
+    /// <summary>The Python SDK's schedule: min(attempt, 10) s plus 0.05–0.75 s of jitter.</summary>
+    public static TimeSpan DefaultPollDelay(int attempt) =>
+        TimeSpan.FromSeconds(Math.Min(attempt, 10) + 0.05 + Random.Shared.NextDouble() * 0.7);
+
+    /// <summary>Picks the credential strategy and asks SCIM Me who we are, which also proves the credentials work.</summary>
+    public static Task<LakebaseClient> ConnectAsync(LakebaseConfig config, CancellationToken cancellationToken) =>
+        ConnectAsync(config, new HttpClient(), new RetryOptions(), TimeProvider.System, cancellationToken);
+
+    internal static async Task<LakebaseClient> ConnectAsync(LakebaseConfig config, HttpClient http, RetryOptions retry, TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        http.Timeout = Timeout.InfiniteTimeSpan;
+        var credentials = CredentialChain.Select(config, http, clock);
+        var transport = new ApiTransport(http, credentials, config.Host!, config.WorkspaceId, retry);
+        try
+        {
+            var me = await transport.SendAsync<JsonElement>(HttpMethod.Get, "/api/2.0/preview/scim/v2/Me", null, cancellationToken).ConfigureAwait(false);
+            var userName = me.TryGetProperty("userName", out var name) ? name.GetString() : null;
+            var isLocal = config.LocalCaCertificateFile is not null;
+            return new LakebaseClient(config, transport, userName ?? config.ClientId ?? "unknown", clock)
+            {
+                PollDelay = isLocal ? LocalPollDelay : DefaultPollDelay,
+            };
+        }
+        catch
+        {
+            transport.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Lakebase Local finishes most operations in well under a second: poll fast, then back off.</summary>
+    public static TimeSpan LocalPollDelay(int attempt) => TimeSpan.FromMilliseconds(Math.Min(1000, 50 * Math.Pow(2, Math.Min(attempt, 5))));
+
+    // Projects
+    public Task<Operation> CreateProjectAsync(string projectId, Project project, CancellationToken cancellationToken = default) =>
+        SendAsync<Operation>(HttpMethod.Post, "projects" + Query(("project_id", projectId)), project, cancellationToken);
+    public Task<Project> GetProjectAsync(string name, CancellationToken cancellationToken = default) => GetAsync<Project>(name, cancellationToken);
+    public IAsyncEnumerable<Project> ListProjectsAsync(bool showDeleted = false, CancellationToken cancellationToken = default) =>
+        ListAsync<ListProjectsResponse, Project>("projects", r => (r.Projects, r.NextPageToken), cancellationToken, ShowDeleted(showDeleted));
+    public Task<Operation> UpdateProjectAsync(string name, Project project, IReadOnlyCollection<string> updateMask, CancellationToken cancellationToken = default) =>
+        UpdateAsync(name, project, updateMask, cancellationToken);
+    public Task<Operation> DeleteProjectAsync(string name, bool purge = false, CancellationToken cancellationToken = default) =>
+        SendAsync<Operation>(HttpMethod.Delete, name + Query(Purge(purge)), null, cancellationToken);
+    public Task<Operation> UndeleteProjectAsync(string name, CancellationToken cancellationToken = default) => UndeleteAsync(name, cancellationToken);
+
+    // Branches
+    public Task<Operation> CreateBranchAsync(string parent, string branchId, Branch branch, bool replaceExisting = false, CancellationToken cancellationToken = default) =>
+        CreateChildAsync(parent, "branches", ("branch_id", branchId), branch, replaceExisting, cancellationToken);
+    public Task<Branch> GetBranchAsync(string name, CancellationToken cancellationToken = default) => GetAsync<Branch>(name, cancellationToken);
+    public IAsyncEnumerable<Branch> ListBranchesAsync(string parent, bool showDeleted = false, CancellationToken cancellationToken = default) =>
+        ListAsync<ListBranchesResponse, Branch>(parent + "/branches", r => (r.Branches, r.NextPageToken), cancellationToken, ShowDeleted(showDeleted));
+    public Task<Operation> UpdateBranchAsync(string name, Branch branch, IReadOnlyCollection<string> updateMask, CancellationToken cancellationToken = default) =>
+        UpdateAsync(name, branch, updateMask, cancellationToken);
+    public Task<Operation> DeleteBranchAsync(string name, bool purge = false, CancellationToken cancellationToken = default) =>
+        SendAsync<Operation>(HttpMethod.Delete, name + Query(Purge(purge)), null, cancellationToken);
+    public Task<Operation> UndeleteBranchAsync(string name, CancellationToken cancellationToken = default) => UndeleteAsync(name, cancellationToken);
+
+    // Endpoints
+    public Task<Operation> CreateEndpointAsync(string parent, string endpointId, Endpoint endpoint, bool replaceExisting = false, CancellationToken cancellationToken = default) =>
+        CreateChildAsync(parent, "endpoints", ("endpoint_id", endpointId), endpoint, replaceExisting, cancellationToken);
+    public Task<Endpoint> GetEndpointAsync(string name, CancellationToken cancellationToken = default) => GetAsync<Endpoint>(name, cancellationToken);
+    public IAsyncEnumerable<Endpoint> ListEndpointsAsync(string parent, CancellationToken cancellationToken = default) =>
+        ListAsync<ListEndpointsResponse, Endpoint>(parent + "/endpoints", r => (r.Endpoints, r.NextPageToken), cancellationToken);
+    public Task<Operation> UpdateEndpointAsync(string name, Endpoint endpoint, IReadOnlyCollection<string> updateMask, CancellationToken cancellationToken = default) =>
+        UpdateAsync(name, endpoint, updateMask, cancellationToken);
+    public Task<Operation> DeleteEndpointAsync(string name, CancellationToken cancellationToken = default) =>
+        SendAsync<Operation>(HttpMethod.Delete, name, null, cancellationToken);
+
+    // Roles
+    public Task<Operation> CreateRoleAsync(string parent, string? roleId, Role role, bool replaceExisting = false, CancellationToken cancellationToken = default) =>
+        CreateChildAsync(parent, "roles", ("role_id", roleId), role, replaceExisting, cancellationToken);
+    public Task<Role> GetRoleAsync(string name, CancellationToken cancellationToken = default) => GetAsync<Role>(name, cancellationToken);
+    public IAsyncEnumerable<Role> ListRolesAsync(string parent, CancellationToken cancellationToken = default) =>
+        ListAsync<ListRolesResponse, Role>(parent + "/roles", r => (r.Roles, r.NextPageToken), cancellationToken);
+    public Task<Operation> UpdateRoleAsync(string name, Role role, IReadOnlyCollection<string> updateMask, CancellationToken cancellationToken = default) =>
+        UpdateAsync(name, role, updateMask, cancellationToken);
+    public Task<Operation> DeleteRoleAsync(string name, string? reassignOwnedTo = null, CancellationToken cancellationToken = default) =>
+        SendAsync<Operation>(HttpMethod.Delete, name + Query(("reassign_owned_to", reassignOwnedTo)), null, cancellationToken);
+
+    // Databases
+    public Task<Operation> CreateDatabaseAsync(string parent, string? databaseId, Database database, bool replaceExisting = false, CancellationToken cancellationToken = default) =>
+        CreateChildAsync(parent, "databases", ("database_id", databaseId), database, replaceExisting, cancellationToken);
+    public Task<Database> GetDatabaseAsync(string name, CancellationToken cancellationToken = default) => GetAsync<Database>(name, cancellationToken);
+    public IAsyncEnumerable<Database> ListDatabasesAsync(string parent, CancellationToken cancellationToken = default) =>
+        ListAsync<ListDatabasesResponse, Database>(parent + "/databases", r => (r.Databases, r.NextPageToken), cancellationToken);
+    public Task<Operation> UpdateDatabaseAsync(string name, Database database, IReadOnlyCollection<string> updateMask, CancellationToken cancellationToken = default) =>
+        UpdateAsync(name, database, updateMask, cancellationToken);
+    public Task<Operation> DeleteDatabaseAsync(string name, CancellationToken cancellationToken = default) =>
+        SendAsync<Operation>(HttpMethod.Delete, name, null, cancellationToken);
+
+    // Credentials and operations
+    public Task<DatabaseCredential> GenerateDatabaseCredentialAsync(DatabaseCredentialRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<DatabaseCredential>(HttpMethod.Post, "credentials", request, cancellationToken);
+
+    public Task<Operation> GetOperationAsync(string name, CancellationToken cancellationToken = default) => GetAsync<Operation>(name, cancellationToken);
+
+    /// <summary>
+    /// Polls until the operation is done (always at least once, as the SDKs do) and returns it; throws
+    /// <see cref="LakebaseApiException"/> with the operation's error when it failed, <see cref="TimeoutException"/>
+    /// when <paramref name="timeout"/> passes first.
+    /// </summary>
+    public async Task<Operation> WaitForOperationAsync(Operation operation, IProgress<OperationWaitProgress>? progress = null, TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default)
+    {
+        var name = operation.Name ?? throw new ArgumentException("The operation has no name.", nameof(operation));
+        var started = _clock.GetTimestamp();
+        for (var attempt = 1; ; attempt++)
+        {
+            operation = await GetOperationAsync(name, cancellationToken).ConfigureAwait(false);
+            var elapsed = _clock.GetElapsedTime(started);
+            if (operation.IsDone)
+            {
+                if (operation.Error is { } error)
+                    throw new LakebaseApiException(error.ErrorCode ?? "UNKNOWN", $"operation failed: {error.Message ?? "unknown error"}", 0,
+                        ResourceName.TryParse(name, out var parsed) ? parsed.OperationTarget?.ToString() : name);
+                if (operation.Response is null) throw new InvalidOperationException($"Operation {name} completed but no response is available.");
+                return operation;
+            }
+            progress?.Report(new OperationWaitProgress(name, attempt, elapsed));
+            var delay = PollDelay(attempt);
+            if (timeout is { } limit)
+            {
+                if (elapsed >= limit) throw new TimeoutException($"Timed out after {limit} waiting for {name}.");
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks, (limit - elapsed).Ticks));
+            }
+            await Task.Delay(delay, _clock, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits and returns the finished operation's response as <typeparamref name="T"/>; null for deletes.</summary>
+    public async Task<T?> WaitForResultAsync<T>(Operation operation, IProgress<OperationWaitProgress>? progress = null, TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default) where T : class
+    {
+        var done = await WaitForOperationAsync(operation, progress, timeout, cancellationToken).ConfigureAwait(false);
+        var response = done.Response!.Value;
+        var isEmpty = response.ValueKind != JsonValueKind.Object || !response.EnumerateObject().Any(p => p.Name != "@type");
+        return isEmpty ? null : response.Deserialize<T>(WireJson.Options);
+    }
+
+    public void Dispose() => _transport.Dispose();
+
+    private Task<T> GetAsync<T>(string name, CancellationToken cancellationToken) => SendAsync<T>(HttpMethod.Get, name, null, cancellationToken);
+
+    private Task<Operation> CreateChildAsync(string parent, string collection, (string, string?) id, object body, bool replaceExisting, CancellationToken cancellationToken) =>
+        SendAsync<Operation>(HttpMethod.Post, $"{parent}/{collection}" + Query(id, ("replace_existing", replaceExisting ? "true" : null)), body, cancellationToken);
+
+    private Task<Operation> UpdateAsync(string name, object body, IReadOnlyCollection<string> updateMask, CancellationToken cancellationToken) =>
+        SendAsync<Operation>(HttpMethod.Patch, name + Query(("update_mask", FieldMask.Join(updateMask))), body, cancellationToken);
+
+    private Task<Operation> UndeleteAsync(string name, CancellationToken cancellationToken) =>
+        SendAsync<Operation>(HttpMethod.Post, name + "/undelete", new { }, cancellationToken);
+
+    private Task<T> SendAsync<T>(HttpMethod method, string relativePath, object? body, CancellationToken cancellationToken) =>
+        _transport.SendAsync<T>(method, ApiRoot + relativePath, body, cancellationToken);
+
+    /// <summary>Follows next_page_token until it is missing or empty, resending the other parameters unchanged.</summary>
+    private async IAsyncEnumerable<TItem> ListAsync<TResponse, TItem>(string path, Func<TResponse, (List<TItem>?, string?)> read,
+        [EnumeratorCancellation] CancellationToken cancellationToken, params (string, string?)[] parameters)
+    {
+        string? pageToken = null;
+        do
+        {
+            var response = await SendAsync<TResponse>(HttpMethod.Get, path + Query([.. parameters, ("page_token", pageToken)]), null, cancellationToken)
+                .ConfigureAwait(false);
+            var (items, next) = read(response);
+            foreach (var item in items ?? []) yield return item;
+            pageToken = next;
+        } while (!string.IsNullOrEmpty(pageToken));
+    }
+
+    private static (string, string?) ShowDeleted(bool showDeleted) => ("show_deleted", showDeleted ? "true" : null);
+    private static (string, string?) Purge(bool purge) => ("purge", purge ? "true" : null);
+
+    /// <summary>Unset parameters are left out; values are percent-encoded (the comma of update_mask becomes %2C).</summary>
+    private static string Query(params (string Name, string? Value)[] parameters)
+    {
+        var set = parameters.Where(p => !string.IsNullOrEmpty(p.Value)).Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}").ToList();
+        return set.Count == 0 ? "" : "?" + string.Join('&', set);
+    }
+}

@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Lakebase.Contract.Json;
+using Lakebase.Contract.Local;
+
+namespace Lakebase.Client.Local;
+
+/// <summary>How to start Lakebase Local.</summary>
+public sealed record LocalServerStartOptions
+{
+    /// <summary>Null: $LAKEBASE_LOCAL_ROOT or the per-user default.</summary>
+    public string? StateRoot { get; init; }
+    /// <summary>0 picks a free port.</summary>
+    public int Port { get; init; } = 8470;
+    /// <summary>Lakebase.Local.dll (the module ships it under local/).</summary>
+    public required string ServerPath { get; init; }
+    /// <summary>Folder holding {major}/bin/postgres; null for /usr/lib/postgresql.</summary>
+    public string? PostgresRoot { get; init; }
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>Finds, starts and stops the Lakebase Local server on this machine through its server.json.</summary>
+public static class LocalServer
+{
+    private static readonly HttpClient Probe = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    public static string ResolveRoot(string? stateRoot) => stateRoot is null ? LocalPaths.DefaultStateRoot() : Path.GetFullPath(stateRoot);
+
+    /// <summary>The running server of a state root, or null when none answers.</summary>
+    public static async Task<LocalServerInfo?> FindRunningAsync(string? stateRoot, CancellationToken cancellationToken = default)
+    {
+        var file = LocalPaths.ServerInfoFile(ResolveRoot(stateRoot));
+        if (!File.Exists(file)) return null;
+        LocalServerInfo? info;
+        try
+        {
+            info = JsonSerializer.Deserialize<LocalServerInfo>(await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false), WireJson.Options);
+        }
+        catch (Exception ex) when (ex is JsonException or IOException)
+        {
+            return null;
+        }
+        if (info?.ApiUrl is null || !IsAlive(info.Pid)) return null;
+        try
+        {
+            using var response = await Probe.GetAsync(info.ApiUrl + "/api/2.0/lakebase-local/health", cancellationToken).ConfigureAwait(false);
+            return response.IsSuccessStatusCode ? info : null;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Starts the server detached (it outlives this process), logging to {root}/server.log, and waits until it answers.</summary>
+    public static async Task<LocalServerInfo> StartAsync(LocalServerStartOptions options, CancellationToken cancellationToken = default)
+    {
+        var root = ResolveRoot(options.StateRoot);
+        if (await FindRunningAsync(root, cancellationToken).ConfigureAwait(false) is { } running) return running;
+        if (!File.Exists(options.ServerPath)) throw new FileNotFoundException($"Lakebase Local is not at {options.ServerPath}.", options.ServerPath);
+        Directory.CreateDirectory(root);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
+        var log = Path.Combine(root, "server.log");
+
+        // A shell detaches the server from this process's lifetime and sends its output to the log file.
+        var arguments = new List<string> { options.ServerPath, "--root", root, "--port", options.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        if (options.PostgresRoot is not null) arguments.AddRange(["--pg-root", options.PostgresRoot]);
+        var startInfo = OperatingSystem.IsWindows()
+            ? new ProcessStartInfo(DotnetHost()) { UseShellExecute = false, CreateNoWindow = true }
+            : new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        if (OperatingSystem.IsWindows()) foreach (var argument in arguments) startInfo.ArgumentList.Add(argument);
+        else
+        {
+            startInfo.ArgumentList.Add("-c");
+            startInfo.ArgumentList.Add("exec nohup \"$0\" \"$@\" >>\"$LAKEBASE_LOG\" 2>&1 </dev/null &");
+            startInfo.ArgumentList.Add(DotnetHost());
+            foreach (var argument in arguments) startInfo.ArgumentList.Add(argument);
+            startInfo.Environment["LAKEBASE_LOG"] = log;
+        }
+        using (Process.Start(startInfo)) { }
+
+        var deadline = DateTime.UtcNow + options.StartTimeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await FindRunningAsync(root, cancellationToken).ConfigureAwait(false) is { } info) return info;
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+        var tail = File.Exists(log) ? string.Join(Environment.NewLine, File.ReadLines(log).TakeLast(15)) : "(no log)";
+        throw new TimeoutException($"Lakebase Local did not start within {options.StartTimeout.TotalSeconds:0} s. Last lines of {log}:{Environment.NewLine}{tail}");
+    }
+
+    /// <summary>Asks the server to shut down (it stops its computes first) and waits for its process to end.</summary>
+    public static async Task StopAsync(LocalServerInfo server, CancellationToken cancellationToken = default)
+    {
+        using (var request = new HttpRequestMessage(HttpMethod.Post, server.ApiUrl + "/api/2.0/lakebase-local/shutdown"))
+        {
+            request.Headers.Authorization = new("Bearer", ReadToken(server));
+            try { (await Probe.SendAsync(request, cancellationToken).ConfigureAwait(false)).Dispose(); }
+            catch (HttpRequestException) { }
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (IsAlive(server.Pid) && DateTime.UtcNow < deadline) await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+        if (IsAlive(server.Pid)) Process.GetProcessById(server.Pid).Kill();
+    }
+
+    /// <summary>A config for the server's local user (admin token) that trusts its CA.</summary>
+    public static LakebaseConfig CreateConfig(LocalServerInfo server) => new()
+    {
+        Host = server.ApiUrl,
+        Token = ReadToken(server),
+        AuthType = "pat",
+        LocalCaCertificateFile = server.CaCertificateFile ?? Path.Combine(server.StateRoot ?? "", "tls", "ca.pem"),
+    };
+
+    private static string ReadToken(LocalServerInfo server) => File.ReadAllText(server.AdminTokenFile!).Trim();
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The dotnet host running us (pwsh as a .NET tool runs under it too), else dotnet from PATH.</summary>
+    private static string DotnetHost()
+    {
+        var current = Environment.ProcessPath;
+        return current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet" ? current : "dotnet";
+    }
+}
