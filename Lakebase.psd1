@@ -8,8 +8,39 @@
     Description          = 'Manage Databricks Lakebase Autoscaling (serverless PostgreSQL with branching, scale-to-zero and point-in-time restore) from PowerShell, against a workspace or against Lakebase Local on this machine.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
-    FormatsToProcess     = @()
-    CmdletsToExport      = @()
+    FormatsToProcess     = @('formats/Lakebase.Format.ps1xml')
+    CmdletsToExport      = @(
+        'Connect-Lakebase',
+        'Disconnect-Lakebase',
+        'Get-LakebaseBranch',
+        'Get-LakebaseContext',
+        'Get-LakebaseDatabase',
+        'Get-LakebaseEndpoint',
+        'Get-LakebaseLocal',
+        'Get-LakebaseOperation',
+        'Get-LakebaseProject',
+        'Get-LakebaseRole',
+        'New-LakebaseBranch',
+        'New-LakebaseDatabase',
+        'New-LakebaseEndpoint',
+        'New-LakebaseProject',
+        'New-LakebaseRole',
+        'Remove-LakebaseBranch',
+        'Remove-LakebaseDatabase',
+        'Remove-LakebaseEndpoint',
+        'Remove-LakebaseProject',
+        'Remove-LakebaseRole',
+        'Restore-LakebaseBranch',
+        'Restore-LakebaseProject',
+        'Set-LakebaseBranch',
+        'Set-LakebaseDatabase',
+        'Set-LakebaseEndpoint',
+        'Set-LakebaseProject',
+        'Set-LakebaseRole',
+        'Start-LakebaseLocal',
+        'Stop-LakebaseLocal',
+        'Wait-LakebaseOperation'
+    )
     FunctionsToExport    = @()
     AliasesToExport      = @()
     VariablesToExport    = @()

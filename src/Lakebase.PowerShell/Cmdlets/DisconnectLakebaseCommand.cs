@@ -1,0 +1,17 @@
+using System.Management.Automation;
+using Lakebase.PowerShell.Infrastructure;
+
+namespace Lakebase.PowerShell.Cmdlets;
+
+/// <summary>Forgets the session's default context (or the one given) and releases its connections.</summary>
+[Cmdlet(VerbsCommunications.Disconnect, "Lakebase")]
+public sealed class DisconnectLakebaseCommand : LakebaseCmdlet
+{
+    protected override void ProcessItem()
+    {
+        var context = Context ?? ContextStore.Current;
+        if (context is null) return;
+        if (ReferenceEquals(context, ContextStore.Current)) ContextStore.Current = null;
+        context.Client.Dispose();
+    }
+}

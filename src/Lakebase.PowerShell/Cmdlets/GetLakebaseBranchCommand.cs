@@ -1,0 +1,36 @@
+using System.Management.Automation;
+using Lakebase.PowerShell.Infrastructure;
+using Lakebase.PowerShell.Objects;
+
+namespace Lakebase.PowerShell.Cmdlets;
+
+/// <summary>Gets one branch, or lists a project's branches.</summary>
+[Cmdlet(VerbsCommon.Get, "LakebaseBranch")]
+[OutputType(typeof(LakebaseBranch))]
+public sealed class GetLakebaseBranchCommand : LakebaseCmdlet
+{
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? ProjectId { get; set; }
+
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    public string? BranchId { get; set; }
+
+    [Parameter]
+    public SwitchParameter IncludeDeleted { get; set; }
+
+    protected override object? Target => BranchId ?? ProjectId;
+
+    protected override void ProcessItem()
+    {
+        var client = Client;
+        if (BranchId is not null)
+        {
+            var name = Names.Branch(ProjectId, BranchId).ToString();
+            WriteObject(new LakebaseBranch(Await(cancellationToken => client.GetBranchAsync(name, cancellationToken))));
+            return;
+        }
+        if (ProjectId is null) throw new ArgumentException("-ProjectId is required (or pipe in a project).", nameof(ProjectId));
+        var project = Names.Project(ProjectId).ToString();
+        WriteEach(cancellationToken => client.ListBranchesAsync(project, IncludeDeleted, cancellationToken), branch => new LakebaseBranch(branch));
+    }
+}

@@ -1,0 +1,41 @@
+using System.Management.Automation;
+using Lakebase.Contract;
+using Lakebase.Contract.Models;
+using Lakebase.PowerShell.Infrastructure;
+using Lakebase.PowerShell.Objects;
+
+namespace Lakebase.PowerShell.Cmdlets;
+
+/// <summary>Creates a Postgres database on a branch, owned by one of its roles.</summary>
+[Cmdlet(VerbsCommon.New, "LakebaseDatabase")]
+[OutputType(typeof(LakebaseDatabase), typeof(LakebaseOperation), typeof(LakebaseJob))]
+public sealed class NewLakebaseDatabaseCommand : OperationCmdlet
+{
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? ProjectId { get; set; }
+
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    public string BranchId { get; set; } = "";
+
+    [Parameter(Mandatory = true, Position = 0)]
+    public string PostgresDatabase { get; set; } = "";
+
+    /// <summary>The owning role (id or name).</summary>
+    [Parameter(Mandatory = true)]
+    public string OwnerRole { get; set; } = "";
+
+    [Parameter]
+    public string? DatabaseId { get; set; }
+
+    protected override object? Target => PostgresDatabase;
+
+    protected override void ProcessItem()
+    {
+        var branch = Names.Branch(ProjectId, BranchId);
+        var databaseId = DatabaseId is null ? null : Names.CheckedId(DatabaseId, nameof(DatabaseId));
+        var owner = Names.Child(ResourceKind.Role, branch.ProjectId, branch.BranchId, OwnerRole, nameof(OwnerRole)).ToString();
+        var database = new Database { Spec = new DatabaseSpec { PostgresDatabase = PostgresDatabase, Role = owner } };
+        Complete<Database>((client, cancellationToken) => client.CreateDatabaseAsync(branch.ToString(), databaseId, database, false, cancellationToken),
+            created => new LakebaseDatabase(created), $"Creating database {PostgresDatabase} on {branch}");
+    }
+}

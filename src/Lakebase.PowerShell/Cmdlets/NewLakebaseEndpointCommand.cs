@@ -1,0 +1,70 @@
+using System.Collections;
+using System.Management.Automation;
+using Lakebase.Contract;
+using Lakebase.Contract.Models;
+using Lakebase.PowerShell.Infrastructure;
+using Lakebase.PowerShell.Objects;
+
+namespace Lakebase.PowerShell.Cmdlets;
+
+/// <summary>Adds a compute to a branch: a read-only replica by default (each branch already has its read-write primary).</summary>
+[Cmdlet(VerbsCommon.New, "LakebaseEndpoint")]
+[OutputType(typeof(LakebaseEndpoint), typeof(LakebaseOperation), typeof(LakebaseJob))]
+public sealed class NewLakebaseEndpointCommand : OperationCmdlet
+{
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? ProjectId { get; set; }
+
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    public string BranchId { get; set; } = "";
+
+    [Parameter(Mandatory = true, Position = 0)]
+    [Alias("Name")]
+    public string EndpointId { get; set; } = "";
+
+    [Parameter]
+    [ValidateSet("ReadOnly", "ReadWrite")]
+    public string Type { get; set; } = "ReadOnly";
+
+    [Parameter]
+    public double? MinCu { get; set; }
+
+    [Parameter]
+    public double? MaxCu { get; set; }
+
+    [Parameter]
+    [DurationTransformation]
+    public TimeSpan? SuspendTimeout { get; set; }
+
+    [Parameter]
+    public SwitchParameter NoSuspension { get; set; }
+
+    [Parameter]
+    public SwitchParameter Disabled { get; set; }
+
+    /// <summary>PostgreSQL settings for this compute, e.g. @{ log_min_duration_statement = '500' }.</summary>
+    [Parameter]
+    public Hashtable? PgSetting { get; set; }
+
+    protected override object? Target => EndpointId;
+
+    protected override void ProcessItem()
+    {
+        var branch = Names.Branch(ProjectId, BranchId);
+        var endpointId = Names.CheckedId(EndpointId, nameof(EndpointId));
+        if (MinCu > MaxCu) throw new ArgumentException($"-MinCu ({MinCu}) must not exceed -MaxCu ({MaxCu}).");
+        if (SuspendTimeout is not null && NoSuspension) throw new ArgumentException("Use either -SuspendTimeout or -NoSuspension, not both.");
+        var spec = new EndpointSpec
+        {
+            EndpointType = Type == "ReadWrite" ? EndpointType.ReadWrite : EndpointType.ReadOnly,
+            AutoscalingLimitMinCu = MinCu,
+            AutoscalingLimitMaxCu = MaxCu,
+            SuspendTimeoutDuration = SuspendTimeout,
+            NoSuspension = NoSuspension ? true : null,
+            Disabled = Disabled ? true : null,
+            Settings = PgSetting is null ? null : new EndpointSettings { PgSettings = Settings.FromHashtable(PgSetting) },
+        };
+        Complete<Endpoint>((client, cancellationToken) => client.CreateEndpointAsync(branch.ToString(), endpointId, new Endpoint { Spec = spec }, false, cancellationToken),
+            endpoint => new LakebaseEndpoint(endpoint), $"Creating endpoint {endpointId} on {branch}");
+    }
+}

@@ -1,0 +1,75 @@
+using System.Management.Automation;
+using Lakebase.Contract.Models;
+using Lakebase.PowerShell.Infrastructure;
+using Lakebase.PowerShell.Objects;
+
+namespace Lakebase.PowerShell.Cmdlets;
+
+/// <summary>Creates a project: its production branch, primary endpoint, databricks_postgres database and your role.</summary>
+[Cmdlet(VerbsCommon.New, "LakebaseProject")]
+[OutputType(typeof(LakebaseProject), typeof(LakebaseOperation), typeof(LakebaseJob))]
+public sealed class NewLakebaseProjectCommand : OperationCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [Alias("Name")]
+    public string ProjectId { get; set; } = "";
+
+    [Parameter]
+    public string? DisplayName { get; set; }
+
+    /// <summary>PostgreSQL major version; the default is the newest the service offers.</summary>
+    [Parameter]
+    public int? PgVersion { get; set; }
+
+    [Parameter]
+    [DurationTransformation]
+    public TimeSpan? HistoryRetention { get; set; }
+
+    [Parameter]
+    public double? MinCu { get; set; }
+
+    [Parameter]
+    public double? MaxCu { get; set; }
+
+    [Parameter]
+    [DurationTransformation]
+    public TimeSpan? SuspendTimeout { get; set; }
+
+    [Parameter]
+    public SwitchParameter NoSuspension { get; set; }
+
+    [Parameter]
+    public SwitchParameter EnablePgNativeLogin { get; set; }
+
+    /// <summary>Protects the production branch from deletion.</summary>
+    [Parameter]
+    public SwitchParameter ProtectDefaultBranch { get; set; }
+
+    protected override object? Target => ProjectId;
+
+    protected override void ProcessItem()
+    {
+        var projectId = Names.CheckedId(ProjectId, nameof(ProjectId));
+        if (MinCu > MaxCu) throw new ArgumentException($"-MinCu ({MinCu}) must not exceed -MaxCu ({MaxCu}).");
+        var project = new Project
+        {
+            Spec = new ProjectSpec
+            {
+                DisplayName = DisplayName,
+                PgVersion = PgVersion,
+                HistoryRetentionDuration = HistoryRetention,
+                EnablePgNativeLogin = EnablePgNativeLogin ? true : null,
+                DefaultEndpointSettings = MinCu is null && MaxCu is null && SuspendTimeout is null && !NoSuspension ? null : new ProjectDefaultEndpointSettings
+                {
+                    AutoscalingLimitMinCu = MinCu,
+                    AutoscalingLimitMaxCu = MaxCu,
+                    SuspendTimeoutDuration = SuspendTimeout,
+                    NoSuspension = NoSuspension ? true : null,
+                },
+            },
+            InitialBranchSpec = ProtectDefaultBranch ? new InitialBranchSpec { IsProtected = true } : null,
+        };
+        Complete<Project>((client, cancellationToken) => client.CreateProjectAsync(projectId, project, cancellationToken),
+            created => new LakebaseProject(created), $"Creating project {projectId}");
+    }
+}

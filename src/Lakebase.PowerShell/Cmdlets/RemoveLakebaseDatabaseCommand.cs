@@ -1,0 +1,30 @@
+using System.Management.Automation;
+using Lakebase.Contract;
+using Lakebase.PowerShell.Infrastructure;
+using Lakebase.PowerShell.Objects;
+
+namespace Lakebase.PowerShell.Cmdlets;
+
+/// <summary>Drops a database and its data (connected sessions are ended).</summary>
+[Cmdlet(VerbsCommon.Remove, "LakebaseDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(LakebaseOperation), typeof(LakebaseJob))]
+public sealed class RemoveLakebaseDatabaseCommand : OperationCmdlet
+{
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? ProjectId { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? BranchId { get; set; }
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    public string DatabaseId { get; set; } = "";
+
+    protected override object? Target => DatabaseId;
+
+    protected override void ProcessItem()
+    {
+        var name = Names.Child(ResourceKind.Database, ProjectId, BranchId, DatabaseId, nameof(DatabaseId)).ToString();
+        if (!ShouldProcess(name, "Drop database and its data")) return;
+        Complete<object>((client, cancellationToken) => client.DeleteDatabaseAsync(name, cancellationToken), _ => new object(), $"Deleting {name}");
+    }
+}

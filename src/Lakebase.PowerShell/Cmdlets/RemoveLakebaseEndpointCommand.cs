@@ -1,0 +1,30 @@
+using System.Management.Automation;
+using Lakebase.Contract;
+using Lakebase.PowerShell.Infrastructure;
+using Lakebase.PowerShell.Objects;
+
+namespace Lakebase.PowerShell.Cmdlets;
+
+/// <summary>Deletes a read-only endpoint (a branch's read-write endpoint goes with its branch).</summary>
+[Cmdlet(VerbsCommon.Remove, "LakebaseEndpoint", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(LakebaseOperation), typeof(LakebaseJob))]
+public sealed class RemoveLakebaseEndpointCommand : OperationCmdlet
+{
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? ProjectId { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? BranchId { get; set; }
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    public string EndpointId { get; set; } = "";
+
+    protected override object? Target => EndpointId;
+
+    protected override void ProcessItem()
+    {
+        var name = Names.Child(ResourceKind.Endpoint, ProjectId, BranchId, EndpointId, nameof(EndpointId)).ToString();
+        if (!ShouldProcess(name, "Delete")) return;
+        Complete<object>((client, cancellationToken) => client.DeleteEndpointAsync(name, cancellationToken), _ => new object(), $"Deleting {name}");
+    }
+}

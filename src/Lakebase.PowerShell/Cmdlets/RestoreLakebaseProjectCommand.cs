@@ -1,0 +1,24 @@
+using System.Management.Automation;
+using Lakebase.PowerShell.Infrastructure;
+using Lakebase.PowerShell.Objects;
+
+namespace Lakebase.PowerShell.Cmdlets;
+
+/// <summary>Brings back a soft-deleted project (undelete).</summary>
+[Cmdlet(VerbsData.Restore, "LakebaseProject", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(LakebaseProject), typeof(LakebaseOperation), typeof(LakebaseJob))]
+public sealed class RestoreLakebaseProjectCommand : OperationCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    public string ProjectId { get; set; } = "";
+
+    protected override object? Target => ProjectId;
+
+    protected override void ProcessItem()
+    {
+        var name = Names.Project(ProjectId).ToString();
+        if (!ShouldProcess(name, "Undelete")) return;
+        Complete<object>((client, cancellationToken) => client.UndeleteProjectAsync(name, cancellationToken), _ => new object(), $"Restoring {name}");
+        if (!NoWait && !AsJob) WriteObject(new LakebaseProject(Await(cancellationToken => Client.GetProjectAsync(name, cancellationToken))));
+    }
+}

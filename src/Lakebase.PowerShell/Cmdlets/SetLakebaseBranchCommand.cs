@@ -1,0 +1,48 @@
+using System.Management.Automation;
+using Lakebase.Contract;
+using Lakebase.Contract.Models;
+using Lakebase.PowerShell.Infrastructure;
+using Lakebase.PowerShell.Objects;
+
+namespace Lakebase.PowerShell.Cmdlets;
+
+/// <summary>Changes a branch's protection or expiration; only the parameters given are sent.</summary>
+[Cmdlet(VerbsCommon.Set, "LakebaseBranch", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(LakebaseBranch), typeof(LakebaseOperation), typeof(LakebaseJob))]
+public sealed class SetLakebaseBranchCommand : OperationCmdlet
+{
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? ProjectId { get; set; }
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    public string BranchId { get; set; } = "";
+
+    [Parameter]
+    public bool Protected { get; set; }
+
+    [Parameter]
+    [DurationTransformation]
+    public TimeSpan Ttl { get; set; }
+
+    [Parameter]
+    public DateTimeOffset ExpireTime { get; set; }
+
+    [Parameter]
+    public SwitchParameter NoExpiry { get; set; }
+
+    protected override object? Target => BranchId;
+
+    protected override void ProcessItem()
+    {
+        var name = Names.Branch(ProjectId, BranchId).ToString();
+        var bound = MyInvocation.BoundParameters;
+        var spec = new BranchSpec();
+        var mask = new List<string>();
+        if (bound.ContainsKey(nameof(Protected))) { spec.IsProtected = Protected; mask.Add("spec.is_protected"); }
+        if (Expiration.IsGiven(bound)) { Expiration.Apply(spec, bound, Ttl, ExpireTime); mask.Add(FieldMask.BranchExpiration); }
+        if (mask.Count == 0) throw new ArgumentException("Nothing to change: give -Protected, -Ttl, -ExpireTime or -NoExpiry.");
+        if (!ShouldProcess(name, $"Update {string.Join(", ", mask)}")) return;
+        Complete<Branch>((client, cancellationToken) => client.UpdateBranchAsync(name, new Branch { Spec = spec }, mask, cancellationToken),
+            branch => new LakebaseBranch(branch), $"Updating {name}");
+    }
+}

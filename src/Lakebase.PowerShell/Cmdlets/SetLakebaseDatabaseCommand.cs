@@ -1,0 +1,47 @@
+using System.Management.Automation;
+using Lakebase.Contract;
+using Lakebase.Contract.Models;
+using Lakebase.PowerShell.Infrastructure;
+using Lakebase.PowerShell.Objects;
+
+namespace Lakebase.PowerShell.Cmdlets;
+
+/// <summary>Renames a database or gives it to another role.</summary>
+[Cmdlet(VerbsCommon.Set, "LakebaseDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(LakebaseDatabase), typeof(LakebaseOperation), typeof(LakebaseJob))]
+public sealed class SetLakebaseDatabaseCommand : OperationCmdlet
+{
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? ProjectId { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? BranchId { get; set; }
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    public string DatabaseId { get; set; } = "";
+
+    [Parameter]
+    public string? PostgresDatabase { get; set; }
+
+    [Parameter]
+    public string? OwnerRole { get; set; }
+
+    protected override object? Target => DatabaseId;
+
+    protected override void ProcessItem()
+    {
+        var name = Names.Child(ResourceKind.Database, ProjectId, BranchId, DatabaseId, nameof(DatabaseId));
+        var spec = new DatabaseSpec();
+        var mask = new List<string>();
+        if (PostgresDatabase is not null) { spec.PostgresDatabase = PostgresDatabase; mask.Add("spec.postgres_database"); }
+        if (OwnerRole is not null)
+        {
+            spec.Role = Names.Child(ResourceKind.Role, name.ProjectId, name.BranchId, OwnerRole, nameof(OwnerRole)).ToString();
+            mask.Add("spec.role");
+        }
+        if (mask.Count == 0) throw new ArgumentException("Nothing to change: give -PostgresDatabase or -OwnerRole.");
+        if (!ShouldProcess(name.ToString(), $"Update {string.Join(", ", mask)}")) return;
+        Complete<Database>((client, cancellationToken) => client.UpdateDatabaseAsync(name.ToString(), new Database { Spec = spec }, mask, cancellationToken),
+            database => new LakebaseDatabase(database), $"Updating {name}");
+    }
+}

@@ -1,0 +1,72 @@
+using System.Management.Automation;
+using Lakebase.Contract.Models;
+using Lakebase.PowerShell.Infrastructure;
+using Lakebase.PowerShell.Objects;
+
+namespace Lakebase.PowerShell.Cmdlets;
+
+/// <summary>Changes a project's settings; only the parameters given are sent (the update mask is built from them).</summary>
+[Cmdlet(VerbsCommon.Set, "LakebaseProject", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(LakebaseProject), typeof(LakebaseOperation), typeof(LakebaseJob))]
+public sealed class SetLakebaseProjectCommand : OperationCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    public string ProjectId { get; set; } = "";
+
+    [Parameter]
+    public string? DisplayName { get; set; }
+
+    [Parameter]
+    [DurationTransformation]
+    public TimeSpan HistoryRetention { get; set; }
+
+    [Parameter]
+    public double MinCu { get; set; }
+
+    [Parameter]
+    public double MaxCu { get; set; }
+
+    [Parameter]
+    [DurationTransformation]
+    public TimeSpan SuspendTimeout { get; set; }
+
+    [Parameter]
+    public SwitchParameter NoSuspension { get; set; }
+
+    [Parameter]
+    public bool EnablePgNativeLogin { get; set; }
+
+    /// <summary>The branch (id or name) that becomes the project's default.</summary>
+    [Parameter]
+    public string? DefaultBranch { get; set; }
+
+    protected override object? Target => ProjectId;
+
+    protected override void ProcessItem()
+    {
+        var name = Names.Project(ProjectId);
+        var bound = MyInvocation.BoundParameters;
+        if (bound.ContainsKey(nameof(SuspendTimeout)) && NoSuspension)
+            throw new ArgumentException("Use either -SuspendTimeout or -NoSuspension, not both.");
+        var mask = new List<string>();
+        var spec = new ProjectSpec();
+        var defaults = new ProjectDefaultEndpointSettings();
+        if (bound.ContainsKey(nameof(DisplayName))) { spec.DisplayName = DisplayName; mask.Add("spec.display_name"); }
+        if (bound.ContainsKey(nameof(HistoryRetention))) { spec.HistoryRetentionDuration = HistoryRetention; mask.Add("spec.history_retention_duration"); }
+        if (bound.ContainsKey(nameof(EnablePgNativeLogin))) { spec.EnablePgNativeLogin = EnablePgNativeLogin; mask.Add("spec.enable_pg_native_login"); }
+        if (bound.ContainsKey(nameof(DefaultBranch))) { spec.DefaultBranch = Names.Branch(name.ProjectId, DefaultBranch!).ToString(); mask.Add("spec.default_branch"); }
+        if (bound.ContainsKey(nameof(MinCu))) { defaults.AutoscalingLimitMinCu = MinCu; mask.Add("spec.default_endpoint_settings.autoscaling_limit_min_cu"); }
+        if (bound.ContainsKey(nameof(MaxCu))) { defaults.AutoscalingLimitMaxCu = MaxCu; mask.Add("spec.default_endpoint_settings.autoscaling_limit_max_cu"); }
+        if (bound.ContainsKey(nameof(SuspendTimeout)) || NoSuspension)
+        {
+            defaults.SuspendTimeoutDuration = NoSuspension ? null : SuspendTimeout;
+            defaults.NoSuspension = NoSuspension ? true : null;
+            mask.Add("spec.default_endpoint_settings.suspension");
+        }
+        if (mask.Any(path => path.StartsWith("spec.default_endpoint_settings", StringComparison.Ordinal))) spec.DefaultEndpointSettings = defaults;
+        if (mask.Count == 0) throw new ArgumentException("Nothing to change: give at least one setting.");
+        if (!ShouldProcess(name.ToString(), $"Update {string.Join(", ", mask)}")) return;
+        Complete<Project>((client, cancellationToken) => client.UpdateProjectAsync(name.ToString(), new Project { Spec = spec }, mask, cancellationToken),
+            project => new LakebaseProject(project), $"Updating {name}");
+    }
+}

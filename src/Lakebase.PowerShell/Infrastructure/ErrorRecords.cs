@@ -1,0 +1,41 @@
+using System.Management.Automation;
+using Lakebase.Client;
+
+namespace Lakebase.PowerShell.Infrastructure;
+
+/// <summary>Turns failures into ErrorRecords a user can act on: the service's error_code as the error id, a category
+/// from the HTTP status, the resource as the target. Never a stack trace, never a secret.</summary>
+internal static class ErrorRecords
+{
+    public static ErrorRecord From(Exception exception, object? target) => exception switch
+    {
+        LakebaseApiException api => new ErrorRecord(api, api.ErrorCode, Category(api), api.Target ?? target)
+        {
+            ErrorDetails = new ErrorDetails($"{api.Message} ({(api.HttpStatus == 0 ? "" : api.HttpStatus + " ")}{api.ErrorCode})"),
+        },
+        LakebaseConfigException config => new ErrorRecord(config, "LakebaseConfiguration", ErrorCategory.AuthenticationError, target),
+        ArgumentException argument => new ErrorRecord(argument, "InvalidArgument", ErrorCategory.InvalidArgument, target),
+        TimeoutException timeout => new ErrorRecord(timeout, "Timeout", ErrorCategory.OperationTimeout, target),
+        HttpRequestException http => new ErrorRecord(http, "ConnectionFailed", ErrorCategory.ConnectionError, target),
+        _ => new ErrorRecord(exception, exception.GetType().Name, ErrorCategory.NotSpecified, target),
+    };
+
+    public static ErrorRecord NotConnected() => new(
+        new InvalidOperationException("Not connected. Run Connect-Lakebase (or Connect-Lakebase -Local), or pass -Context."),
+        "NotConnected", ErrorCategory.ConnectionError, null);
+
+    private static ErrorCategory Category(LakebaseApiException api) => api.HttpStatus switch
+    {
+        400 => ErrorCategory.InvalidArgument,
+        401 => ErrorCategory.AuthenticationError,
+        403 => ErrorCategory.PermissionDenied,
+        404 => ErrorCategory.ObjectNotFound,
+        409 => ErrorCategory.ResourceExists,
+        429 => ErrorCategory.LimitsExceeded,
+        501 => ErrorCategory.NotImplemented,
+        503 => ErrorCategory.ResourceUnavailable,
+        504 => ErrorCategory.OperationTimeout,
+        0 => api.ErrorCode is "INVALID_PARAMETER_VALUE" or "BAD_REQUEST" ? ErrorCategory.InvalidArgument : ErrorCategory.InvalidOperation,
+        _ => ErrorCategory.NotSpecified,
+    };
+}

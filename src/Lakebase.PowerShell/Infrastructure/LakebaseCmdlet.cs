@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using Lakebase.Client;
+
+namespace Lakebase.PowerShell.Infrastructure;
+
+/// <summary>
+/// Base of every cmdlet: the -Context parameter, Ctrl+C (StopProcessing cancels the running call), and the bridge
+/// from async library calls to the pipeline thread. Work runs on the thread pool; anything it wants to write
+/// (progress, verbose) is queued and written here, on the pipeline thread, never from another thread.
+/// </summary>
+public abstract class LakebaseCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private BlockingCollection<Action>? _pending;
+
+    /// <summary>The connection to use; the default is the one Connect-Lakebase made.</summary>
+    [Parameter]
+    public LakebaseContext? Context { get; set; }
+
+    internal LakebaseClient Client => ResolveContext().Client;
+
+    internal LakebaseContext ResolveContext() => Context ?? ContextStore.Current ?? throw new PipelineStoppedWithError(ErrorRecords.NotConnected());
+
+    protected override void StopProcessing() => _stopping.Cancel();
+
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            ProcessItem();
+        }
+        catch (PipelineStoppedWithError stopped)
+        {
+            ThrowTerminatingError(stopped.Record);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (Exception ex) when (ex is LakebaseApiException or LakebaseConfigException or ArgumentException or TimeoutException or HttpRequestException or InvalidOperationException)
+        {
+            WriteError(ErrorRecords.From(ex, Target));
+        }
+    }
+
+    /// <summary>Handles one pipeline item.</summary>
+    protected abstract void ProcessItem();
+
+    /// <summary>What errors of the current item are about (shown as the ErrorRecord's target).</summary>
+    protected virtual object? Target => null;
+
+    /// <summary>Runs async work to completion while writing what it queues; the only way cmdlets wait.</summary>
+    protected T Await<T>(Func<CancellationToken, Task<T>> work)
+    {
+        using var pending = new BlockingCollection<Action>();
+        _pending = pending;
+        try
+        {
+            var task = Task.Run(() => work(_stopping.Token));
+            task.ContinueWith(_ => pending.CompleteAdding(), TaskScheduler.Default);
+            foreach (var action in pending.GetConsumingEnumerable()) action();
+            return task.GetAwaiter().GetResult();
+        }
+        finally
+        {
+            _pending = null;
+        }
+    }
+
+    protected void Await(Func<CancellationToken, Task> work) => Await<bool>(async cancellationToken =>
+    {
+        await work(cancellationToken).ConfigureAwait(false);
+        return true;
+    });
+
+    /// <summary>Queues a write for the pipeline thread; safe to call from the work of <see cref="Await{T}"/>.</summary>
+    protected void Post(Action write)
+    {
+        if (_pending is { } pending) pending.TryAdd(write);
+    }
+
+    /// <summary>Collects an async sequence on the pipeline thread, writing each item as it arrives.</summary>
+    protected void WriteEach<T>(Func<CancellationToken, IAsyncEnumerable<T>> source, Func<T, object> wrap)
+    {
+        Await(async cancellationToken =>
+        {
+            await foreach (var item in source(cancellationToken).ConfigureAwait(false))
+            {
+                var output = wrap(item);
+                Post(() => WriteObject(output));
+            }
+        });
+    }
+
+    /// <summary>Ends the pipeline with an error record (not connected, and the like).</summary>
+    internal sealed class PipelineStoppedWithError(ErrorRecord record) : Exception(record.Exception.Message)
+    {
+        public ErrorRecord Record { get; } = record;
+    }
+}

@@ -1,0 +1,70 @@
+using System.Management.Automation;
+using Lakebase.Client;
+using Lakebase.Contract.Models;
+using Lakebase.PowerShell.Objects;
+
+namespace Lakebase.PowerShell.Infrastructure;
+
+/// <summary>
+/// Base of cmdlets that start a long-running operation. By default they wait (with Write-Progress and the SDKs'
+/// polling) and output the finished resource; -NoWait outputs the operation; -AsJob outputs a job whose output is
+/// the finished resource; -Timeout bounds the wait.
+/// </summary>
+public abstract class OperationCmdlet : LakebaseCmdlet
+{
+    private static int s_progressId;
+
+    [Parameter]
+    public SwitchParameter NoWait { get; set; }
+
+    [Parameter]
+    public SwitchParameter AsJob { get; set; }
+
+    [Parameter]
+    [DurationTransformation]
+    public TimeSpan? Timeout { get; set; }
+
+    /// <summary>Starts the operation, then waits, hands it to a job, or outputs it, as the switches ask.</summary>
+    internal void Complete<TResource>(Func<LakebaseClient, CancellationToken, Task<Operation>> start, Func<TResource, object> wrap, string activity)
+        where TResource : class
+    {
+        var client = Client;
+        var operation = Await(cancellationToken => start(client, cancellationToken));
+        if (NoWait)
+        {
+            WriteObject(new LakebaseOperation(operation));
+            return;
+        }
+        var timeout = Timeout;
+        if (AsJob)
+        {
+            var job = new LakebaseJob(MyInvocation.Line.Trim(), client.Host, async cancellationToken =>
+            {
+                var result = await client.WaitForResultAsync<TResource>(operation, null, timeout, cancellationToken).ConfigureAwait(false);
+                return result is null ? null : wrap(result);
+            });
+            JobRepository.Add(job);
+            WriteObject(job);
+            return;
+        }
+
+        var progressId = Interlocked.Increment(ref s_progressId);
+        var progress = new Progress(this, progressId, activity);
+        try
+        {
+            var finished = Await(cancellationToken => client.WaitForResultAsync<TResource>(operation, progress, timeout, cancellationToken));
+            if (finished is not null) WriteObject(wrap(finished));
+        }
+        finally
+        {
+            WriteProgress(new ProgressRecord(progressId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+        }
+    }
+
+    /// <summary>Forwards wait progress to Write-Progress on the pipeline thread.</summary>
+    private sealed class Progress(OperationCmdlet cmdlet, int id, string activity) : IProgress<OperationWaitProgress>
+    {
+        public void Report(OperationWaitProgress value) => cmdlet.Post(() => cmdlet.WriteProgress(
+            new ProgressRecord(id, activity, $"Waiting for {value.OperationName} ({value.Elapsed.TotalSeconds:0} s)")));
+    }
+}

@@ -1,0 +1,51 @@
+using Lakebase.Contract;
+using Lakebase.Contract.Models;
+
+namespace Lakebase.PowerShell.Objects;
+
+/// <summary>An endpoint: a branch's compute, with its size limits, suspension and host.</summary>
+public sealed class LakebaseEndpoint
+{
+    internal LakebaseEndpoint(Endpoint endpoint)
+    {
+        Raw = endpoint;
+        var status = endpoint.Status ?? new EndpointStatus();
+        Name = endpoint.Name ?? "";
+        var name = ResourceName.Parse(Name);
+        ProjectId = name.ProjectId;
+        BranchId = name.BranchId!;
+        EndpointId = name.ChildId!;
+        Type = status.EndpointType switch
+        {
+            Contract.Models.EndpointType.ReadWrite => "ReadWrite",
+            Contract.Models.EndpointType.ReadOnly => "ReadOnly",
+            _ => status.EndpointType,
+        };
+        State = status.CurrentState;
+        MinCu = status.AutoscalingLimitMinCu;
+        MaxCu = status.AutoscalingLimitMaxCu;
+        SuspendTimeout = status.SuspendTimeoutDuration;
+        NoSuspension = status.NoSuspension ?? false;
+        Disabled = status.Disabled ?? false;
+        Host = status.Hosts?.Host;
+        LastActiveTime = status.LastActiveTime;
+    }
+
+    public string Name { get; }
+    public string ProjectId { get; }
+    public string BranchId { get; }
+    public string EndpointId { get; }
+    /// <summary>ReadWrite or ReadOnly.</summary>
+    public string? Type { get; }
+    public string? State { get; }
+    public double? MinCu { get; }
+    public double? MaxCu { get; }
+    public TimeSpan? SuspendTimeout { get; }
+    public bool NoSuspension { get; }
+    public bool Disabled { get; }
+    public string? Host { get; }
+    public DateTimeOffset? LastActiveTime { get; }
+    public Endpoint Raw { get; }
+
+    public override string ToString() => Name;
+}
