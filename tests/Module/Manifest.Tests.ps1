@@ -1,5 +1,9 @@
 BeforeAll {
     $script:manifestPath = $env:LAKEBASE_MODULE_PATH
+    # The pwsh running these tests: an apphost, or `dotnet pwsh.dll` when pwsh runs as a .NET tool.
+    $script:pwsh = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
+        [Environment]::ProcessPath, (Join-Path $PSHOME 'pwsh.dll')
+    } else { , [Environment]::ProcessPath }
 }
 
 Describe 'The Lakebase module manifest' {
@@ -9,11 +13,16 @@ Describe 'The Lakebase module manifest' {
         $manifest.CompatiblePSEditions | Should -Contain 'Core'
     }
 
-    It 'imports without loading Npgsql' {
-        $loaded = & (Join-Path $PSHOME 'pwsh') -NoProfile -Command "Import-Module '$manifestPath'; [AppDomain]::CurrentDomain.GetAssemblies().GetName().Name -contains 'Npgsql'" 2>$null
-        if ($LASTEXITCODE -ne 0 -or $null -eq $loaded) {
-            $loaded = & dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -Command "Import-Module '$manifestPath'; [AppDomain]::CurrentDomain.GetAssemblies().GetName().Name -contains 'Npgsql'"
-        }
-        $loaded | Should -Be 'False'
+    It 'exports every cmdlet the assembly defines, with approved verbs' {
+        $exported = (Test-ModuleManifest -Path $manifestPath).ExportedCmdlets.Keys
+        $exported | Should -Contain 'New-LakebaseBranch'
+        $approved = (Get-Verb).Verb
+        foreach ($name in $exported) { $approved | Should -Contain ($name -split '-')[0] }
+    }
+
+    It 'imports without loading Npgsql or starting anything' {
+        $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-Command',
+            "Import-Module '$manifestPath'; [AppDomain]::CurrentDomain.GetAssemblies().GetName().Name -contains 'Npgsql'")
+        & $pwsh[0] @arguments | Should -Be 'False'
     }
 }

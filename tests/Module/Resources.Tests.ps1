@@ -1,0 +1,148 @@
+# Drives the cmdlets as a user would, against a real Lakebase Local started for this file.
+BeforeAll {
+    Import-Module $env:LAKEBASE_MODULE_PATH -Force
+    $script:root = Join-Path ([IO.Path]::GetTempPath()) ("lbp-" + [guid]::NewGuid().ToString('N').Substring(0, 10))
+    $script:context = Connect-Lakebase -Local -StateRoot $root -Port 0
+    $script:project = New-LakebaseProject -ProjectId 'pester-app' -DisplayName 'Pester app'
+}
+
+AfterAll {
+    Stop-LakebaseLocal -StateRoot $root -Confirm:$false
+    Remove-Item $root -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Projects and branches from the pipeline' {
+    It 'creates a project whose production branch is ready and default' {
+        $project.ProjectId | Should -Be 'pester-app'
+        $project.DisplayName | Should -Be 'Pester app'
+        $production = Get-LakebaseBranch -ProjectId pester-app production
+        $production.IsDefault | Should -BeTrue
+        $production.State | Should -Be 'READY'
+    }
+
+    It 'pipes a project into New-LakebaseBranch with a 7d TTL' {
+        $branch = Get-LakebaseProject pester-app | New-LakebaseBranch -Name 'feature' -Ttl 7d
+        $branch.BranchId | Should -Be 'feature'
+        $branch.SourceBranch | Should -Be 'projects/pester-app/branches/production'
+        ($branch.ExpireTime - [DateTimeOffset]::UtcNow).TotalDays | Should -BeGreaterThan 6.9
+        $branch.ExpireTime | Should -BeOfType [DateTimeOffset]
+    }
+
+    It 'finds branches that expire soon and removes them through the pipeline' {
+        Get-LakebaseProject pester-app | New-LakebaseBranch -Name 'short-lived' -Ttl 1h | Out-Null
+        Get-LakebaseProject pester-app | Get-LakebaseBranch |
+            Where-Object { $_.ExpireTime -and $_.ExpireTime -lt (Get-Date).AddDays(1) } |
+            Remove-LakebaseBranch -Purge -Confirm:$false
+        (Get-LakebaseBranch -ProjectId pester-app).BranchId | Should -Not -Contain 'short-lived'
+        (Get-LakebaseBranch -ProjectId pester-app).BranchId | Should -Contain 'feature'
+    }
+
+    It 'accepts full resource names as well as ids' {
+        (Get-LakebaseBranch -BranchId 'projects/pester-app/branches/feature').BranchId | Should -Be 'feature'
+        (Get-LakebaseProject 'projects/pester-app').ProjectId | Should -Be 'pester-app'
+    }
+
+    It 'changes only what was asked: -MinCu/-MaxCu on an endpoint, -Protected on a branch' {
+        $endpoint = Get-LakebaseBranch -ProjectId pester-app feature | Get-LakebaseEndpoint | Set-LakebaseEndpoint -MinCu 0.5 -MaxCu 2
+        $endpoint.MinCu | Should -Be 0.5
+        $endpoint.MaxCu | Should -Be 2
+        $endpoint.SuspendTimeout | Should -Be ([TimeSpan]::FromDays(1))
+        (Set-LakebaseBranch -ProjectId pester-app feature -Protected $true).IsProtected | Should -BeTrue
+        { Remove-LakebaseBranch -ProjectId pester-app feature -Confirm:$false -ErrorAction Stop } | Should -Throw '*protected*'
+        (Set-LakebaseBranch -ProjectId pester-app feature -Protected $false).IsProtected | Should -BeFalse
+    }
+
+    It 'shows -WhatIf without deleting' {
+        Remove-LakebaseBranch -ProjectId pester-app feature -WhatIf
+        (Get-LakebaseBranch -ProjectId pester-app feature).State | Should -Be 'READY'
+    }
+
+    It 'soft-deletes and restores a branch' {
+        Remove-LakebaseBranch -ProjectId pester-app feature -Confirm:$false
+        (Get-LakebaseBranch -ProjectId pester-app).BranchId | Should -Not -Contain 'feature'
+        (Get-LakebaseBranch -ProjectId pester-app -IncludeDeleted | Where-Object BranchId -eq feature).DeleteTime | Should -Not -BeNullOrEmpty
+        (Restore-LakebaseBranch -ProjectId pester-app feature -Confirm:$false).DeleteTime | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Long-running operations' {
+    It '-NoWait returns the operation, which Wait-LakebaseOperation finishes' {
+        $operation = New-LakebaseBranch -ProjectId pester-app 'nowait' -NoWait
+        $operation.Done | Should -BeFalse
+        $operation.Target | Should -Be 'projects/pester-app/branches/nowait'
+        ($operation | Wait-LakebaseOperation).Done | Should -BeTrue
+        (Get-LakebaseBranch -ProjectId pester-app nowait).State | Should -Be 'READY'
+    }
+
+    It '-AsJob returns a job whose output is the finished resource' {
+        $job = New-LakebaseBranch -ProjectId pester-app 'as-job' -AsJob
+        $job | Should -BeOfType [System.Management.Automation.Job]
+        $branch = $job | Wait-Job -Timeout 120 | Receive-Job
+        $job.State | Should -Be 'Completed'
+        $branch.BranchId | Should -Be 'as-job'
+        $job | Remove-Job
+    }
+}
+
+Describe 'Roles and databases' {
+    It 'creates a role with attributes and a database it owns' {
+        $branch = Get-LakebaseBranch -ProjectId pester-app production
+        $role = $branch | New-LakebaseRole 'app_writer' -CreateDb
+        $role.CreateDb | Should -BeTrue
+        $role.AuthMethod | Should -Be 'PG_PASSWORD_SCRAM_SHA_256'
+        $database = $branch | New-LakebaseDatabase 'orders' -OwnerRole $role.RoleId
+        $database.OwnerRole | Should -Be $role.Name
+        ($branch | Get-LakebaseDatabase).PostgresDatabase | Should -Contain 'orders'
+    }
+
+    It 'changes one attribute and leaves the others' {
+        $role = Set-LakebaseRole -ProjectId pester-app -BranchId production app-writer -CreateRole $true
+        $role.CreateRole | Should -BeTrue
+        $role.CreateDb | Should -BeTrue
+    }
+}
+
+Describe 'Errors a user can act on' {
+    It 'rejects a bad id before sending anything' {
+        $error.Clear()
+        New-LakebaseBranch -ProjectId pester-app 'Bad_Name' -ErrorAction SilentlyContinue
+        $error[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $error[0].Exception.Message | Should -BeLike "*'Bad_Name' is not a valid BranchId*"
+    }
+
+    It 'reports the service error code, status and target for a missing branch' {
+        $error.Clear()
+        Get-LakebaseBranch -ProjectId pester-app 'missing' -ErrorAction SilentlyContinue
+        $error[0].FullyQualifiedErrorId | Should -BeLike 'NOT_FOUND,*'
+        $error[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $error[0].TargetObject | Should -Be '/api/2.0/postgres/projects/pester-app/branches/missing'
+    }
+
+    It 'shows the server''s limit when a compute is too large' {
+        { Set-LakebaseEndpoint -ProjectId pester-app -BranchId production primary -MinCu 1 -MaxCu 20 -ErrorAction Stop } |
+            Should -Throw '*spans more than 8 CU*'
+    }
+
+    It 'says how to connect when not connected' {
+        Disconnect-Lakebase
+        { Get-LakebaseProject -ErrorAction Stop } | Should -Throw '*Connect-Lakebase*'
+        $script:context = Connect-Lakebase -Local -StateRoot $root
+    }
+}
+
+Describe 'Two contexts side by side' {
+    It 'uses the context given with -Context rather than the default' {
+        $otherRoot = Join-Path ([IO.Path]::GetTempPath()) ("lbp-" + [guid]::NewGuid().ToString('N').Substring(0, 10))
+        try {
+            $other = Connect-Lakebase -Local -StateRoot $otherRoot -Port 0 -NoDefault
+            $other.Host | Should -Not -Be $context.Host
+            New-LakebaseProject 'other-app' -Context $other | Out-Null
+            (Get-LakebaseProject -Context $other).ProjectId | Should -Be @('other-app')
+            (Get-LakebaseProject).ProjectId | Should -Not -Contain 'other-app'
+        }
+        finally {
+            Stop-LakebaseLocal -StateRoot $otherRoot -Confirm:$false
+            Remove-Item $otherRoot -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+}
