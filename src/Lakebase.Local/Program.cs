@@ -6,6 +6,7 @@ using Lakebase.Local.Compute;
 using Lakebase.Local.ControlPlane;
 using Lakebase.Local.Hosting;
 using Lakebase.Local.Platform;
+using Lakebase.Local.Proxy;
 using Lakebase.Local.State;
 using Lakebase.Local.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -36,18 +37,27 @@ builder.Logging.AddSimpleConsole(console => console.SingleLine = true).AddFilter
 builder.Services.AddSingleton(layout);
 builder.Services.AddSingleton(await ServiceAccount.ResolveAsync(CancellationToken.None));
 builder.Services.AddSingleton(PostgresInstallation.Discover(options.PostgresRoot));
-builder.Services.AddSingleton(new LocalLimits());
+builder.Services.AddSingleton(options.Limits);
+builder.Services.AddSingleton(new CredentialTokens(Path.Combine(layout.TlsDirectory, "credential-signing.key")));
+builder.Services.AddSingleton(new LocalCertificateAuthority(layout.TlsDirectory));
+builder.Services.AddSingleton(new ProxyOptions(options.ProxyPort, TimeSpan.FromSeconds(30)));
+builder.Services.AddSingleton(sp => new CredentialApi(sp.GetRequiredService<Catalog>(), sp.GetRequiredService<CredentialTokens>())
+{
+    MinimumTtl = options.MinimumCredentialTtl,
+});
 builder.Services.AddSingleton(new StateStore(layout.StateDatabase));
 foreach (var service in new[]
 {
     typeof(BranchStorage), typeof(ComputeManager), typeof(OperationRunner), typeof(Catalog), typeof(Provisioning), typeof(IdentityStore),
     typeof(ProjectService), typeof(BranchService), typeof(EndpointService), typeof(RoleService), typeof(DatabaseService), typeof(OperationLookup),
-    typeof(Recovery),
+    typeof(Recovery), typeof(ProxySessions), typeof(ProxyServer),
 })
 {
     builder.Services.AddSingleton(service);
 }
 builder.Services.AddHostedService<Housekeeping>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<ProxyServer>());
+builder.Services.AddHostedService<SuspendMonitor>();
 
 var app = builder.Build();
 app.Services.GetRequiredService<BranchStorage>().Initialize();
@@ -71,10 +81,13 @@ app.Lifetime.ApplicationStarted.Register(() =>
         StateRoot = layout.Root,
         Version = version,
         StartTime = DateTimeOffset.UtcNow,
+        ProxyPort = app.Services.GetRequiredService<ProxyServer>().RouterPort,
+        CaCertificateFile = app.Services.GetRequiredService<LocalCertificateAuthority>().CertificateFile,
         PostgresMajors = app.Services.GetRequiredService<PostgresInstallation>().Majors.ToList(),
     };
     ServerInfoFile.Write(layout.Root, info);
     Console.WriteLine($"Lakebase Local {version} listening on {info.ApiUrl}");
+    Console.WriteLine($"Postgres proxy: each endpoint's host on port 5432, and 127.0.0.1:{info.ProxyPort} with options=endpoint=<uid>; CA {info.CaCertificateFile}");
     Console.WriteLine($"Admin token (user {options.UserName}): {layout.AdminTokenFile}");
     Console.WriteLine($"PostgreSQL: {(info.PostgresMajors.Count == 0 ? "none installed" : string.Join(", ", info.PostgresMajors))}; state in {layout.Root}");
 });

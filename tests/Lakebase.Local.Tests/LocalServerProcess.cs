@@ -18,9 +18,12 @@ public sealed class LocalServerProcess : IAsyncDisposable
 {
     private Process _process;
 
-    private LocalServerProcess(string root, Process process, LocalServerInfo info, string token)
+    private readonly string[] _arguments;
+
+    private LocalServerProcess(string root, string[] arguments, Process process, LocalServerInfo info, string token)
     {
         Root = root;
+        _arguments = arguments;
         _process = process;
         Info = info;
         Http = NewClient(info.ApiUrl!, token);
@@ -30,11 +33,12 @@ public sealed class LocalServerProcess : IAsyncDisposable
     public LocalServerInfo Info { get; private set; }
     public HttpClient Http { get; private set; }
 
-    public static async Task<LocalServerProcess> StartAsync(string? root = null)
+    /// <summary>Starts a server on a new state root; the proxy's shared port is a free one.</summary>
+    public static async Task<LocalServerProcess> StartAsync(params string[] arguments)
     {
-        root ??= NewRoot();
-        var (process, info) = await LaunchAsync(root);
-        return new LocalServerProcess(root, process, info, (await File.ReadAllTextAsync(info.AdminTokenFile!)).Trim());
+        var root = NewRoot();
+        var (process, info) = await LaunchAsync(root, arguments);
+        return new LocalServerProcess(root, arguments, process, info, (await File.ReadAllTextAsync(info.AdminTokenFile!)).Trim());
     }
 
     /// <summary>A state root under /tmp that the unprivileged postgres account can traverse.</summary>
@@ -57,7 +61,7 @@ public sealed class LocalServerProcess : IAsyncDisposable
     public async Task RestartAsync()
     {
         Http.Dispose();
-        (_process, Info) = await LaunchAsync(Root);
+        (_process, Info) = await LaunchAsync(Root, _arguments);
         Http = NewClient(Info.ApiUrl!, (await File.ReadAllTextAsync(Info.AdminTokenFile!)).Trim());
     }
 
@@ -166,7 +170,7 @@ public sealed class LocalServerProcess : IAsyncDisposable
         }
     }
 
-    private static async Task<(Process, LocalServerInfo)> LaunchAsync(string root)
+    private static async Task<(Process, LocalServerInfo)> LaunchAsync(string root, string[] arguments)
     {
         var serverInfo = LocalPaths.ServerInfoFile(root);
         File.Delete(serverInfo);
@@ -176,7 +180,7 @@ public sealed class LocalServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "Lakebase.Local.dll"), "--root", root, "--port", "0" })
+        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "Lakebase.Local.dll"), "--root", root, "--port", "0", "--proxy-port", "0" }.Concat(arguments))
             startInfo.ArgumentList.Add(argument);
         var process = Process.Start(startInfo)!;
         var log = new StringBuilder();

@@ -16,6 +16,9 @@ public sealed class LocalServerInfo
     /// <summary>The local user identity the admin token belongs to (also its Postgres role name).</summary>
     public string? UserName { get; set; }
     public string? StateRoot { get; set; }
+    /// <summary>The proxy's shared port on 127.0.0.1 (clients name the endpoint with options=endpoint=&lt;uid&gt;);
+    /// each endpoint also listens on its own loopback address, port 5432.</summary>
+    public int ProxyPort { get; set; }
     /// <summary>PEM file of the local CA that signs the data plane's TLS certificates.</summary>
     public string? CaCertificateFile { get; set; }
     public string? Version { get; set; }

@@ -17,7 +17,7 @@ internal static class PostgresApi
 
     private static async Task<IResult> HandleAsync(HttpContext context, string path,
         ProjectService projects, BranchService branches, EndpointService endpoints, RoleService roles, DatabaseService databases,
-        OperationLookup operations)
+        OperationLookup operations, CredentialApi credentials)
     {
         var request = context.Request;
         var method = request.Method;
@@ -37,6 +37,8 @@ internal static class PostgresApi
                 return ApiResults.Json(projects.Create(ApiResults.Text(request, "project_id"), body, caller));
             }
         }
+
+        if (path == "credentials" && method == "POST") return await credentials.GenerateAsync(context);
 
         if (path.Contains(ResourceName.OperationsSegment, StringComparison.Ordinal) && method == "GET")
             return ApiResults.Json(operations.Get(path));

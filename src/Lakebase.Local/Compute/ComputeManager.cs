@@ -35,6 +35,11 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
 
     public bool IsRunning(string endpointUid) => _running.TryGetValue(endpointUid, out var process) && process.IsAlive;
 
+    /// <summary>Records use of the compute (a session, an admin change); the suspend timer counts from the last use.</summary>
+    public void MarkActive(string endpointUid) => _lastActive[endpointUid] = DateTimeOffset.UtcNow;
+
+    public IReadOnlyCollection<string> RunningEndpoints => _running.Keys.ToList();
+
     public DateTimeOffset? LastActive(string endpointUid) => _lastActive.TryGetValue(endpointUid, out var time) ? time : null;
 
     public string SocketDirectory(string endpointUid) => Layout.Socket(endpointUid);
@@ -110,12 +115,12 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
         BranchStorage.DeleteDirectory(SocketDirectory(endpointUid));
     }
 
-    /// <summary>A connection as the bootstrap superuser over the compute's private socket; the compute must be running.</summary>
+    /// <summary>A connection as the bootstrap superuser over the compute's private socket; the compute must be running.
+    /// Opening one does not count as use: the suspend monitor opens them too.</summary>
     public async Task<NpgsqlConnection> OpenConnectionAsync(string endpointUid, string database, CancellationToken cancellationToken)
     {
         var connection = new NpgsqlConnection(BranchStorage.AdminConnectionString(SocketDirectory(endpointUid), database));
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        _lastActive[endpointUid] = DateTimeOffset.UtcNow;
         return connection;
     }
 

@@ -4,7 +4,7 @@ namespace Lakebase.Local.ControlPlane;
 /// The limits Lakebase Local enforces. The public docs and the API reference disagree on several of them (CU range,
 /// autoscaling span), so they are settings rather than constants; the defaults follow the service as we observed it.
 /// </summary>
-internal sealed class LocalLimits
+internal sealed record LocalLimits
 {
     public double MinCu { get; init; } = 0.5;
     public double MaxCu { get; init; } = 112;

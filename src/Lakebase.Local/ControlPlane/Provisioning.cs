@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Lakebase.Contract;
 using Lakebase.Contract.Models;
 using Lakebase.Local.Compute;
+using Lakebase.Local.Proxy;
 using Lakebase.Local.Storage;
 using Npgsql;
 
@@ -13,7 +14,7 @@ namespace Lakebase.Local.ControlPlane;
 /// creates of one name cannot both pass), a per-project work queue (real work on one project runs one at a time),
 /// and the building blocks of branches (their endpoints, owner role, computes).
 /// </summary>
-internal sealed class Provisioning(Catalog catalog, ComputeManager computes, BranchStorage storage, LocalLimits limits)
+internal sealed class Provisioning(Catalog catalog, ComputeManager computes, BranchStorage storage, LocalLimits limits, ProxyServer proxy)
 {
     public const string DefaultDatabase = "databricks_postgres";
     public const string DefaultBranchId = "production";
@@ -106,6 +107,7 @@ internal sealed class Provisioning(Catalog catalog, ComputeManager computes, Bra
     /// <summary>Starts an endpoint's compute (it must be recorded already) and records it as no longer initialising.</summary>
     public async Task StartEndpointAsync(Endpoint endpoint, CancellationToken cancellationToken)
     {
+        proxy.EnsureListening(endpoint.Status!.Hosts!.Host!);
         if (endpoint.Status!.Disabled != true)
             await computes.EnsureRunningAsync(catalog.TargetOf(endpoint), cancellationToken).ConfigureAwait(false);
         endpoint.Status.CurrentState = EndpointState.Active;
@@ -117,6 +119,7 @@ internal sealed class Provisioning(Catalog catalog, ComputeManager computes, Bra
         var endpoint = catalog.ReadWriteEndpoint(branchName)
             ?? throw ApiException.BadRequest($"Branch {branchName} has no read-write endpoint to run the change on.");
         await computes.EnsureRunningAsync(catalog.TargetOf(endpoint), cancellationToken).ConfigureAwait(false);
+        computes.MarkActive(endpoint.Uid!);
         return await computes.OpenConnectionAsync(endpoint.Uid!, database, cancellationToken).ConfigureAwait(false);
     }
 

@@ -1,10 +1,11 @@
 using System.Globalization;
 using Lakebase.Contract.Local;
+using Lakebase.Local.ControlPlane;
 
 namespace Lakebase.Local.Hosting;
 
 /// <summary>The command line of Lakebase Local.</summary>
-internal sealed record LocalServerOptions(string StateRoot, int Port, string UserName, string? PostgresRoot)
+internal sealed record LocalServerOptions(string StateRoot, int Port, string UserName, string? PostgresRoot, int ProxyPort, LocalLimits Limits, TimeSpan MinimumCredentialTtl)
 {
     public const int DefaultPort = 8470;
     public const string DefaultUserName = "admin@lakebase.local";
@@ -17,6 +18,11 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
           --port <port>    REST API port on 127.0.0.1 (default 8470; 0 picks a free port)
           --user <name>    the local user identity (default admin@lakebase.local)
           --pg-root <dir>  folder holding <major>/bin/postgres (default /usr/lib/postgresql)
+          --proxy-port <port>  the proxy's shared port on 127.0.0.1 (default 5432, or a free one when taken)
+
+        For tests (the service's own limits are longer):
+          --min-suspend-timeout <seconds>  shortest suspend timeout endpoints may use (default 60)
+          --min-credential-ttl <seconds>   shortest database credential lifetime (default 300)
         """;
 
     /// <summary>Null when the arguments ask for help; throws ArgumentException on a bad argument.</summary>
@@ -26,23 +32,35 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
         var port = DefaultPort;
         var user = DefaultUserName;
         string? postgresRoot = null;
+        var proxyPort = Proxy.ProxyServer.PostgresPort;
+        var limits = new LocalLimits();
+        var minimumCredentialTtl = TimeSpan.FromSeconds(300);
         for (var i = 0; i < args.Count; i++)
         {
             string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
             switch (args[i])
             {
                 case "--root": root = Path.GetFullPath(Value()); break;
-                case "--port":
-                    var text = Value();
-                    if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port > 65535)
-                        throw new ArgumentException($"--port must be a port number, got '{text}'.");
-                    break;
+                case "--port": port = ParsePort(args[i], Value()); break;
                 case "--user": user = Value(); break;
                 case "--pg-root": postgresRoot = Path.GetFullPath(Value()); break;
+                case "--proxy-port": proxyPort = ParsePort(args[i], Value()); break;
+                case "--min-suspend-timeout": limits = limits with { MinSuspendTimeout = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
+                case "--min-credential-ttl": minimumCredentialTtl = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())); break;
                 case "--help" or "-h": return null;
                 default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
             }
         }
-        return new LocalServerOptions(root, port, user, postgresRoot);
+        return new LocalServerOptions(root, port, user, postgresRoot, proxyPort, limits, minimumCredentialTtl);
     }
+
+    private static int ParsePort(string option, string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= 65535
+            ? port
+            : throw new ArgumentException($"{option} must be a port number, got '{text}'.");
+
+    private static int ParseSeconds(string option, string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+            ? seconds
+            : throw new ArgumentException($"{option} must be a number of seconds, got '{text}'.");
 }

@@ -1,0 +1,51 @@
+using Lakebase.Contract;
+using Lakebase.Contract.Models;
+using Lakebase.Local.ControlPlane;
+using Lakebase.Local.Proxy;
+using Npgsql;
+
+namespace Lakebase.Local.Compute;
+
+/// <summary>
+/// Scale to zero: a compute with a suspend timeout is stopped once it has had no activity for that long. A query
+/// running, or a session idle inside a transaction, counts as activity; plain idle sessions do not, and the fast
+/// shutdown closes them. The next connection through the proxy wakes the compute.
+/// </summary>
+internal sealed class SuspendMonitor(Catalog catalog, ComputeManager computes, ProxySessions sessions, ILogger<SuspendMonitor> logger) : BackgroundService
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            var endpoints = catalog.Store.List<Endpoint>(ResourceKind.Endpoint, null).ToDictionary(e => e.Uid!);
+            foreach (var uid in computes.RunningEndpoints)
+            {
+                if (!endpoints.TryGetValue(uid, out var endpoint) || endpoint.Status!.NoSuspension == true) continue;
+                if (endpoint.Status.SuspendTimeoutDuration is not { } timeout) continue;
+                try
+                {
+                    if (sessions.Open(uid) > 0 && await HasActivityAsync(uid, stoppingToken).ConfigureAwait(false)) computes.MarkActive(uid);
+                    if (DateTimeOffset.UtcNow - (computes.LastActive(uid) ?? DateTimeOffset.MinValue) < timeout) continue;
+                    logger.LogInformation("Suspending {Endpoint} after {Timeout} without activity", endpoint.Name, timeout);
+                    await computes.StopAsync(uid, stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException)
+                {
+                    logger.LogWarning("Could not check or suspend {Endpoint}: {Reason}", endpoint.Name, ex.Message);
+                }
+            }
+        }
+    }
+
+    private async Task<bool> HasActivityAsync(string endpointUid, CancellationToken cancellationToken)
+    {
+        await using var connection = await computes.OpenConnectionAsync(endpointUid, "postgres", cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND state IS DISTINCT FROM 'idle'",
+            connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false)) > 0;
+    }
+}

@@ -1,0 +1,232 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using Lakebase.Contract;
+using Lakebase.Contract.Models;
+using Lakebase.Local.Auth;
+using Lakebase.Local.Compute;
+using Lakebase.Local.ControlPlane;
+
+namespace Lakebase.Local.Proxy;
+
+/// <summary>
+/// One client connection through the proxy, as Neon's proxy handles it: SSLRequest and TLS, the startup packet,
+/// routing to an endpoint (its loopback address, an SNI name or options=endpoint=&lt;id&gt;), a cleartext password
+/// exchange whose password is a database credential, waking the compute when it sleeps, then the backend's own
+/// startup over its private socket and a byte-for-byte splice. Every failure answers with the PostgreSQL error a
+/// client expects and affects only this connection.
+/// </summary>
+internal sealed class ProxyConnection(
+    Socket client,
+    IPAddress localAddress,
+    Catalog catalog,
+    ComputeManager computes,
+    CredentialTokens credentials,
+    LocalCertificateAuthority authority,
+    ProxySessions sessions,
+    TimeSpan handshakeTimeout,
+    ILogger logger)
+{
+    /// <summary>The address every endpoint shares where each cannot have its own; routing there needs the endpoint id.</summary>
+    private const string SharedAddress = "127.0.0.1";
+    private (int Pid, int Key)? _cancelKey;
+
+    private sealed class RejectedException(string sqlState, string message) : Exception(message)
+    {
+        public string SqlState { get; } = sqlState;
+    }
+
+    /// <summary>The client side: the socket's stream, replaced by the TLS stream once TLS is up.</summary>
+    private Stream _stream = null!;
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        _stream = new NetworkStream(client, ownsSocket: true);
+        try
+        {
+            Stream? backend;
+            string endpointUid;
+            using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(stopping))
+            {
+                handshake.CancelAfter(handshakeTimeout);
+                try
+                {
+                    (backend, endpointUid) = await HandshakeAsync(handshake.Token).ConfigureAwait(false);
+                }
+                catch (RejectedException rejected)
+                {
+                    await TryWriteAsync(_stream, PgWire.Fatal(rejected.SqlState, rejected.Message)).ConfigureAwait(false);
+                    return;
+                }
+            }
+            if (backend is null) return;
+            sessions.Opened(endpointUid);
+            try
+            {
+                await SpliceAsync(_stream, backend, stopping).ConfigureAwait(false);
+            }
+            finally
+            {
+                sessions.Closed(endpointUid);
+                if (_cancelKey is { } cancelKey) sessions.ForgetCancelKey(cancelKey.Pid, cancelKey.Key);
+                await backend.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or OperationCanceledException or SocketException or System.Security.Authentication.AuthenticationException)
+        {
+            logger.LogDebug("Proxy connection ended: {Reason}", ex.Message);
+        }
+        finally
+        {
+            await _stream.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Returns an authenticated backend stream; null for a cancel request.</summary>
+    private async Task<(Stream? Backend, string EndpointUid)> HandshakeAsync(CancellationToken cancellationToken)
+    {
+        var stream = _stream;
+        string? serverName = null;
+        var (code, body) = await PgWire.ReadStartupPacketAsync(stream, cancellationToken).ConfigureAwait(false);
+        if (code == PgWire.GssEncRequestCode)
+        {
+            await stream.WriteAsync("N"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+            (code, body) = await PgWire.ReadStartupPacketAsync(stream, cancellationToken).ConfigureAwait(false);
+        }
+        if (code == PgWire.SslRequestCode)
+        {
+            await stream.WriteAsync("S"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+            var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            {
+                ServerCertificateSelectionCallback = (_, hostName) =>
+                {
+                    serverName = hostName;
+                    return authority.CertificateFor(string.IsNullOrEmpty(hostName) ? localAddress.ToString() : hostName);
+                },
+            }, cancellationToken).ConfigureAwait(false);
+            stream = _stream = tls;
+            (code, body) = await PgWire.ReadStartupPacketAsync(stream, cancellationToken).ConfigureAwait(false);
+        }
+        if (code == PgWire.CancelRequestCode)
+        {
+            await ForwardCancelAsync(body, cancellationToken).ConfigureAwait(false);
+            return (null, "");
+        }
+        if (code != PgWire.ProtocolVersion3)
+            throw new RejectedException("08P01", $"unsupported frontend protocol {code >> 16}.{code & 0xFFFF}: server supports 3.0");
+        if (stream is not SslStream) throw new RejectedException("28000", "Lakebase requires SSL: connect with sslmode=require");
+
+        var parameters = PgWire.ParseParameters(body);
+        if (!parameters.TryGetValue("user", out var user) || user.Length == 0) throw new RejectedException("28000", "no PostgreSQL user name specified in startup packet");
+        var endpoint = Route(parameters, serverName);
+        if (endpoint.Status!.Disabled == true) throw new RejectedException("08004", $"endpoint {endpoint.EndpointId} is disabled");
+
+        await stream.WriteAsync(PgWire.CleartextPasswordRequest(), cancellationToken).ConfigureAwait(false);
+        var (type, passwordBody) = await PgWire.ReadMessageAsync(stream, cancellationToken).ConfigureAwait(false);
+        if (type != (byte)'p') throw new RejectedException("08P01", "expected a password message");
+        var claims = credentials.Validate(PgWire.ReadPassword(passwordBody));
+        if (claims is null || claims.UserName != user || claims.EndpointUid != endpoint.Uid)
+            throw new RejectedException("28P01", $"password authentication failed for user \"{user}\"");
+
+        // The compute may be asleep: wake it and hold the client until it accepts connections.
+        var target = catalog.TargetOf(endpoint);
+        await computes.EnsureRunningAsync(target, cancellationToken).ConfigureAwait(false);
+        computes.MarkActive(endpoint.Uid!);
+        var backend = await ConnectBackendAsync(target, parameters, stream, cancellationToken).ConfigureAwait(false);
+        return (backend, endpoint.Uid!);
+    }
+
+    /// <summary>The endpoint a connection is for: options=endpoint=&lt;uid&gt;, then an SNI name starting with the uid,
+    /// then the loopback address the client connected to.</summary>
+    private Endpoint Route(Dictionary<string, string> parameters, string? serverName)
+    {
+        var endpoints = catalog.Store.List<Endpoint>(ResourceKind.Endpoint, null);
+        string? requested = null;
+        if (parameters.TryGetValue("options", out var options))
+        {
+            foreach (var option in options.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var setting = option.StartsWith("-c", StringComparison.Ordinal) ? option[2..] : option;
+                if (setting.StartsWith("endpoint=", StringComparison.Ordinal)) requested = setting["endpoint=".Length..];
+            }
+            parameters["options"] = string.Join(' ', options.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(o => !o.Contains("endpoint=")));
+            if (parameters["options"].Length == 0) parameters.Remove("options");
+        }
+        requested ??= serverName?.Split('.')[0] is { } label && label.StartsWith("ep-", StringComparison.Ordinal) ? label : null;
+        var endpoint = requested is not null
+            ? endpoints.FirstOrDefault(e => e.Uid == requested)
+            : endpoints.FirstOrDefault(e => e.Status?.Hosts?.Host == localAddress.ToString() && localAddress.ToString() != SharedAddress);
+        if (endpoint is null)
+            throw new RejectedException("3D000", requested is null
+                ? "endpoint not specified: connect to the endpoint's host, or pass options=endpoint=<endpoint uid>"
+                : $"endpoint {requested} not found");
+        if (catalog.Store.Get<Branch>(endpoint.Parent!) is not { Status.DeleteTime: null })
+            throw new RejectedException("3D000", $"endpoint {endpoint.Uid} not found");
+        return endpoint;
+    }
+
+    /// <summary>Opens the compute's private socket, sends the client's startup parameters and relays the backend's
+    /// answer up to ReadyForQuery, remembering its cancel key.</summary>
+    private async Task<Stream> ConnectBackendAsync(ComputeTarget target, Dictionary<string, string> parameters, Stream clientStream, CancellationToken cancellationToken)
+    {
+        var socketDirectory = computes.SocketDirectory(target.EndpointUid);
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(Path.Combine(socketDirectory, ".s.PGSQL.5432")), cancellationToken).ConfigureAwait(false);
+        var backend = new NetworkStream(socket, ownsSocket: true);
+        try
+        {
+            await backend.WriteAsync(PgWire.StartupMessage(parameters), cancellationToken).ConfigureAwait(false);
+            while (true)
+            {
+                var (type, body) = await PgWire.ReadMessageAsync(backend, cancellationToken).ConfigureAwait(false);
+                if (type == (byte)'K' && body.Length >= 8)
+                {
+                    _cancelKey = (BinaryPrimitives.ReadInt32BigEndian(body), BinaryPrimitives.ReadInt32BigEndian(body.AsSpan(4)));
+                    sessions.RegisterCancelKey(_cancelKey.Value.Pid, _cancelKey.Value.Key, socketDirectory);
+                }
+                await clientStream.WriteAsync(PgWire.Frame(type, body), cancellationToken).ConfigureAwait(false);
+                if (type == (byte)'Z') return backend;
+                if (type == (byte)'E') throw new IOException("the backend refused the session");
+            }
+        }
+        catch
+        {
+            await backend.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task ForwardCancelAsync(byte[] body, CancellationToken cancellationToken)
+    {
+        if (body.Length < 8) return;
+        var pid = BinaryPrimitives.ReadInt32BigEndian(body);
+        var key = BinaryPrimitives.ReadInt32BigEndian(body.AsSpan(4));
+        if (sessions.CancelTarget(pid, key) is not { } socketDirectory) return;
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(Path.Combine(socketDirectory, ".s.PGSQL.5432")), cancellationToken).ConfigureAwait(false);
+        var packet = new byte[16];
+        BinaryPrimitives.WriteInt32BigEndian(packet, 16);
+        BinaryPrimitives.WriteInt32BigEndian(packet.AsSpan(4), PgWire.CancelRequestCode);
+        body.AsSpan(0, 8).CopyTo(packet.AsSpan(8));
+        await socket.SendAsync(packet, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task SpliceAsync(Stream clientStream, Stream backend, CancellationToken stopping)
+    {
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var up = clientStream.CopyToAsync(backend, 81920, done.Token);
+        var down = backend.CopyToAsync(clientStream, 81920, done.Token);
+        await Task.WhenAny(up, down).ConfigureAwait(false);
+        await done.CancelAsync().ConfigureAwait(false);
+        try { await Task.WhenAll(up, down).ConfigureAwait(false); }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException) { }
+    }
+
+    private static async Task TryWriteAsync(Stream stream, byte[] message)
+    {
+        try { await stream.WriteAsync(message).ConfigureAwait(false); }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException) { }
+    }
+}

@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Lakebase.Contract;
+using Lakebase.Contract.Models;
+using Lakebase.Local.Auth;
+using Lakebase.Local.Compute;
+using Lakebase.Local.ControlPlane;
+
+namespace Lakebase.Local.Proxy;
+
+/// <summary>Where the proxy listens: each endpoint's own loopback address on port 5432, and one shared address
+/// (127.0.0.1 on <see cref="RouterPort"/>) where clients name the endpoint with options=endpoint=&lt;uid&gt; or SNI.</summary>
+internal sealed record ProxyOptions(int RouterPort, TimeSpan HandshakeTimeout);
+
+/// <summary>
+/// The data plane's front door. Listeners are opened for endpoints as they appear; each accepted connection runs
+/// on its own, so a slow or hostile client never holds up another.
+/// </summary>
+internal sealed class ProxyServer(ProxyOptions options, Catalog catalog, ComputeManager computes, CredentialTokens credentials,
+    LocalCertificateAuthority authority, ProxySessions sessions, ILogger<ProxyServer> logger) : BackgroundService
+{
+    public const int PostgresPort = 5432;
+    private readonly ConcurrentDictionary<string, TcpListener> _listeners = new();
+    private CancellationToken _stopping;
+
+    /// <summary>The shared router port actually bound (the option may ask for 0, any free port).</summary>
+    public int RouterPort { get; private set; }
+
+    /// <summary>Starts listening on an endpoint's own address (idempotent); false where the OS does not allow it.</summary>
+    public bool EnsureListening(string host)
+    {
+        if (host == "127.0.0.1" || _listeners.ContainsKey(host)) return true;
+        try
+        {
+            Listen(host, PostgresPort);
+            return true;
+        }
+        catch (SocketException ex)
+        {
+            logger.LogWarning("Cannot listen on {Host}:{Port} ({Reason}); clients can still reach the endpoint through 127.0.0.1:{Router} with options=endpoint=<uid>",
+                host, PostgresPort, ex.SocketErrorCode, RouterPort);
+            return false;
+        }
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _stopping = stoppingToken;
+        TcpListener router;
+        try
+        {
+            router = Listen("127.0.0.1", options.RouterPort);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse && options.RouterPort != 0)
+        {
+            logger.LogWarning("127.0.0.1:{Port} is taken (another PostgreSQL?); the proxy's shared port is a free one instead", options.RouterPort);
+            router = Listen("127.0.0.1", 0);
+        }
+        RouterPort = ((IPEndPoint)router.LocalEndpoint).Port;
+        foreach (var endpoint in catalog.Store.List<Endpoint>(ResourceKind.Endpoint, null))
+            if (endpoint.Status?.Hosts?.Host is { } host) EnsureListening(host);
+        stoppingToken.Register(() => { foreach (var listener in _listeners.Values) listener.Stop(); });
+        return Task.CompletedTask;
+    }
+
+    private TcpListener Listen(string host, int port)
+    {
+        var listener = new TcpListener(IPAddress.Parse(host), port);
+        listener.Start(512);
+        var key = port == PostgresPort ? host : $"{host}:{port}";
+        _listeners[key] = listener;
+        _ = AcceptLoopAsync(listener);
+        return listener;
+    }
+
+    private async Task AcceptLoopAsync(TcpListener listener)
+    {
+        var local = ((IPEndPoint)listener.LocalEndpoint).Address;
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await listener.AcceptSocketAsync(_stopping).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+            client.NoDelay = true;
+            var connection = new ProxyConnection(client, local, catalog, computes, credentials, authority, sessions, options.HandshakeTimeout, logger);
+            _ = Task.Run(() => connection.RunAsync(_stopping));
+        }
+    }
+}

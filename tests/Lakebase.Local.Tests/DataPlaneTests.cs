@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Npgsql;
+using Xunit;
+
+namespace Lakebase.Local.Tests;
+
+/// <summary>A server whose limits let tests see suspension and credential expiry in seconds.</summary>
+public sealed class FastLimitsServer : IAsyncLifetime
+{
+    public LocalServerProcess Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Server = await LocalServerProcess.StartAsync("--min-suspend-timeout", "1", "--min-credential-ttl", "1");
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}
+
+public sealed class DataPlaneTests(FastLimitsServer shared) : IClassFixture<FastLimitsServer>
+{
+    private LocalServerProcess Server => shared.Server;
+    private const string User = "admin@lakebase.local";
+
+    private async Task<(string Endpoint, string Host)> NewProjectAsync(string suspendTimeout = "86400s")
+    {
+        var id = SharedServer.NewId("dp");
+        await Server.CreateProjectAsync(id, new { default_endpoint_settings = new { suspend_timeout_duration = suspendTimeout } });
+        var endpoint = $"projects/{id}/branches/production/endpoints/primary";
+        var host = (await Server.GetAsync(endpoint))["status"]!["hosts"]!["host"]!.GetValue<string>();
+        return (endpoint, host);
+    }
+
+    private async Task<string> TokenAsync(string endpoint, string ttl = "3600s") =>
+        (await Server.SendAsync(HttpMethod.Post, "credentials", new JsonObject { ["endpoint"] = endpoint, ["ttl"] = ttl }))["token"]!.GetValue<string>();
+
+    private NpgsqlConnection Connection(string host, string password, int port = 5432, string? options = null) => new(new NpgsqlConnectionStringBuilder
+    {
+        Host = host,
+        Port = port,
+        Username = User,
+        Password = password,
+        Database = "databricks_postgres",
+        SslMode = SslMode.VerifyFull,
+        RootCertificate = Server.Info.CaCertificateFile,
+        Options = options,
+        Pooling = false,
+        Timeout = 60,
+    }.ConnectionString);
+
+    [Fact]
+    public async Task A_credential_opens_its_endpoint_over_verified_TLS_as_the_callers_role()
+    {
+        var (endpoint, host) = await NewProjectAsync();
+        var credential = await Server.SendAsync(HttpMethod.Post, "credentials", new JsonObject { ["endpoint"] = endpoint });
+        var expires = DateTimeOffset.Parse(credential["expire_time"]!.GetValue<string>());
+        Assert.InRange(expires - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(59), TimeSpan.FromMinutes(61));
+
+        await using var connection = Connection(host, credential["token"]!.GetValue<string>());
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT current_user, ssl FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) WHERE pid = pg_backend_pid()", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(User, reader.GetString(0));
+        // TLS ends at the proxy; the hop to postgres is a private Unix socket.
+        Assert.False(reader.GetBoolean(1));
+    }
+
+    [Fact]
+    public async Task Wrong_expired_and_other_endpoint_tokens_are_refused_with_28P01()
+    {
+        var (endpoint, host) = await NewProjectAsync();
+        var (otherEndpoint, _) = await NewProjectAsync();
+
+        var expired = await TokenAsync(endpoint, ttl: "1s");
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        foreach (var password in new[] { "not-a-token", await TokenAsync(otherEndpoint), expired })
+        {
+            await using var connection = Connection(host, password);
+            var error = await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync());
+            Assert.Equal("28P01", error.SqlState);
+        }
+    }
+
+    [Fact]
+    public async Task A_suspended_endpoint_wakes_on_connect_and_the_query_succeeds()
+    {
+        var (endpoint, host) = await NewProjectAsync(suspendTimeout: "1s");
+        var token = await TokenAsync(endpoint);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await Server.GetAsync(endpoint))["status"]!["current_state"]!.GetValue<string>() != "IDLE")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the endpoint never suspended");
+            await Task.Delay(200);
+        }
+
+        await using var connection = Connection(host, token);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT 41 + 1", connection);
+        Assert.Equal(42, await command.ExecuteScalarAsync());
+        Assert.Equal("ACTIVE", (await Server.GetAsync(endpoint))["status"]!["current_state"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_disabled_endpoint_refuses_connections()
+    {
+        var (endpoint, host) = await NewProjectAsync();
+        await Server.RunAsync(HttpMethod.Patch, $"{endpoint}?update_mask=spec.disabled", new { spec = new { disabled = true } });
+
+        await using var connection = Connection(host, await TokenAsync(endpoint));
+        var error = await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync());
+        Assert.Equal("08004", error.SqlState);
+        Assert.Equal("IDLE", (await Server.GetAsync(endpoint))["status"]!["current_state"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Compute_limits_change_the_real_memory_settings()
+    {
+        var (endpoint, host) = await NewProjectAsync();
+        var token = await TokenAsync(endpoint);
+        async Task<(string SharedBuffers, string WorkMem)> SettingsAsync()
+        {
+            await using var connection = Connection(host, token);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT current_setting('shared_buffers'), current_setting('work_mem')", connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            return (reader.GetString(0), reader.GetString(1));
+        }
+        var small = await SettingsAsync();
+        await Server.RunAsync(HttpMethod.Patch, $"{endpoint}?update_mask=spec.autoscaling_limit_min_cu,spec.autoscaling_limit_max_cu",
+            new { spec = new { autoscaling_limit_min_cu = 4, autoscaling_limit_max_cu = 8 } });
+        var large = await SettingsAsync();
+        Assert.NotEqual(small.SharedBuffers, large.SharedBuffers);
+        Assert.NotEqual(small.WorkMem, large.WorkMem);
+    }
+
+    [Fact]
+    public async Task Malformed_and_abandoned_handshakes_do_not_disturb_other_sessions()
+    {
+        var (endpoint, host) = await NewProjectAsync();
+        var token = await TokenAsync(endpoint);
+        await using var healthy = Connection(host, token);
+        await healthy.OpenAsync();
+
+        foreach (var garbage in new[] { new byte[] { 0, 0, 0, 4 }, new byte[] { 0x7f, 0xff, 0xff, 0xff, 0, 3, 0, 0 }, "GET / HTTP/1.1\r\n\r\n"u8.ToArray(), new byte[3] })
+        {
+            using var socket = new TcpClient();
+            await socket.ConnectAsync(host, 5432);
+            var stream = socket.GetStream();
+            await stream.WriteAsync(garbage);
+            socket.Client.Shutdown(SocketShutdown.Send);
+            var buffer = new byte[256];
+            try { while (await stream.ReadAsync(buffer) > 0) { } }
+            catch (IOException) { }
+        }
+        using var silent = new TcpClient();
+        await silent.ConnectAsync(host, 5432);
+
+        await using var command = new NpgsqlCommand("SELECT 1", healthy);
+        Assert.Equal(1, await command.ExecuteScalarAsync());
+        await using var another = Connection(host, token);
+        await another.OpenAsync();
+    }
+
+    [Fact]
+    public async Task The_shared_port_routes_by_endpoint_id_in_options()
+    {
+        var (endpoint, _) = await NewProjectAsync();
+        var uid = (await Server.GetAsync(endpoint))["uid"]!.GetValue<string>();
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1", Port = Server.Info.ProxyPort, Username = User, Password = await TokenAsync(endpoint),
+            Database = "databricks_postgres", SslMode = SslMode.Require, Options = $"endpoint={uid}", Pooling = false,
+        }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT current_database()", connection);
+        Assert.Equal("databricks_postgres", await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task Psql_connects_to_the_endpoint_host_with_the_token_as_password()
+    {
+        var (endpoint, host) = await NewProjectAsync();
+        var psql = new ProcessStartInfo("psql") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { $"host={host} user={User} dbname=databricks_postgres sslmode=require", "-At", "-c", "SELECT 'hello from ' || current_user" })
+            psql.ArgumentList.Add(argument);
+        psql.Environment["PGPASSWORD"] = await TokenAsync(endpoint);
+        using var process = Process.Start(psql)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, error);
+        Assert.Equal($"hello from {User}", output.Trim());
+    }
+}
