@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Lakebase.Client.Auth;
@@ -13,103 +15,166 @@ namespace Lakebase.Client;
 /// <summary>Retry settings (§4.5): the defaults are the SDKs'; tests shorten them.</summary>
 public sealed record RetryOptions
 {
-    /// <summary>Total time spent retrying one call.</summary>
+    /// <summary>Total time spent on one call, retries included (the SDKs' retry_timeout_seconds, 300 s).</summary>
     public TimeSpan Budget { get; init; } = TimeSpan.FromMinutes(5);
-    /// <summary>Linear backoff step: attempt × step, capped.</summary>
+    /// <summary>Linear backoff step for non-throttle retries: min(attempt × step, MaxDelay).</summary>
     public TimeSpan Step { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Per-request HTTP timeout (the SDKs' http_timeout_seconds, 60 s).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>Upper bound of the random jitter added to every delay.</summary>
     public TimeSpan Jitter { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>What one second of Retry-After (and the 1 s fallback) means; tests shrink it.</summary>
+    internal TimeSpan RetryAfterUnit { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>Sees every delay chosen before a retry (tests).</summary>
+    internal Action<TimeSpan>? OnDelay { get; init; }
 }
 
 /// <summary>
 /// HTTP for the REST API: auth headers from the credential strategy, the SDKs' headers, JSON in the contract's
-/// encoding, and retries exactly as §4.5 recommends: 429 and 503 (honouring an integer Retry-After, else 1 s) and
-/// transient network failures, linear backoff capped at 10 s plus jitter, within a 5-minute budget; nothing else.
+/// encoding, and retries exactly as §4.5 recommends: 429 and 503 (honouring an integer Retry-After, else 1 s, plus
+/// 0–1 s jitter) and transient network failures (linear backoff min(attempt, 10) s plus jitter), within a 5-minute
+/// budget; nothing else (not 500, not other 4xx).
 /// </summary>
 internal sealed class ApiTransport : IDisposable
 {
-    public const string UserAgent = "lakebase-powershell/0.1.0";
+    public const string Product = "lakebase-powershell/0.1.0";
+    private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json");
     private readonly HttpClient _http;
     private readonly ICredentialStrategy _credentials;
     private readonly string _host;
     private readonly string? _workspaceId;
-    private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+    private readonly RetryOptions _retry;
 
     public ApiTransport(HttpClient http, ICredentialStrategy credentials, string host, string? workspaceId, RetryOptions retry)
     {
         _http = http;
         _credentials = credentials;
-        _host = host;
+        _host = host.TrimEnd('/');
         _workspaceId = workspaceId;
-        _pipeline = BuildPipeline(retry);
+        _retry = retry;
     }
 
     public string AuthType => _credentials.AuthType;
 
-    public async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    /// <summary>The User-Agent: product first, as the SDKs put theirs, then runtime, OS and auth type.</summary>
+    public string UserAgent =>
+        $"{Product} dotnet/{Environment.Version} os/{OperatingSystemName()} auth/{_credentials.AuthType}";
+
+    /// <summary>Sends one API call (path from the host, query included) and reads the answer as <typeparamref name="T"/>.</summary>
+    /// <param name="target">What an error concerns (a resource name); defaults to the path.</param>
+    public async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, string? target, CancellationToken cancellationToken)
     {
         var json = body is null ? null : JsonSerializer.Serialize(body, body.GetType(), WireJson.Options);
-        using var response = await ExecuteWithRetriesAsync(path, async token =>
+        var url = _host + path;
+        target ??= path.Split('?')[0];
+        using var response = await ExecuteWithRetriesAsync(target, async token =>
         {
-            using var request = new HttpRequestMessage(method, _host + path);
+            using var request = new HttpRequestMessage(method, url);
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-            request.Headers.UserAgent.ParseAdd(UserAgent);
-            if (_workspaceId is not null) request.Headers.Add("X-Databricks-Workspace-Id", _workspaceId);
+            request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
+            if (_workspaceId is not null) request.Headers.TryAddWithoutValidation("X-Databricks-Workspace-Id", _workspaceId);
             foreach (var (name, value) in await _credentials.GetHeadersAsync(token).ConfigureAwait(false))
                 request.Headers.TryAddWithoutValidation(name, value);
-            if (json is not null) request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+            if (json is not null)
+            {
+                request.Content = new StringContent(json, Encoding.UTF8);
+                request.Content.Headers.ContentType = JsonMediaType;
+            }
             return await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, token).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
 
         var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-            throw LakebaseApiException.FromResponse(response.StatusCode, response.ReasonPhrase, text, path.Split('?')[0]);
-        return JsonSerializer.Deserialize<T>(string.IsNullOrWhiteSpace(text) ? "{}" : text, WireJson.Options)!;
+        if (!response.IsSuccessStatusCode) throw LakebaseApiException.FromResponse(response, text, target);
+        try
+        {
+            return JsonSerializer.Deserialize<T>(string.IsNullOrWhiteSpace(text) ? "{}" : text, WireJson.Options)!;
+        }
+        catch (JsonException ex)
+        {
+            throw new LakebaseApiException("INVALID_RESPONSE", $"The answer of {method} {target} is not valid JSON: {ex.Message}",
+                (int)response.StatusCode, target);
+        }
     }
 
     public void Dispose() => _http.Dispose();
 
-    private async Task<HttpResponseMessage> ExecuteWithRetriesAsync(string path, Func<CancellationToken, ValueTask<HttpResponseMessage>> send,
+    private async Task<HttpResponseMessage> ExecuteWithRetriesAsync(string target, Func<CancellationToken, ValueTask<HttpResponseMessage>> send,
         CancellationToken cancellationToken)
     {
+        string? lastFailure = null;
+        var pipeline = BuildPipeline(_retry, failure => lastFailure = failure);
         try
         {
-            return await _pipeline.ExecuteAsync(send, cancellationToken).ConfigureAwait(false);
+            return await pipeline.ExecuteAsync(send, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutRejectedException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"{_host}{path.Split('?')[0]} did not answer successfully within the retry budget.", ex);
+            throw new TimeoutException(
+                $"{target} did not answer successfully within the retry budget of {_retry.Budget.TotalSeconds:0.###} s" +
+                (lastFailure is null ? "." : $" (last: {lastFailure})."), ex);
         }
     }
 
-    private static ResiliencePipeline<HttpResponseMessage> BuildPipeline(RetryOptions retry) => new ResiliencePipelineBuilder<HttpResponseMessage>()
-        .AddTimeout(retry.Budget)
-        .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+    /// <summary>Connection refused or reset, a connection dropped mid-answer: worth another try. DNS, TLS and protocol
+    /// failures are not (they would only burn the budget).</summary>
+    internal static bool IsTransient(HttpRequestException exception)
+    {
+        if (exception.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.ResponseEnded) return true;
+        if (exception.HttpRequestError != HttpRequestError.Unknown) return false;
+        for (Exception? inner = exception.InnerException; inner is not null; inner = inner.InnerException)
         {
-            MaxRetryAttempts = int.MaxValue,
-            ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
-                .HandleResult(response => response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable)
-                .Handle<HttpRequestException>()
-                .Handle<TimeoutRejectedException>(),
-            DelayGenerator = arguments =>
+            if (inner is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.ConnectionReset or SocketError.ConnectionAborted
+                or SocketError.TimedOut or SocketError.NetworkReset })
+                return true;
+        }
+        return false;
+    }
+
+    internal static TimeSpan ComputeDelay(RetryOptions retry, int attemptNumber, HttpResponseMessage? response)
+    {
+        var jitter = TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * retry.Jitter.Ticks));
+        if (response is not null)
+        {
+            // Only an integer number of seconds counts (an HTTP date does not); otherwise 1 s.
+            var seconds = 1L;
+            if (response.Headers.TryGetValues("Retry-After", out var values) &&
+                long.TryParse(values.FirstOrDefault()?.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+                seconds = parsed;
+            return retry.RetryAfterUnit * seconds + jitter;
+        }
+        var linear = TimeSpan.FromTicks(Math.Min(retry.MaxDelay.Ticks, retry.Step.Ticks * (attemptNumber + 1)));
+        return linear + jitter;
+    }
+
+    private static ResiliencePipeline<HttpResponseMessage> BuildPipeline(RetryOptions retry, Action<string> noteFailure) =>
+        new ResiliencePipelineBuilder<HttpResponseMessage>()
+            .AddTimeout(retry.Budget)
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
-                var jitter = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * retry.Jitter.TotalMilliseconds);
-                if (arguments.Outcome.Result is { } response)
+                MaxRetryAttempts = int.MaxValue,
+                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
+                    .HandleResult(response => response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable)
+                    .Handle<HttpRequestException>(IsTransient)
+                    .Handle<TimeoutRejectedException>(),
+                DelayGenerator = arguments =>
                 {
-                    var retryAfter = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
-                    return ValueTask.FromResult<TimeSpan?>(retryAfter + jitter);
-                }
-                var linear = TimeSpan.FromTicks(Math.Min(retry.MaxDelay.Ticks, retry.Step.Ticks * (arguments.AttemptNumber + 1)));
-                return ValueTask.FromResult<TimeSpan?>(linear + jitter);
-            },
-            OnRetry = arguments =>
-            {
-                arguments.Outcome.Result?.Dispose();
-                return ValueTask.CompletedTask;
-            },
-        })
-        .AddTimeout(retry.RequestTimeout)
-        .Build();
+                    var delay = ComputeDelay(retry, arguments.AttemptNumber, arguments.Outcome.Result);
+                    retry.OnDelay?.Invoke(delay);
+                    return ValueTask.FromResult<TimeSpan?>(delay);
+                },
+                OnRetry = arguments =>
+                {
+                    noteFailure(arguments.Outcome.Result is { } response
+                        ? $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}"
+                        : arguments.Outcome.Exception?.Message ?? "unknown failure");
+                    arguments.Outcome.Result?.Dispose();
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .AddTimeout(retry.RequestTimeout)
+            .Build();
+
+    private static string OperatingSystemName() =>
+        OperatingSystem.IsWindows() ? "windows" : OperatingSystem.IsMacOS() ? "darwin" : OperatingSystem.IsLinux() ? "linux" : RuntimeInformation.OSDescription;
 }

@@ -7,68 +7,102 @@ using Lakebase.Contract.Models;
 
 namespace Lakebase.Client;
 
-/// <summary>Progress of a wait on an operation, for Write-Progress.</summary>
+/// <summary>Progress of a wait on an operation, for Write-Progress: the poll number and the time waited so far.</summary>
 public sealed record OperationWaitProgress(string OperationName, int Poll, TimeSpan Elapsed);
+
+/// <summary>Test and Lakebase Local knobs for <see cref="LakebaseClient.ConnectAsync(LakebaseConfig, CancellationToken)"/>.</summary>
+internal sealed record LakebaseClientOptions
+{
+    /// <summary>The HTTP stack under the client (tests record requests here); null for a SocketsHttpHandler.</summary>
+    public HttpMessageHandler? Handler { get; init; }
+    public RetryOptions Retry { get; init; } = new();
+    /// <summary>The poll schedule of WaitForOperationAsync; null picks the SDK schedule, or the fast one for Lakebase Local.</summary>
+    public Func<int, TimeSpan>? PollDelay { get; init; }
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+}
 
 /// <summary>
 /// The Databricks postgres REST API (/api/2.0/postgres) for one workspace or Lakebase Local: one HttpClient, one
-/// credential strategy, the SDKs' retries. Resource names go into URLs raw; every mutation returns an Operation.
+/// credential strategy, the SDKs' retries. Resource names go into URLs raw; every mutation returns an Operation
+/// (wait for it with <see cref="WaitForOperationAsync"/> or <see cref="WaitForResultAsync{T}"/>). Thread-safe.
 /// </summary>
 public sealed class LakebaseClient : IDisposable
 {
     private const string ApiRoot = "/api/2.0/postgres/";
+    private const string ScimMe = "/api/2.0/preview/scim/v2/Me";
     private readonly ApiTransport _transport;
     private readonly TimeProvider _clock;
 
-    private LakebaseClient(LakebaseConfig config, ApiTransport transport, string userName, TimeProvider clock)
+    private LakebaseClient(LakebaseConfig config, ApiTransport transport, string userName, TimeProvider clock, Func<int, TimeSpan> pollDelay)
     {
         Config = config;
         _transport = transport;
         UserName = userName;
         _clock = clock;
+        PollDelay = pollDelay;
     }
 
     public LakebaseConfig Config { get; }
     public string Host => Config.Host!;
     /// <summary>The caller's user name (e-mail, or application id for a service principal): its Postgres role.</summary>
     public string UserName { get; }
+    /// <summary>The credential strategy in use: pat, oauth-m2m, azure-client-secret, azure-cli, databricks-cli.</summary>
     public string AuthType => _transport.AuthType;
-    /// <summary>The poll schedule of <see cref="WaitForOperationAsync"/>: attempt → delay.</summary>
-    public Func<int, TimeSpan> PollDelay { get; init; } = DefaultPollDelay;
+    /// <summary>Whether this is Lakebase Local (a loopback host, or a config from <see cref="Local.LocalServer.CreateConfig"/>).</summary>
+    public bool IsLocal => IsLocalConfig(Config);
+    /// <summary>The poll schedule of <see cref="WaitForOperationAsync"/>: poll number (1, 2, ...) → delay before the next poll.</summary>
+    public Func<int, TimeSpan> PollDelay { get; set; }
 
     /// <summary>The Python SDK's schedule: min(attempt, 10) s plus 0.05–0.75 s of jitter.</summary>
     public static TimeSpan DefaultPollDelay(int attempt) =>
-        TimeSpan.FromSeconds(Math.Min(attempt, 10) + 0.05 + Random.Shared.NextDouble() * 0.7);
+        TimeSpan.FromSeconds(Math.Clamp(attempt, 1, 10) + 0.05 + Random.Shared.NextDouble() * 0.7);
 
-    /// <summary>Picks the credential strategy and asks SCIM Me who we are, which also proves the credentials work.</summary>
-    public static Task<LakebaseClient> ConnectAsync(LakebaseConfig config, CancellationToken cancellationToken) =>
-        ConnectAsync(config, new HttpClient(), new RetryOptions(), TimeProvider.System, cancellationToken);
+    /// <summary>Lakebase Local finishes most operations in well under a second: 100 ms, doubling, capped at 1 s.</summary>
+    public static TimeSpan LocalPollDelay(int attempt) => TimeSpan.FromMilliseconds(Math.Min(1000, 100 * Math.Pow(2, Math.Clamp(attempt, 1, 5) - 1)));
 
-    internal static async Task<LakebaseClient> ConnectAsync(LakebaseConfig config, HttpClient http, RetryOptions retry, TimeProvider clock,
-        CancellationToken cancellationToken)
+    /// <summary>A schedule starting at <paramref name="first"/>, doubling each poll, capped at <paramref name="cap"/>.</summary>
+    public static Func<int, TimeSpan> PollInterval(TimeSpan first, TimeSpan cap) =>
+        attempt => TimeSpan.FromTicks(Math.Min(cap.Ticks, first.Ticks * (1L << Math.Clamp(attempt - 1, 0, 30))));
+
+    /// <summary>
+    /// Picks the credential strategy (§5.3) and asks SCIM Me who we are, which also proves the credentials work.
+    /// Throws <see cref="LakebaseConfigException"/> when no strategy can authenticate, <see cref="LakebaseApiException"/>
+    /// when the workspace refuses (401, 403).
+    /// </summary>
+    public static Task<LakebaseClient> ConnectAsync(LakebaseConfig config, CancellationToken cancellationToken = default) =>
+        ConnectAsync(config, new LakebaseClientOptions(), cancellationToken);
+
+    internal static async Task<LakebaseClient> ConnectAsync(LakebaseConfig config, LakebaseClientOptions options, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(config);
+        config = config with { Host = LakebaseConfig.NormalizeHost(config.Host) };
+        var http = options.Handler is null
+            ? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }, disposeHandler: true)
+            : new HttpClient(options.Handler, disposeHandler: false);
         http.Timeout = Timeout.InfiniteTimeSpan;
-        var credentials = CredentialChain.Select(config, http, clock);
-        var transport = new ApiTransport(http, credentials, config.Host!, config.WorkspaceId, retry);
+        ApiTransport? transport = null;
         try
         {
-            var me = await transport.SendAsync<JsonElement>(HttpMethod.Get, "/api/2.0/preview/scim/v2/Me", null, cancellationToken).ConfigureAwait(false);
-            var userName = me.TryGetProperty("userName", out var name) ? name.GetString() : null;
-            var isLocal = config.LocalCaCertificateFile is not null;
-            return new LakebaseClient(config, transport, userName ?? config.ClientId ?? "unknown", clock)
-            {
-                PollDelay = isLocal ? LocalPollDelay : DefaultPollDelay,
-            };
+            var credentials = CredentialChain.Select(config, http, options.Clock);
+            transport = new ApiTransport(http, credentials, config.Host!, config.WorkspaceId, options.Retry);
+            var me = await transport.SendAsync<JsonElement>(HttpMethod.Get, ScimMe, null, "scim/v2/Me", cancellationToken).ConfigureAwait(false);
+            var userName = me.ValueKind == JsonValueKind.Object && me.TryGetProperty("userName", out var name) && name.ValueKind == JsonValueKind.String
+                ? name.GetString()
+                : null;
+            var pollDelay = options.PollDelay ?? (IsLocalConfig(config) ? LocalPollDelay : DefaultPollDelay);
+            return new LakebaseClient(config, transport, userName ?? config.ClientId ?? config.AzureClientId ?? "unknown", options.Clock, pollDelay);
         }
         catch
         {
-            transport.Dispose();
+            if (transport is not null) transport.Dispose();
+            else http.Dispose();
             throw;
         }
     }
 
-    /// <summary>Lakebase Local finishes most operations in well under a second: poll fast, then back off.</summary>
-    public static TimeSpan LocalPollDelay(int attempt) => TimeSpan.FromMilliseconds(Math.Min(1000, 50 * Math.Pow(2, Math.Min(attempt, 5))));
+    private static bool IsLocalConfig(LakebaseConfig config) =>
+        config.LocalCaCertificateFile is not null ||
+        (Uri.TryCreate(config.Host, UriKind.Absolute, out var uri) && uri.IsLoopback);
 
     // Projects
     public Task<Operation> CreateProjectAsync(string projectId, Project project, CancellationToken cancellationToken = default) =>
@@ -141,7 +175,9 @@ public sealed class LakebaseClient : IDisposable
     public async Task<Operation> WaitForOperationAsync(Operation operation, IProgress<OperationWaitProgress>? progress = null, TimeSpan? timeout = null,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(operation);
         var name = operation.Name ?? throw new ArgumentException("The operation has no name.", nameof(operation));
+        var target = ResourceName.TryParse(name, out var parsed) && parsed.OperationTarget is { } resource ? resource.ToString() : name;
         var started = _clock.GetTimestamp();
         for (var attempt = 1; ; attempt++)
         {
@@ -149,17 +185,16 @@ public sealed class LakebaseClient : IDisposable
             var elapsed = _clock.GetElapsedTime(started);
             if (operation.IsDone)
             {
-                if (operation.Error is { } error)
-                    throw new LakebaseApiException(error.ErrorCode ?? "UNKNOWN", $"operation failed: {error.Message ?? "unknown error"}", 0,
-                        ResourceName.TryParse(name, out var parsed) ? parsed.OperationTarget?.ToString() : name);
-                if (operation.Response is null) throw new InvalidOperationException($"Operation {name} completed but no response is available.");
+                if (operation.Error is { } error) throw LakebaseApiException.FromOperationError(error, target);
+                if (operation.Response is null)
+                    throw new InvalidOperationException($"Operation {name} completed but no response is available.");
                 return operation;
             }
             progress?.Report(new OperationWaitProgress(name, attempt, elapsed));
             var delay = PollDelay(attempt);
             if (timeout is { } limit)
             {
-                if (elapsed >= limit) throw new TimeoutException($"Timed out after {limit} waiting for {name}.");
+                if (elapsed >= limit) throw new TimeoutException($"Timed out after {FormatSpan(limit)} waiting for operation {name}.");
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks, (limit - elapsed).Ticks));
             }
             await Task.Delay(delay, _clock, cancellationToken).ConfigureAwait(false);
@@ -171,7 +206,13 @@ public sealed class LakebaseClient : IDisposable
         CancellationToken cancellationToken = default) where T : class
     {
         var done = await WaitForOperationAsync(operation, progress, timeout, cancellationToken).ConfigureAwait(false);
-        var response = done.Response!.Value;
+        return ReadResponse<T>(done);
+    }
+
+    /// <summary>A finished operation's response as <typeparamref name="T"/> (its @type key ignored); null when it is empty.</summary>
+    public static T? ReadResponse<T>(Operation operation) where T : class
+    {
+        if (operation.Response is not { } response) return null;
         var isEmpty = response.ValueKind != JsonValueKind.Object || !response.EnumerateObject().Any(p => p.Name != "@type");
         return isEmpty ? null : response.Deserialize<T>(WireJson.Options);
     }
@@ -189,8 +230,15 @@ public sealed class LakebaseClient : IDisposable
     private Task<Operation> UndeleteAsync(string name, CancellationToken cancellationToken) =>
         SendAsync<Operation>(HttpMethod.Post, name + "/undelete", new { }, cancellationToken);
 
-    private Task<T> SendAsync<T>(HttpMethod method, string relativePath, object? body, CancellationToken cancellationToken) =>
-        _transport.SendAsync<T>(method, ApiRoot + relativePath, body, cancellationToken);
+    /// <summary>Errors name the resource the call concerned: the path without its query string.</summary>
+    private Task<T> SendAsync<T>(HttpMethod method, string relativePath, object? body, CancellationToken cancellationToken)
+    {
+        var query = relativePath.IndexOf('?', StringComparison.Ordinal);
+        var target = query < 0 ? relativePath : relativePath[..query];
+        return _transport.SendAsync<T>(method, ApiRoot + relativePath, body, target, cancellationToken);
+    }
+
+    private static string FormatSpan(TimeSpan span) => span.TotalSeconds < 120 ? $"{span.TotalSeconds:0.###} s" : span.ToString();
 
     /// <summary>Follows next_page_token until it is missing or empty, resending the other parameters unchanged.</summary>
     private async IAsyncEnumerable<TItem> ListAsync<TResponse, TItem>(string path, Func<TResponse, (List<TItem>?, string?)> read,
@@ -203,6 +251,8 @@ public sealed class LakebaseClient : IDisposable
                 .ConfigureAwait(false);
             var (items, next) = read(response);
             foreach (var item in items ?? []) yield return item;
+            if (!string.IsNullOrEmpty(next) && next == pageToken)
+                throw new InvalidOperationException($"Listing {path} returned the same next_page_token twice; stopping instead of looping.");
             pageToken = next;
         } while (!string.IsNullOrEmpty(pageToken));
     }

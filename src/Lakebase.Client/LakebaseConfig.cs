@@ -33,37 +33,66 @@ public sealed record LakebaseConfig
         ("auth_type", "DATABRICKS_AUTH_TYPE"), ("databricks_cli_path", "DATABRICKS_CLI_PATH"),
     ];
 
-    private static readonly string[] AuthAttributes = ["token", "client_id", "client_secret", "azure_client_id", "azure_client_secret", "azure_tenant_id"];
+    private static readonly string[] AuthAttributes =
+        ["token", "client_id", "client_secret", "azure_client_id", "azure_client_secret", "azure_tenant_id", "azure_workspace_resource_id"];
 
-    /// <summary>Applies §5 precedence: explicit values, then the environment, then the config-file profile.</summary>
-    public static LakebaseConfig Resolve(LakebaseConfig explicitValues, IReadOnlyDictionary<string, string?> environment, string homeDirectory)
+    /// <summary>
+    /// Applies §5 precedence: explicit values, then DATABRICKS_* / ARM_* environment variables, then the config-file
+    /// profile (never overwriting a value already set). The file (DATABRICKS_CONFIG_FILE, else ~/.databrickscfg) is read
+    /// when a profile is named, or when neither host nor any credential came from code or the environment. The profile
+    /// is the named one, else [__settings__] default_profile, else DEFAULT. Throws <see cref="LakebaseConfigException"/>
+    /// for a named profile that does not exist and when no host is found anywhere.
+    /// </summary>
+    /// <param name="homeDirectory">Where ~/.databrickscfg lives; null for the user profile folder.</param>
+    public static LakebaseConfig Resolve(LakebaseConfig explicitValues, IReadOnlyDictionary<string, string?> environment, string? homeDirectory)
     {
+        ArgumentNullException.ThrowIfNull(explicitValues);
+        ArgumentNullException.ThrowIfNull(environment);
+        homeDirectory ??= Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         var values = explicitValues.ToAttributes();
         foreach (var (attribute, variable) in EnvironmentVariables)
         {
-            if (!values.ContainsKey(attribute) && environment.TryGetValue(variable, out var value) && !string.IsNullOrEmpty(value))
-                values[attribute] = value;
+            if (!values.ContainsKey(attribute) && environment.TryGetValue(variable, out var value) && !string.IsNullOrWhiteSpace(value))
+                values[attribute] = value.Trim();
         }
 
-        // The file is read when a profile is named, or when nothing about the host or auth came from code or env.
+        string? fileDescription = null;
         var profileNamed = values.ContainsKey("profile");
         if (profileNamed || (!values.ContainsKey("host") && !AuthAttributes.Any(values.ContainsKey)))
         {
-            var path = values.GetValueOrDefault("config_file") ?? Path.Combine(homeDirectory, ".databrickscfg");
-            var file = File.Exists(path) ? ConfigFileProfiles.Parse(File.ReadAllLines(path)) : new Dictionary<string, Dictionary<string, string>>();
+            var path = ExpandHome(values.GetValueOrDefault("config_file") ?? Path.Combine(homeDirectory, ".databrickscfg"), homeDirectory);
+            var exists = File.Exists(path);
+            var file = exists ? ConfigFileProfiles.Parse(File.ReadAllLines(path)) : new Dictionary<string, Dictionary<string, string>>();
             var profileName = values.GetValueOrDefault("profile")
                 ?? file.GetValueOrDefault(ConfigFileProfiles.SettingsSection)?.GetValueOrDefault("default_profile");
             Dictionary<string, string>? profile;
-            if (profileName is null) profile = file.GetValueOrDefault("DEFAULT");
-            else if (!file.TryGetValue(profileName, out profile) || profileName == ConfigFileProfiles.SettingsSection)
-                throw new LakebaseConfigException($"{path} has no {profileName} profile configured.");
+            if (profileName is null)
+            {
+                profile = file.GetValueOrDefault(ConfigFileProfiles.DefaultSection);
+                fileDescription = exists ? $"profile {ConfigFileProfiles.DefaultSection} of {path}" : $"{path} (does not exist)";
+            }
+            else if (!exists)
+                throw new LakebaseConfigException($"Profile '{profileName}' was requested but the config file {path} does not exist.");
+            else if (profileName == ConfigFileProfiles.SettingsSection || !file.TryGetValue(profileName, out profile))
+                throw new LakebaseConfigException(
+                    $"{path} has no {profileName} profile configured (profiles: {string.Join(", ", file.Keys.Where(k => k != ConfigFileProfiles.SettingsSection).DefaultIfEmpty("none"))}).");
+            else fileDescription = $"profile {profileName} of {path}";
             foreach (var (key, value) in profile ?? [])
-                values.TryAdd(key, value);
+                if (!string.IsNullOrEmpty(value)) values.TryAdd(key, value);
             if (profileName is not null) values["profile"] = profileName;
+            values["config_file"] = path;
         }
         var config = FromAttributes(values);
-        return config with { Host = NormalizeHost(config.Host) };
+        config = config with { Host = NormalizeHost(config.Host) };
+        if (config.Host is null)
+            throw new LakebaseConfigException(
+                "No workspace host is configured. Tried: an explicit host (-WorkspaceUrl), DATABRICKS_HOST, " +
+                (fileDescription ?? "no config file (it is only read when no host or credentials are set, or a profile is named)") + ".");
+        return config;
     }
+
+    private static string ExpandHome(string path, string home) =>
+        path == "~" ? home : path.StartsWith("~/", StringComparison.Ordinal) || path.StartsWith("~\\", StringComparison.Ordinal) ? Path.Combine(home, path[2..]) : path;
 
     /// <summary>https:// added when missing, trailing slash and :443 removed.</summary>
     public static string? NormalizeHost(string? host)
@@ -76,9 +105,21 @@ public sealed record LakebaseConfig
         return $"{uri.Scheme}://{uri.Host}{port}{uri.AbsolutePath.TrimEnd('/')}";
     }
 
-    public override string ToString() =>
-        $"host={Host ?? "(unset)"}, auth_type={AuthType ?? "(auto)"}, profile={Profile ?? "(none)"}, " +
-        $"token={(Token is null ? "unset" : "***")}, client_id={ClientId ?? "unset"}, client_secret={(ClientSecret is null ? "unset" : "***")}";
+    /// <summary>For logs and -Verbose: every attribute that is set, secrets (token, client secrets) as ***.</summary>
+    public override string ToString()
+    {
+        var parts = new List<string>();
+        void Add(string name, string? value, bool secret = false)
+        {
+            if (!string.IsNullOrEmpty(value)) parts.Add($"{name}={(secret ? "***" : value)}");
+        }
+        Add("host", Host); Add("auth_type", AuthType); Add("profile", Profile); Add("config_file", ConfigFile);
+        Add("token", Token, secret: true); Add("client_id", ClientId); Add("client_secret", ClientSecret, secret: true);
+        Add("azure_client_id", AzureClientId); Add("azure_client_secret", AzureClientSecret, secret: true); Add("azure_tenant_id", AzureTenantId);
+        Add("azure_workspace_resource_id", AzureWorkspaceResourceId); Add("workspace_id", WorkspaceId);
+        Add("databricks_cli_path", DatabricksCliPath); Add("local_ca_certificate_file", LocalCaCertificateFile);
+        return "LakebaseConfig { " + string.Join(", ", parts) + " }";
+    }
 
     private Dictionary<string, string> ToAttributes()
     {
@@ -119,6 +160,7 @@ public sealed class LakebaseConfigException(string message) : Exception(message)
 internal static class ConfigFileProfiles
 {
     public const string SettingsSection = "__settings__";
+    public const string DefaultSection = "DEFAULT";
 
     public static Dictionary<string, Dictionary<string, string>> Parse(IEnumerable<string> lines)
     {

@@ -115,7 +115,7 @@ Describe 'Errors a user can act on' {
         Get-LakebaseBranch -ProjectId pester-app 'missing' -ErrorAction SilentlyContinue
         $error[0].FullyQualifiedErrorId | Should -BeLike 'NOT_FOUND,*'
         $error[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
-        $error[0].TargetObject | Should -Be '/api/2.0/postgres/projects/pester-app/branches/missing'
+        $error[0].TargetObject | Should -Be 'projects/pester-app/branches/missing'
     }
 
     It 'shows the server''s limit when a compute is too large' {

@@ -1,11 +1,11 @@
 namespace Lakebase.Client.Auth;
 
 /// <summary>pat: a personal access token sent as a bearer token.</summary>
-internal sealed class PersonalAccessToken(string token) : ICredentialStrategy
+internal sealed class PersonalAccessToken(string token) : BearerStrategy
 {
-    private readonly IReadOnlyDictionary<string, string> _headers = new Dictionary<string, string> { ["Authorization"] = "Bearer " + token };
+    public override string AuthType => "pat";
 
-    public string AuthType => "pat";
+    public override ValueTask<string> GetAccessTokenAsync(CancellationToken cancellationToken) => ValueTask.FromResult(token);
 
-    public ValueTask<IReadOnlyDictionary<string, string>> GetHeadersAsync(CancellationToken cancellationToken) => ValueTask.FromResult(_headers);
+    public override string ToString() => "pat";
 }

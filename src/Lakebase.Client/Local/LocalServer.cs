@@ -14,8 +14,11 @@ public sealed record LocalServerStartOptions
     public int Port { get; init; } = 8470;
     /// <summary>Lakebase.Local.dll (the module ships it under local/).</summary>
     public required string ServerPath { get; init; }
-    /// <summary>Folder holding {major}/bin/postgres; null for /usr/lib/postgresql.</summary>
+    /// <summary>Folder holding {major}/bin/postgres (the server's --pg-root); null for /usr/lib/postgresql.</summary>
     public string? PostgresRoot { get; init; }
+    /// <summary>A PostgreSQL bin folder such as /usr/lib/postgresql/16/bin; its grandparent becomes --pg-root
+    /// (ignored when <see cref="PostgresRoot"/> is set).</summary>
+    public string? PostgresBinDirectory { get; init; }
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
 
@@ -50,6 +53,10 @@ public static class LocalServer
         {
             return null;
         }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null; // the probe's own timeout: not answering
+        }
     }
 
     /// <summary>Starts the server detached (it outlives this process), logging to {root}/server.log, and waits until it answers.</summary>
@@ -62,31 +69,46 @@ public static class LocalServer
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
         var log = Path.Combine(root, "server.log");
 
-        // A shell detaches the server from this process's lifetime and sends its output to the log file.
         var arguments = new List<string> { options.ServerPath, "--root", root, "--port", options.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-        if (options.PostgresRoot is not null) arguments.AddRange(["--pg-root", options.PostgresRoot]);
-        var startInfo = OperatingSystem.IsWindows()
-            ? new ProcessStartInfo(DotnetHost()) { UseShellExecute = false, CreateNoWindow = true }
-            : new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        if (OperatingSystem.IsWindows()) foreach (var argument in arguments) startInfo.ArgumentList.Add(argument);
+        if (PostgresRootOf(options) is { } postgresRoot) arguments.AddRange(["--pg-root", postgresRoot]);
+        // A shell detaches the server from this process's lifetime and sends its output to the log file; on Unix it
+        // prints the server's pid so an early exit is noticed at once instead of after the whole start timeout.
+        int? launchedPid = null;
+        if (OperatingSystem.IsWindows())
+        {
+            var commandLine = string.Join(' ', new[] { DotnetHost() }.Concat(arguments).Select(QuoteForCmd));
+            var startInfo = new ProcessStartInfo(Environment.GetEnvironmentVariable("ComSpec") ?? "cmd.exe")
+            {
+                UseShellExecute = false,
+                CreateNoWindow = true,
+                Arguments = $"/d /s /c \"{commandLine} >> {QuoteForCmd(log)} 2>&1\"",
+            };
+            using (Process.Start(startInfo)) { }
+        }
         else
         {
+            var startInfo = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardOutput = true };
             startInfo.ArgumentList.Add("-c");
-            startInfo.ArgumentList.Add("exec nohup \"$0\" \"$@\" >>\"$LAKEBASE_LOG\" 2>&1 </dev/null &");
+            startInfo.ArgumentList.Add("nohup \"$0\" \"$@\" >>\"$LAKEBASE_LOG\" 2>&1 </dev/null & echo $!");
             startInfo.ArgumentList.Add(DotnetHost());
             foreach (var argument in arguments) startInfo.ArgumentList.Add(argument);
             startInfo.Environment["LAKEBASE_LOG"] = log;
+            using var shell = Process.Start(startInfo)!;
+            var printed = await shell.StandardOutput.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+            await shell.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            if (int.TryParse(printed.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid)) launchedPid = pid;
         }
-        using (Process.Start(startInfo)) { }
 
         var deadline = DateTime.UtcNow + options.StartTimeout;
         while (DateTime.UtcNow < deadline)
         {
             if (await FindRunningAsync(root, cancellationToken).ConfigureAwait(false) is { } info) return info;
+            if (launchedPid is { } pid && !IsAlive(pid))
+                throw new InvalidOperationException($"Lakebase Local exited during start. Last lines of {log}:{Environment.NewLine}{await TailAsync(log, cancellationToken).ConfigureAwait(false)}");
             await Task.Delay(100, cancellationToken).ConfigureAwait(false);
         }
-        var tail = File.Exists(log) ? string.Join(Environment.NewLine, File.ReadLines(log).TakeLast(15)) : "(no log)";
-        throw new TimeoutException($"Lakebase Local did not start within {options.StartTimeout.TotalSeconds:0} s. Last lines of {log}:{Environment.NewLine}{tail}");
+        throw new TimeoutException(
+            $"Lakebase Local did not start within {options.StartTimeout.TotalSeconds:0} s. Last lines of {log}:{Environment.NewLine}{await TailAsync(log, cancellationToken).ConfigureAwait(false)}");
     }
 
     /// <summary>Asks the server to shut down (it stops its computes first) and waits for its process to end.</summary>
@@ -97,10 +119,21 @@ public static class LocalServer
             request.Headers.Authorization = new("Bearer", ReadToken(server));
             try { (await Probe.SendAsync(request, cancellationToken).ConfigureAwait(false)).Dispose(); }
             catch (HttpRequestException) { }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested) { }
         }
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (IsAlive(server.Pid) && DateTime.UtcNow < deadline) await Task.Delay(50, cancellationToken).ConfigureAwait(false);
-        if (IsAlive(server.Pid)) Process.GetProcessById(server.Pid).Kill();
+        if (!IsAlive(server.Pid)) return;
+        try
+        {
+            using var process = Process.GetProcessById(server.Pid);
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            // exited meanwhile
+        }
     }
 
     /// <summary>A config for the server's local user (admin token) that trusts its CA.</summary>
@@ -112,7 +145,26 @@ public static class LocalServer
         LocalCaCertificateFile = server.CaCertificateFile ?? Path.Combine(server.StateRoot ?? "", "tls", "ca.pem"),
     };
 
-    private static string ReadToken(LocalServerInfo server) => File.ReadAllText(server.AdminTokenFile!).Trim();
+    private static string ReadToken(LocalServerInfo server) =>
+        File.ReadAllText(server.AdminTokenFile ?? throw new InvalidOperationException("server.json names no admin token file.")).Trim();
+
+    internal static string? PostgresRootOf(LocalServerStartOptions options)
+    {
+        if (options.PostgresRoot is not null) return Path.GetFullPath(options.PostgresRoot);
+        if (options.PostgresBinDirectory is null) return null;
+        // {root}/{major}/bin → {root}
+        var bin = new DirectoryInfo(Path.GetFullPath(options.PostgresBinDirectory).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
+        return bin.Parent?.Parent?.FullName ?? bin.FullName;
+    }
+
+    private static async Task<string> TailAsync(string log, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(log)) return "(no log)";
+        var lines = await File.ReadAllLinesAsync(log, cancellationToken).ConfigureAwait(false);
+        return string.Join(Environment.NewLine, lines.TakeLast(20));
+    }
+
+    private static string QuoteForCmd(string argument) => "\"" + argument.Replace("\"", "\"\"") + "\"";
 
     private static bool IsAlive(int pid)
     {

@@ -8,7 +8,8 @@ internal sealed record ComputeConfiguration(
     string? ArchiveDirectory,
     double MinCu,
     double MaxCu,
-    IReadOnlyDictionary<string, string> UserSettings)
+    IReadOnlyDictionary<string, string> UserSettings,
+    double ConnectionsCu)
 {
     public const string FileName = "lakebase.conf";
 
@@ -44,7 +45,7 @@ internal sealed record ComputeConfiguration(
             Set("archive_library", "basic_archive");
             Set("basic_archive.archive_directory", ArchiveDirectory);
         }
-        foreach (var (key, value) in ComputeSize.Settings(currentCu, MaxCu)) Set(key, value);
+        foreach (var (key, value) in ComputeSize.Settings(currentCu, MaxCu, ConnectionsCu)) Set(key, value);
         foreach (var (key, value) in UserSettings) Set(key, value);
         File.WriteAllText(Path.Combine(dataDirectory, FileName), text.ToString());
     }

@@ -147,12 +147,14 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
         logger.LogInformation("Stopped compute {Endpoint}", endpointUid);
     }
 
+    /// <summary>A standby must allow at least as many connections as its primary, or PostgreSQL refuses to replay.</summary>
     private ComputeConfiguration Configuration(ComputeTarget target) => new(
         SocketDirectory(target.EndpointUid),
         target.ReadOnly ? null : Layout.BranchArchive(target.BranchUid),
         target.MinCu,
         target.MaxCu,
-        target.PgSettings);
+        target.PgSettings,
+        ConnectionsCu: target.Primary is { } primary ? Math.Max(target.MaxCu, primary.MaxCu) : target.MaxCu);
 
     /// <summary>A read-only compute's data directory: a base backup of the primary set up to stream from it.</summary>
     private async Task EnsureStandbyAsync(ComputeTarget target, CancellationToken cancellationToken)

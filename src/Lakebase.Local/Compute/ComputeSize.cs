@@ -19,8 +19,9 @@ internal static class ComputeSize
 
     public static long MemoryBytes(double cu) => (long)(cu * MemoryPerCu);
 
-    /// <summary>The PostgreSQL settings for an endpoint currently at <paramref name="currentCu"/> that may grow to <paramref name="maxCu"/>.</summary>
-    public static IReadOnlyDictionary<string, string> Settings(double currentCu, double maxCu)
+    /// <summary>The PostgreSQL settings for an endpoint currently at <paramref name="currentCu"/> that may grow to
+    /// <paramref name="maxCu"/>; connections are sized for <paramref name="connectionsCu"/>.</summary>
+    public static IReadOnlyDictionary<string, string> Settings(double currentCu, double maxCu, double connectionsCu)
     {
         var current = MemoryBytes(currentCu);
         return new Dictionary<string, string>
@@ -29,7 +30,7 @@ internal static class ComputeSize
             ["effective_cache_size"] = Megabytes(Math.Max(32 * MiB, current * 3 / 4)),
             ["work_mem"] = Kilobytes(Math.Max(1 * MiB, current / 32)),
             ["maintenance_work_mem"] = Kilobytes(Math.Max(4 * MiB, current / 16)),
-            ["max_connections"] = Math.Clamp((int)Math.Round(100 * maxCu), 50, 500).ToString(CultureInfo.InvariantCulture),
+            ["max_connections"] = Math.Clamp((int)Math.Round(100 * connectionsCu), 50, 500).ToString(CultureInfo.InvariantCulture),
         };
     }
 

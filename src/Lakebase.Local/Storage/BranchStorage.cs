@@ -216,7 +216,7 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
 
             var socket = Path.Combine(layout.SocketsDirectory, $"template-{major}");
             account.CreateOwnedDirectory(socket);
-            new ComputeConfiguration(socket, null, 0.5, 0.5, new Dictionary<string, string>()).WriteTo(data, 0.5);
+            new ComputeConfiguration(socket, null, 0.5, 0.5, new Dictionary<string, string>(), 0.5).WriteTo(data, 0.5);
             var postgres = await PostgresProcess.StartAsync(binaries, account, data, StartTimeout, cancellationToken).ConfigureAwait(false);
             try
             {

@@ -31,8 +31,10 @@ internal sealed class DependencyLoadContext : AssemblyLoadContext
     internal static void Register() => Default.Resolving += ResolveFromDependencyDirectory;
 #pragma warning restore CA2255
 
+    /// <summary>Whatever the cmdlets need from deps/ (Lakebase.Client, and Npgsql for SQL) comes from the private
+    /// context, so the cmdlets and the client share one copy of each type.</summary>
     private static Assembly? ResolveFromDependencyDirectory(AssemblyLoadContext context, AssemblyName assemblyName) =>
-        assemblyName.Name?.StartsWith("Lakebase.", StringComparison.Ordinal) == true
+        assemblyName.Name is { } name && File.Exists(Path.Combine(DependencyDirectory, name + ".dll"))
             ? Instance.LoadFromAssemblyName(assemblyName)
             : null;
 }

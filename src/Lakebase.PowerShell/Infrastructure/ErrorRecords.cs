@@ -13,12 +13,25 @@ internal static class ErrorRecords
         {
             ErrorDetails = new ErrorDetails($"{api.Message} ({(api.HttpStatus == 0 ? "" : api.HttpStatus + " ")}{api.ErrorCode})"),
         },
+        Npgsql.PostgresException sql => new ErrorRecord(sql, sql.SqlState, ErrorCategory.InvalidOperation, target)
+        {
+            ErrorDetails = new ErrorDetails($"{sql.MessageText} (SQLSTATE {sql.SqlState})"
+                + (sql.Detail is null ? "" : $"\nDetail: {sql.Detail}")
+                + (sql.Position > 0 ? $"\nPosition: {sql.Position}" : "")
+                + (sql.BatchCommand?.CommandText is { } statement ? $"\nStatement: {statement}" : "")),
+        },
+        Npgsql.NpgsqlException connection => new ErrorRecord(connection, "DatabaseConnectionFailed", ErrorCategory.ConnectionError, target),
         LakebaseConfigException config => new ErrorRecord(config, "LakebaseConfiguration", ErrorCategory.AuthenticationError, target),
         ArgumentException argument => new ErrorRecord(argument, "InvalidArgument", ErrorCategory.InvalidArgument, target),
         TimeoutException timeout => new ErrorRecord(timeout, "Timeout", ErrorCategory.OperationTimeout, target),
         HttpRequestException http => new ErrorRecord(http, "ConnectionFailed", ErrorCategory.ConnectionError, target),
         _ => new ErrorRecord(exception, exception.GetType().Name, ErrorCategory.NotSpecified, target),
     };
+
+    /// <summary>Failures a user can act on (shown as errors); anything else is a bug and surfaces as such.
+    /// Kept apart from the cmdlets so Npgsql loads only when a failure is examined.</summary>
+    public static bool IsExpected(Exception exception) => exception is LakebaseApiException or LakebaseConfigException or ArgumentException
+        or TimeoutException or HttpRequestException or InvalidOperationException or IOException or Npgsql.NpgsqlException;
 
     public static ErrorRecord NotConnected() => new(
         new InvalidOperationException("Not connected. Run Connect-Lakebase (or Connect-Lakebase -Local), or pass -Context."),

@@ -44,7 +44,7 @@ public abstract class LakebaseCmdlet : PSCmdlet, IDisposable
         {
             throw new PipelineStoppedException();
         }
-        catch (Exception ex) when (ex is LakebaseApiException or LakebaseConfigException or ArgumentException or TimeoutException or HttpRequestException or InvalidOperationException)
+        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
             WriteError(ErrorRecords.From(ex, Target));
         }

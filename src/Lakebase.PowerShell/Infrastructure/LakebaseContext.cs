@@ -1,4 +1,5 @@
 using Lakebase.Client;
+using Lakebase.Client.Sql;
 
 namespace Lakebase.PowerShell;
 
@@ -21,6 +22,10 @@ public sealed class LakebaseContext
     public string? StateRoot { get; }
 
     internal LakebaseClient Client { get; }
+
+    /// <summary>Pooled database connections for this identity, made on first use.</summary>
+    internal DatabaseSessions Sessions => _sessions ??= new DatabaseSessions(Client);
+    private DatabaseSessions? _sessions;
 
     public override string ToString() => $"{UserName} @ {Host}";
 }

@@ -1,0 +1,67 @@
+using System.Management.Automation;
+using Lakebase.Client.Sql;
+using Lakebase.Contract.Models;
+using Lakebase.PowerShell.Infrastructure;
+using Lakebase.PowerShell.Objects;
+
+namespace Lakebase.PowerShell.Cmdlets;
+
+/// <summary>
+/// Gets a database credential for an endpoint (or a branch's read-write endpoint): a short-lived token used as the
+/// Postgres password, as a SecureString unless -AsPlainText. -AsConnectionString emits a libpq connection string
+/// (with the token as password) for tools like psql.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "LakebaseCredential", DefaultParameterSetName = "Object")]
+[OutputType(typeof(LakebaseCredential), typeof(string))]
+public sealed class GetLakebaseCredentialCommand : LakebaseCmdlet
+{
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? ProjectId { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? BranchId { get; set; }
+
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    public string? EndpointId { get; set; }
+
+    [Parameter]
+    public string? Database { get; set; }
+
+    /// <summary>Credential lifetime (5 to 60 minutes); the default is one hour.</summary>
+    [Parameter]
+    [DurationTransformation]
+    public TimeSpan? Ttl { get; set; }
+
+    [Parameter]
+    public SwitchParameter ReadOnly { get; set; }
+
+    [Parameter(ParameterSetName = "Object")]
+    public SwitchParameter AsPlainText { get; set; }
+
+    [Parameter(ParameterSetName = "ConnectionString")]
+    public SwitchParameter AsConnectionString { get; set; }
+
+    protected override object? Target => EndpointId ?? BranchId;
+
+    protected override void ProcessItem()
+    {
+        var context = ResolveContext();
+        var client = context.Client;
+        var (target, credential) = Await(async cancellationToken =>
+        {
+            var endpoint = await EndpointResolver.ResolveAsync(client, ProjectId, BranchId, EndpointId, ReadOnly, cancellationToken).ConfigureAwait(false);
+            var credential = await client.GenerateDatabaseCredentialAsync(new DatabaseCredentialRequest { Endpoint = endpoint.Name, Ttl = Ttl }, cancellationToken)
+                .ConfigureAwait(false);
+            return (DatabaseTarget.For(endpoint, Database), credential);
+        });
+        if (AsConnectionString)
+        {
+            var local = client.Config.LocalCaCertificateFile;
+            var tls = local is null ? "sslmode=require" : $"sslmode=verify-full sslrootcert='{local}'";
+            WriteObject($"host={target.Host} port={target.Port} dbname={target.Database} user='{client.UserName}' password={credential.Token} {tls}");
+            return;
+        }
+        WriteObject(new LakebaseCredential(AsPlainText ? credential.Token! : SecureStrings.From(credential.Token!), credential.ExpireTime,
+            client.UserName, target.Host, target.Port, target.Database, target.EndpointName));
+    }
+}

@@ -1,0 +1,207 @@
+using System.Collections;
+using System.Data;
+using System.Management.Automation;
+using System.Text;
+using Lakebase.Client.Sql;
+using Lakebase.PowerShell.Infrastructure;
+using Npgsql;
+
+namespace Lakebase.PowerShell.Cmdlets;
+
+/// <summary>
+/// Runs SQL on an endpoint (or a branch's read-write endpoint, or a connection string) and streams the rows to the
+/// pipeline as they arrive. Parameters are sent as parameters (@name), never pasted into the text. Connections
+/// are pooled, their credential refreshes itself, and a sleeping compute is woken and waited for.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "LakebaseQuery", DefaultParameterSetName = "Lakebase")]
+[OutputType(typeof(PSObject), typeof(Hashtable), typeof(DataTable), typeof(int))]
+public sealed class InvokeLakebaseQueryCommand : LakebaseCmdlet
+{
+    private const int Batch = 512;
+    /// <summary>SQL arrives on the pipeline (the target is named by parameters); piped objects name the target otherwise.</summary>
+    private const string PipedSql = "PipedSql";
+    private readonly StringBuilder _piped = new();
+
+    [Parameter(ParameterSetName = "Lakebase", ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = PipedSql)]
+    public string? ProjectId { get; set; }
+
+    [Parameter(ParameterSetName = "Lakebase", ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = PipedSql)]
+    public string? BranchId { get; set; }
+
+    [Parameter(ParameterSetName = "Lakebase", ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = PipedSql)]
+    public string? EndpointId { get; set; }
+
+    [Parameter(ParameterSetName = "ConnectionString", Mandatory = true)]
+    public string? ConnectionString { get; set; }
+
+    /// <summary>SQL text; piped strings are joined and run as one script.</summary>
+    [Parameter(Position = 0, ParameterSetName = "Lakebase")]
+    [Parameter(Position = 0, ParameterSetName = "ConnectionString")]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = PipedSql)]
+    public string? Query { get; set; }
+
+    /// <summary>A script file (a migration) with any number of statements.</summary>
+    [Parameter]
+    public string? InputFile { get; set; }
+
+    [Parameter]
+    public Hashtable? Parameters { get; set; }
+
+    [Parameter(ParameterSetName = "Lakebase")]
+    [Parameter(ParameterSetName = PipedSql)]
+    public string? Database { get; set; }
+
+    [Parameter]
+    [ValidateSet("Row", "Hashtable", "DataTable", "Scalar", "NonQuery")]
+    public string As { get; set; } = "Row";
+
+    /// <summary>Runs everything in one transaction: all of it happens, or none of it.</summary>
+    [Parameter]
+    public SwitchParameter Transaction { get; set; }
+
+    /// <summary>Uses the branch's read-only endpoint.</summary>
+    [Parameter(ParameterSetName = "Lakebase")]
+    [Parameter(ParameterSetName = PipedSql)]
+    public SwitchParameter ReadOnly { get; set; }
+
+    /// <summary>Statement timeout in seconds (0 = none).</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int Timeout { get; set; }
+
+    /// <summary>Lifetime of the credentials the connection uses.</summary>
+    [Parameter(ParameterSetName = "Lakebase")]
+    [Parameter(ParameterSetName = PipedSql)]
+    [DurationTransformation]
+    public TimeSpan? CredentialTtl { get; set; }
+
+    protected override object? Target => EndpointId ?? BranchId ?? "connection string";
+
+    protected override void ProcessItem()
+    {
+        if (ParameterSetName == PipedSql && MyInvocation.ExpectingInput)
+        {
+            _piped.AppendLine(Query);
+            return;
+        }
+        Run(Query ?? (InputFile is null ? null : File.ReadAllText(GetUnresolvedProviderPathFromPSPath(InputFile))));
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_piped.Length > 0)
+        {
+            try { Run(_piped.ToString()); }
+            catch (Exception ex) when (ErrorRecords.IsExpected(ex))
+            {
+                WriteError(ErrorRecords.From(ex, Target));
+            }
+        }
+    }
+
+    private void Run(string? sql)
+    {
+        if (string.IsNullOrWhiteSpace(sql)) throw new ArgumentException("Give the SQL with -Query, -InputFile or the pipeline.");
+        var context = ConnectionString is null ? ResolveContext() : null;
+        var progressId = Math.Abs(GetHashCode());
+        var waking = new WakeReporter(this, progressId);
+        Await(async cancellationToken =>
+        {
+            await using var connection = context is null
+                ? await OpenDirectAsync(cancellationToken).ConfigureAwait(false)
+                : await OpenAsync(context, waking, cancellationToken).ConfigureAwait(false);
+            await using var transaction = Transaction ? await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : null;
+            await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = Timeout };
+            foreach (DictionaryEntry parameter in Parameters ?? [])
+                command.Parameters.AddWithValue(parameter.Key.ToString()!, parameter.Value is PSObject wrapped ? wrapped.BaseObject : parameter.Value ?? DBNull.Value);
+            await ExecuteAsync(command, cancellationToken).ConfigureAwait(false);
+            if (transaction is not null) await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        });
+        if (waking.Shown) WriteProgress(new ProgressRecord(progressId, "Waking the compute", "Connected") { RecordType = ProgressRecordType.Completed });
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync(LakebaseContext context, WakeReporter waking, CancellationToken cancellationToken)
+    {
+        var endpoint = await EndpointResolver.ResolveAsync(context.Client, ProjectId, BranchId, EndpointId, ReadOnly, cancellationToken).ConfigureAwait(false);
+        return await context.Sessions.OpenAsync(DatabaseTarget.For(endpoint, Database), CredentialTtl, waking, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<NpgsqlConnection> OpenDirectAsync(CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return connection;
+    }
+
+    private async Task ExecuteAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        switch (As)
+        {
+            case "NonQuery":
+                var affected = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                Post(() => WriteObject(affected));
+                return;
+            case "Scalar":
+                var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                Post(() => WriteObject(value is DBNull ? null : value));
+                return;
+        }
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        do
+        {
+            if (reader.FieldCount == 0) continue;
+            if (As == "DataTable")
+            {
+                var table = new DataTable();
+                table.Load(reader);
+                Post(() => WriteObject(table, enumerateCollection: false));
+                if (reader.IsClosed) return;
+                continue;
+            }
+            var names = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToArray();
+            var batch = new List<object>(Batch);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                batch.Add(As == "Hashtable" ? ToHashtable(reader, names) : ToRow(reader, names));
+                if (batch.Count == Batch) batch = Flush(batch);
+            }
+            Flush(batch);
+        } while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Hands a batch of rows to the pipeline thread; rows stream, memory stays flat.</summary>
+    private List<object> Flush(List<object> rows)
+    {
+        if (rows.Count > 0) Post(() => { foreach (var row in rows) WriteObject(row); });
+        return new List<object>(Batch);
+    }
+
+    private static PSObject ToRow(NpgsqlDataReader reader, string[] names)
+    {
+        var row = new PSObject();
+        for (var i = 0; i < names.Length; i++) row.Properties.Add(new PSNoteProperty(names[i], reader.IsDBNull(i) ? null : reader.GetValue(i)));
+        return row;
+    }
+
+    private static Hashtable ToHashtable(NpgsqlDataReader reader, string[] names)
+    {
+        var row = new Hashtable(names.Length, StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < names.Length; i++) row[names[i]] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+        return row;
+    }
+
+    /// <summary>Shows that a sleeping compute is being woken (retries of the first connection).</summary>
+    private sealed class WakeReporter(InvokeLakebaseQueryCommand cmdlet, int id) : IProgress<WakeProgress>
+    {
+        public bool Shown { get; private set; }
+
+        public void Report(WakeProgress value)
+        {
+            Shown = true;
+            cmdlet.Post(() => cmdlet.WriteProgress(new ProgressRecord(id, "Waking the compute", $"{value.Host}: attempt {value.Attempt} ({value.Reason.Message})")));
+        }
+    }
+}
