@@ -93,7 +93,7 @@ app.Lifetime.ApplicationStarted.Register(() =>
 });
 app.Lifetime.ApplicationStopping.Register(() => ServerInfoFile.Delete(layout.Root));
 
+// On shutdown the container disposes the operation runner (running operations end) and the compute manager
+// (every postmaster gets a fast shutdown).
 await app.RunAsync();
-await app.Services.GetRequiredService<OperationRunner>().DisposeAsync();
-await app.Services.GetRequiredService<ComputeManager>().DisposeAsync();
 return 0;
