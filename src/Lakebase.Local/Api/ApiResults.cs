@@ -26,11 +26,7 @@ internal static class ApiResults
             var raw = JsonNode.Parse(text) as JsonObject ?? throw new ApiException(ErrorCodes.MalformedRequest, "The request body must be a JSON object.");
             return (raw.Deserialize<T>(WireJson.Options) ?? new T(), raw);
         }
-        catch (JsonException ex)
-        {
-            throw new ApiException(ErrorCodes.MalformedRequest, $"The request body is not valid: {ex.Message}");
-        }
-        catch (FormatException ex)
+        catch (Exception ex) when (ex is JsonException or FormatException)
         {
             throw new ApiException(ErrorCodes.MalformedRequest, $"The request body is not valid: {ex.Message}");
         }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Lakebase.Local.Platform;
 
 namespace Lakebase.Local.Auth;
 
@@ -22,10 +23,7 @@ internal sealed class CredentialTokens
         if (!File.Exists(keyFile))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(keyFile)!);
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using var file = new FileStream(keyFile, options);
-            file.Write(RandomNumberGenerator.GetBytes(32));
+            OwnerOnlyFile.Write(keyFile, RandomNumberGenerator.GetBytes(32));
         }
         _key = File.ReadAllBytes(keyFile);
     }

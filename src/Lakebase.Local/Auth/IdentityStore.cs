@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Lakebase.Local.ControlPlane;
 using Lakebase.Local.State;
+using Lakebase.Local.Platform;
 
 namespace Lakebase.Local.Auth;
 
@@ -27,11 +28,7 @@ internal sealed class IdentityStore(StateStore store)
         if (File.Exists(tokenFile) && Authenticate(File.ReadAllText(tokenFile).Trim()) is not null) return;
         var token = "dapi" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
         store.Write(batch => batch.PutSecret(PatKind, Hash(token), JsonSerializer.Serialize(new TokenRecord(userName, false, null))));
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        File.Delete(tokenFile);
-        using var file = new FileStream(tokenFile, options);
-        file.Write(Encoding.UTF8.GetBytes(token));
+        OwnerOnlyFile.Write(tokenFile, Encoding.UTF8.GetBytes(token));
     }
 
     public Principal? Authenticate(string? bearerToken)

@@ -1,4 +1,5 @@
 using Lakebase.Contract.Local;
+using Lakebase.Local.Platform;
 
 namespace Lakebase.Local.Hosting;
 
@@ -9,8 +10,7 @@ internal static class ServerInfoFile
     {
         var path = LocalPaths.ServerInfoFile(stateRoot);
         var staging = path + ".tmp";
-        File.WriteAllText(staging, System.Text.Json.JsonSerializer.Serialize(info, Contract.Json.WireJson.Options));
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(staging, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        OwnerOnlyFile.Write(staging, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(info, Contract.Json.WireJson.Options));
         File.Move(staging, path, overwrite: true);
     }
 

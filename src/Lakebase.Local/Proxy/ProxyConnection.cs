@@ -172,9 +172,7 @@ internal sealed class ProxyConnection(
     private async Task<Stream> ConnectBackendAsync(ComputeTarget target, Dictionary<string, string> parameters, Stream clientStream, CancellationToken cancellationToken)
     {
         var socketDirectory = computes.SocketDirectory(target.EndpointUid);
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await socket.ConnectAsync(new UnixDomainSocketEndPoint(Path.Combine(socketDirectory, ".s.PGSQL.5432")), cancellationToken).ConfigureAwait(false);
-        var backend = new NetworkStream(socket, ownsSocket: true);
+        var backend = new NetworkStream(await ConnectComputeAsync(socketDirectory, cancellationToken).ConfigureAwait(false), ownsSocket: true);
         try
         {
             await backend.WriteAsync(PgWire.StartupMessage(parameters), cancellationToken).ConfigureAwait(false);
@@ -204,13 +202,28 @@ internal sealed class ProxyConnection(
         var pid = BinaryPrimitives.ReadInt32BigEndian(body);
         var key = BinaryPrimitives.ReadInt32BigEndian(body.AsSpan(4));
         if (sessions.CancelTarget(pid, key) is not { } socketDirectory) return;
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await socket.ConnectAsync(new UnixDomainSocketEndPoint(Path.Combine(socketDirectory, ".s.PGSQL.5432")), cancellationToken).ConfigureAwait(false);
+        using var socket = await ConnectComputeAsync(socketDirectory, cancellationToken).ConfigureAwait(false);
         var packet = new byte[16];
         BinaryPrimitives.WriteInt32BigEndian(packet, 16);
         BinaryPrimitives.WriteInt32BigEndian(packet.AsSpan(4), PgWire.CancelRequestCode);
         body.AsSpan(0, 8).CopyTo(packet.AsSpan(8));
         await socket.SendAsync(packet, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The compute's private Unix socket.</summary>
+    private static async Task<Socket> ConnectComputeAsync(string socketDirectory, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(Path.Combine(socketDirectory, ".s.PGSQL.5432")), cancellationToken).ConfigureAwait(false);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     private static async Task SpliceAsync(Stream clientStream, Stream backend, CancellationToken stopping)
