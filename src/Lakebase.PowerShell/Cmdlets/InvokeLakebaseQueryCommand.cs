@@ -92,14 +92,7 @@ public sealed class InvokeLakebaseQueryCommand : LakebaseCmdlet
 
     protected override void EndProcessing()
     {
-        if (_piped.Length > 0)
-        {
-            try { Run(_piped.ToString()); }
-            catch (Exception ex) when (ErrorRecords.IsExpected(ex))
-            {
-                WriteError(ErrorRecords.From(ex, Target));
-            }
-        }
+        if (_piped.Length > 0) Guard(() => Run(_piped.ToString()));
     }
 
     private void Run(string? sql)

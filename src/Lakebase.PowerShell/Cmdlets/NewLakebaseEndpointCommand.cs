@@ -52,8 +52,7 @@ public sealed class NewLakebaseEndpointCommand : OperationCmdlet
     {
         var branch = Names.Branch(ProjectId, BranchId);
         var endpointId = Names.CheckedId(EndpointId, nameof(EndpointId));
-        if (MinCu > MaxCu) throw new ArgumentException($"-MinCu ({MinCu}) must not exceed -MaxCu ({MaxCu}).");
-        if (SuspendTimeout is not null && NoSuspension) throw new ArgumentException("Use either -SuspendTimeout or -NoSuspension, not both.");
+        ComputeParameters.Check(MinCu, MaxCu, SuspendTimeout is not null, NoSuspension);
         var spec = new EndpointSpec
         {
             EndpointType = Type == "ReadWrite" ? EndpointType.ReadWrite : EndpointType.ReadOnly,

@@ -50,7 +50,7 @@ public sealed class NewLakebaseProjectCommand : OperationCmdlet
     protected override void ProcessItem()
     {
         var projectId = Names.CheckedId(ProjectId, nameof(ProjectId));
-        if (MinCu > MaxCu) throw new ArgumentException($"-MinCu ({MinCu}) must not exceed -MaxCu ({MaxCu}).");
+        ComputeParameters.Check(MinCu, MaxCu, SuspendTimeout is not null, NoSuspension);
         var project = new Project
         {
             Spec = new ProjectSpec

@@ -24,6 +24,6 @@ public sealed class RemoveLakebaseBranchCommand : OperationCmdlet
     {
         var name = Names.Branch(ProjectId, BranchId).ToString();
         if (!ShouldProcess(name, Purge ? "Delete permanently, with its data" : "Delete (restorable until purged)")) return;
-        Complete<object>((client, cancellationToken) => client.DeleteBranchAsync(name, Purge, cancellationToken), _ => new object(), $"Deleting {name}");
+        Complete((client, cancellationToken) => client.DeleteBranchAsync(name, Purge, cancellationToken), $"Deleting {name}");
     }
 }

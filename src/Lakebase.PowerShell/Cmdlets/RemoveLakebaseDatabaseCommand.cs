@@ -25,6 +25,6 @@ public sealed class RemoveLakebaseDatabaseCommand : OperationCmdlet
     {
         var name = Names.Child(ResourceKind.Database, ProjectId, BranchId, DatabaseId, nameof(DatabaseId)).ToString();
         if (!ShouldProcess(name, "Drop database and its data")) return;
-        Complete<object>((client, cancellationToken) => client.DeleteDatabaseAsync(name, cancellationToken), _ => new object(), $"Deleting {name}");
+        Complete((client, cancellationToken) => client.DeleteDatabaseAsync(name, cancellationToken), $"Deleting {name}");
     }
 }

@@ -25,6 +25,6 @@ public sealed class RemoveLakebaseEndpointCommand : OperationCmdlet
     {
         var name = Names.Child(ResourceKind.Endpoint, ProjectId, BranchId, EndpointId, nameof(EndpointId)).ToString();
         if (!ShouldProcess(name, "Delete")) return;
-        Complete<object>((client, cancellationToken) => client.DeleteEndpointAsync(name, cancellationToken), _ => new object(), $"Deleting {name}");
+        Complete((client, cancellationToken) => client.DeleteEndpointAsync(name, cancellationToken), $"Deleting {name}");
     }
 }

@@ -22,6 +22,6 @@ public sealed class RemoveLakebaseProjectCommand : OperationCmdlet
     {
         var name = Names.Project(ProjectId).ToString();
         if (!ShouldProcess(name, Purge ? "Delete permanently, with all branches and data" : "Delete (restorable until purged)")) return;
-        Complete<object>((client, cancellationToken) => client.DeleteProjectAsync(name, Purge, cancellationToken), _ => new object(), $"Deleting {name}");
+        Complete((client, cancellationToken) => client.DeleteProjectAsync(name, Purge, cancellationToken), $"Deleting {name}");
     }
 }

@@ -30,6 +30,6 @@ public sealed class RemoveLakebaseRoleCommand : OperationCmdlet
         var name = Names.Child(ResourceKind.Role, ProjectId, BranchId, RoleId, nameof(RoleId));
         var heir = ReassignOwnedTo is null ? null : Names.Child(ResourceKind.Role, name.ProjectId, name.BranchId, ReassignOwnedTo, nameof(ReassignOwnedTo)).ToString();
         if (!ShouldProcess(name.ToString(), heir is null ? "Drop role" : $"Reassign owned objects to {heir}, then drop role")) return;
-        Complete<object>((client, cancellationToken) => client.DeleteRoleAsync(name.ToString(), heir, cancellationToken), _ => new object(), $"Deleting {name}");
+        Complete((client, cancellationToken) => client.DeleteRoleAsync(name.ToString(), heir, cancellationToken), $"Deleting {name}");
     }
 }

@@ -21,7 +21,7 @@ public sealed class RestoreLakebaseBranchCommand : OperationCmdlet
     {
         var name = Names.Branch(ProjectId, BranchId).ToString();
         if (!ShouldProcess(name, "Undelete")) return;
-        Complete<object>((client, cancellationToken) => client.UndeleteBranchAsync(name, cancellationToken), _ => new object(), $"Restoring {name}");
+        Complete((client, cancellationToken) => client.UndeleteBranchAsync(name, cancellationToken), $"Restoring {name}");
         if (!NoWait && !AsJob) WriteObject(new LakebaseBranch(Await(cancellationToken => Client.GetBranchAsync(name, cancellationToken))));
     }
 }

@@ -18,7 +18,7 @@ public sealed class RestoreLakebaseProjectCommand : OperationCmdlet
     {
         var name = Names.Project(ProjectId).ToString();
         if (!ShouldProcess(name, "Undelete")) return;
-        Complete<object>((client, cancellationToken) => client.UndeleteProjectAsync(name, cancellationToken), _ => new object(), $"Restoring {name}");
+        Complete((client, cancellationToken) => client.UndeleteProjectAsync(name, cancellationToken), $"Restoring {name}");
         if (!NoWait && !AsJob) WriteObject(new LakebaseProject(Await(cancellationToken => Client.GetProjectAsync(name, cancellationToken))));
     }
 }

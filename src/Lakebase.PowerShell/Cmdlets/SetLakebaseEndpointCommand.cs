@@ -49,9 +49,8 @@ public sealed class SetLakebaseEndpointCommand : OperationCmdlet
     {
         var name = Names.Child(ResourceKind.Endpoint, ProjectId, BranchId, EndpointId, nameof(EndpointId)).ToString();
         var bound = MyInvocation.BoundParameters;
-        if (bound.ContainsKey(nameof(MinCu)) && bound.ContainsKey(nameof(MaxCu)) && MinCu > MaxCu)
-            throw new ArgumentException($"-MinCu ({MinCu}) must not exceed -MaxCu ({MaxCu}).");
-        if (bound.ContainsKey(nameof(SuspendTimeout)) && NoSuspension) throw new ArgumentException("Use either -SuspendTimeout or -NoSuspension, not both.");
+        ComputeParameters.Check(bound.ContainsKey(nameof(MinCu)) ? MinCu : null, bound.ContainsKey(nameof(MaxCu)) ? MaxCu : null,
+            bound.ContainsKey(nameof(SuspendTimeout)), NoSuspension);
         var spec = new EndpointSpec();
         var mask = new List<string>();
         if (bound.ContainsKey(nameof(MinCu))) { spec.AutoscalingLimitMinCu = MinCu; mask.Add("spec.autoscaling_limit_min_cu"); }

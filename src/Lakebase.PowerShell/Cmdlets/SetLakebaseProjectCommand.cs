@@ -46,8 +46,8 @@ public sealed class SetLakebaseProjectCommand : OperationCmdlet
     {
         var name = Names.Project(ProjectId);
         var bound = MyInvocation.BoundParameters;
-        if (bound.ContainsKey(nameof(SuspendTimeout)) && NoSuspension)
-            throw new ArgumentException("Use either -SuspendTimeout or -NoSuspension, not both.");
+        ComputeParameters.Check(bound.ContainsKey(nameof(MinCu)) ? MinCu : null, bound.ContainsKey(nameof(MaxCu)) ? MaxCu : null,
+            bound.ContainsKey(nameof(SuspendTimeout)), NoSuspension);
         var mask = new List<string>();
         var spec = new ProjectSpec();
         var defaults = new ProjectDefaultEndpointSettings();

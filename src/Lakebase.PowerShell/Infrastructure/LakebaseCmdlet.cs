@@ -30,11 +30,15 @@ public abstract class LakebaseCmdlet : PSCmdlet, IDisposable
         GC.SuppressFinalize(this);
     }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Guard(ProcessItem);
+
+    /// <summary>Runs cmdlet work with the module's error handling: failures a user can act on become ErrorRecords,
+    /// Ctrl+C stops the pipeline, "not connected" ends it.</summary>
+    protected void Guard(Action work)
     {
         try
         {
-            ProcessItem();
+            work();
         }
         catch (PipelineStoppedWithError stopped)
         {

@@ -25,7 +25,7 @@ public abstract class OperationCmdlet : LakebaseCmdlet
     public TimeSpan? Timeout { get; set; }
 
     /// <summary>Starts the operation, then waits, hands it to a job, or outputs it, as the switches ask.</summary>
-    internal void Complete<TResource>(Func<LakebaseClient, CancellationToken, Task<Operation>> start, Func<TResource, object> wrap, string activity)
+    internal void Complete<TResource>(Func<LakebaseClient, CancellationToken, Task<Operation>> start, Func<TResource, object?> wrap, string activity)
         where TResource : class
     {
         var client = Client;
@@ -53,13 +53,17 @@ public abstract class OperationCmdlet : LakebaseCmdlet
         try
         {
             var finished = Await(cancellationToken => client.WaitForResultAsync<TResource>(operation, progress, timeout, cancellationToken));
-            if (finished is not null) WriteObject(wrap(finished));
+            if (finished is not null && wrap(finished) is { } output) WriteObject(output);
         }
         finally
         {
             WriteProgress(new ProgressRecord(progressId, activity, "Done") { RecordType = ProgressRecordType.Completed });
         }
     }
+
+    /// <summary>For operations that finish with an empty result (deletes, undeletes): nothing is output.</summary>
+    internal void Complete(Func<LakebaseClient, CancellationToken, Task<Operation>> start, string activity) =>
+        Complete<object>(start, _ => null, activity);
 
     /// <summary>Forwards wait progress to Write-Progress on the pipeline thread.</summary>
     private sealed class Progress(OperationCmdlet cmdlet, int id, string activity) : IProgress<OperationWaitProgress>
