@@ -48,7 +48,7 @@ builder.Services.AddSingleton(sp => new CredentialApi(sp.GetRequiredService<Cata
 builder.Services.AddSingleton(new StateStore(layout.StateDatabase));
 foreach (var service in new[]
 {
-    typeof(BranchStorage), typeof(ComputeManager), typeof(OperationRunner), typeof(Catalog), typeof(Provisioning), typeof(IdentityStore),
+    typeof(DataDirectoryCopier), typeof(BranchHistory), typeof(BranchStorage), typeof(ComputeManager), typeof(PointInTime), typeof(OperationRunner), typeof(Catalog), typeof(Provisioning), typeof(IdentityStore),
     typeof(ProjectService), typeof(BranchService), typeof(EndpointService), typeof(RoleService), typeof(DatabaseService), typeof(OperationLookup),
     typeof(Recovery), typeof(ProxySessions), typeof(ProxyServer),
 })

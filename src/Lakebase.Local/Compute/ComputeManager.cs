@@ -63,7 +63,7 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
         storage.Account.CreateOwnedDirectory(SocketDirectory(target.EndpointUid));
         Configuration(target).WriteTo(data, target.MinCu);
         var started = DateTime.UtcNow;
-        _running[target.EndpointUid] = await PostgresProcess.StartAsync(storage.Installation.Get(target.Major), storage.Account, data, StartTimeout, cancellationToken)
+        _running[target.EndpointUid] = await PostgresProcess.StartAsync(storage.Installation.Get(target.Major), storage.Account, data, SocketDirectory(target.EndpointUid), StartTimeout, cancellationToken)
             .ConfigureAwait(false);
         _lastActive[target.EndpointUid] = DateTimeOffset.UtcNow;
         logger.LogInformation("Started compute {Endpoint} in {Elapsed} ms", target.EndpointUid, (DateTime.UtcNow - started).TotalMilliseconds);

@@ -23,9 +23,10 @@ internal sealed class PostgresProcess
     public int Pid { get; }
     public bool IsAlive => Posix.IsAlive(Pid);
 
-    public static async Task<PostgresProcess> StartAsync(PostgresBinaries binaries, ServiceAccount account, string dataDirectory,
+    public static async Task<PostgresProcess> StartAsync(PostgresBinaries binaries, ServiceAccount account, string dataDirectory, string socketDirectory,
         TimeSpan timeout, CancellationToken cancellationToken)
     {
+        RemoveStaleLockFiles(dataDirectory, socketDirectory);
         var logFile = Path.Combine(Path.GetDirectoryName(dataDirectory)!, LogFileName);
         var logOffset = File.Exists(logFile) ? new FileInfo(logFile).Length : 0;
         await CommandRunner.RunCheckedAsync(account.Wrap([binaries.Tool("pg_ctl"), "start", "-D", dataDirectory, "-l", logFile, "-W", "-s"]),
@@ -34,7 +35,7 @@ internal sealed class PostgresProcess
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var (pid, status) = ReadPidFile(dataDirectory);
+            var (pid, status) = ReadPidFile(PidFile(dataDirectory));
             if (pid > 0 && status == "ready") return new PostgresProcess(dataDirectory, pid);
             var failure = ReadFailure(logFile, logOffset);
             if (failure is not null || (pid > 0 && !Posix.IsAlive(pid)))
@@ -48,8 +49,17 @@ internal sealed class PostgresProcess
     /// <summary>The postmaster already serving this data directory, left by an earlier run of the server.</summary>
     public static PostgresProcess? Adopt(string dataDirectory)
     {
-        var (pid, status) = ReadPidFile(dataDirectory);
+        var (pid, status) = ReadPidFile(PidFile(dataDirectory));
         return pid > 0 && status == "ready" && Posix.IsAlive(pid) ? new PostgresProcess(dataDirectory, pid) : null;
+    }
+
+    /// <summary>Immediate shutdown of whatever postmaster serves the directory, in any state (a start that failed
+    /// halfway); WAL makes it safe, as after a crash.</summary>
+    public static async Task KillAsync(string dataDirectory)
+    {
+        var (pid, _) = ReadPidFile(PidFile(dataDirectory));
+        if (pid <= 0 || !Posix.Signal(pid, Posix.SigQuit)) return;
+        while (Posix.IsAlive(pid)) await Task.Delay(PollInterval).ConfigureAwait(false);
     }
 
     /// <summary>Fast shutdown (SIGINT): sessions are ended, a checkpoint is written, then the postmaster exits.</summary>
@@ -69,12 +79,25 @@ internal sealed class PostgresProcess
         }
     }
 
+    /// <summary>
+    /// A postmaster that crashed leaves its lock files behind, and its pid file still says "ready": the wait for
+    /// readiness would take the dead postmaster's word for it. PostgreSQL ignores such files itself unless the dead
+    /// process lingers as a zombie (a container whose init does not reap), so they are removed here first.
+    /// </summary>
+    private static void RemoveStaleLockFiles(string dataDirectory, string socketDirectory)
+    {
+        foreach (var lockFile in new[] { Path.Combine(dataDirectory, "postmaster.pid"), Path.Combine(socketDirectory, ".s.PGSQL.5432.lock") })
+        {
+            if (ReadPidFile(lockFile) is { Pid: > 0 } owner && !Posix.IsAlive(owner.Pid)) File.Delete(lockFile);
+        }
+    }
+
     /// <summary>postmaster.pid: line 1 is the pid, line 8 the status (starting, ready, stopping) since PostgreSQL 10.</summary>
-    private static (int Pid, string? Status) ReadPidFile(string dataDirectory)
+    private static (int Pid, string? Status) ReadPidFile(string lockFile)
     {
         try
         {
-            var lines = File.ReadAllLines(Path.Combine(dataDirectory, "postmaster.pid"));
+            var lines = File.ReadAllLines(lockFile);
             var pid = lines.Length > 0 && int.TryParse(lines[0], out var parsed) ? parsed : 0;
             return (pid, lines.Length >= 8 ? lines[7].Trim() : null);
         }
@@ -83,6 +106,8 @@ internal sealed class PostgresProcess
             return (0, null);
         }
     }
+
+    private static string PidFile(string dataDirectory) => Path.Combine(dataDirectory, "postmaster.pid");
 
     private static string? ReadFailure(string logFile, long offset)
     {

@@ -5,8 +5,9 @@ using Lakebase.Local.State;
 
 namespace Lakebase.Local.ControlPlane;
 
-/// <summary>Branches: each is its own data directory, a consistent copy of its source at the moment it was made.</summary>
-internal sealed class BranchService(Provisioning provisioning, OperationRunner operations)
+/// <summary>Branches: each is its own data directory, a consistent copy of its source at the moment it was made, or at
+/// a moment of the source's past.</summary>
+internal sealed class BranchService(Provisioning provisioning, OperationRunner operations, PointInTime pointInTime)
 {
     private Catalog Catalog => provisioning.Catalog;
 
@@ -24,14 +25,13 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
                 throw ApiException.AlreadyExists(name);
             }
             var expireTime = Expiration(spec, required: true);
-            if (spec.SourceBranchLsn is not null || spec.SourceBranchTime is not null)
-                throw new ApiException(ErrorCodes.NotImplemented, "Branching from a past point in time (source_branch_lsn, source_branch_time) is not available in this version of Lakebase Local.");
             var sourceName = spec.SourceBranch ?? project.Status!.DefaultBranch!;
             if (!ResourceName.TryParse(sourceName, out var source) || source.Kind != ResourceKind.Branch || source.ProjectId != parent.ProjectId)
                 throw ApiException.InvalidParameter($"source_branch must name a branch of {parent}, got '{sourceName}'.");
             var sourceBranch = Catalog.RequireBranch(source);
             if (sourceBranch.Status!.CurrentState != BranchState.Ready)
                 throw new ApiException(ErrorCodes.InvalidState, $"Source branch {source} is not ready yet.");
+            var pastPoint = pointInTime.TargetOf(spec, sourceBranch, project);
 
             var now = Catalog.Now();
             var branch = new Branch
@@ -66,7 +66,10 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
                 foreach (var database in databases) batch.Put(ResourceKind.Database, database, database.Name!, database.Parent);
             }, cancellationToken => provisioning.QueueAsync<object?>(parent.ProjectId, async () =>
             {
-                var point = await CloneAsync(sourceBranch, branch.Uid!, project.Status.PgVersion!.Value, cancellationToken).ConfigureAwait(false);
+                var major = project.Status.PgVersion!.Value;
+                var point = pastPoint is null
+                    ? await CloneAsync(sourceBranch, branch.Uid!, major, cancellationToken).ConfigureAwait(false)
+                    : await pointInTime.BranchAsync(sourceBranch, branch.Uid!, major, pastPoint, cancellationToken).ConfigureAwait(false);
                 await provisioning.StartEndpointAsync(endpoint, cancellationToken).ConfigureAwait(false);
                 branch.Status.CurrentState = BranchState.Ready;
                 branch.Status.StateChangeTime = Catalog.Now();
@@ -173,7 +176,7 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
         if (sourceEndpoint is not null && provisioning.Computes.IsRunning(sourceEndpoint.Uid!))
         {
             await using var connection = await provisioning.Computes.OpenConnectionAsync(sourceEndpoint.Uid!, "postgres", cancellationToken).ConfigureAwait(false);
-            return await provisioning.Storage.CloneRunningAsync(connection, source.Uid!, targetUid, cancellationToken).ConfigureAwait(false);
+            return await provisioning.Storage.CloneRunningAsync(connection, source.Uid!, targetUid, major, cancellationToken).ConfigureAwait(false);
         }
         return await provisioning.Storage.CloneStoppedAsync(source.Uid!, targetUid, major, cancellationToken).ConfigureAwait(false);
     }

@@ -15,11 +15,15 @@ internal sealed record LocalLimits
     public TimeSpan MinHistoryRetention { get; init; } = TimeSpan.FromDays(2);
     public TimeSpan MaxHistoryRetention { get; init; } = TimeSpan.FromDays(35);
     public TimeSpan DefaultHistoryRetention { get; init; } = TimeSpan.FromDays(7);
+    /// <summary>A running branch gets a new base snapshot once this long has passed since its newest (and it wrote WAL)...</summary>
+    public TimeSpan BaseSnapshotInterval { get; init; } = TimeSpan.FromDays(1);
+    /// <summary>...or once it wrote this much WAL since, whichever comes first; a restore replays at most about this much.</summary>
+    public ulong BaseSnapshotWalBytes { get; init; } = 1UL << 30;
     /// <summary>How long a soft-deleted project or branch can be undeleted before it is purged.</summary>
     public TimeSpan SoftDeleteRetention { get; init; } = TimeSpan.FromDays(7);
     public double DefaultEndpointCu { get; init; } = 1;
     public TimeSpan DefaultSuspendTimeout { get; init; } = TimeSpan.FromSeconds(86400);
     public long BranchLogicalSizeLimitBytes { get; init; } = 8796093022208;
-    /// <summary>How often expired branches and due purges are looked for.</summary>
+    /// <summary>How often expired branches, due purges and branch history upkeep are looked for.</summary>
     public TimeSpan HousekeepingInterval { get; init; } = TimeSpan.FromSeconds(5);
 }

@@ -4,9 +4,10 @@ using Lakebase.Local.ControlPlane;
 
 namespace Lakebase.Local.Hosting;
 
-/// <summary>The server's own chores: deleting branches whose expiration passed and purging soft-deleted projects and
-/// branches whose undelete window closed.</summary>
-internal sealed class Housekeeping(Catalog catalog, ProjectService projects, BranchService branches, LocalLimits limits, ILogger<Housekeeping> logger)
+/// <summary>The server's own chores: deleting branches whose expiration passed, purging soft-deleted projects and
+/// branches whose undelete window closed, and keeping branch history inside its window.</summary>
+internal sealed class Housekeeping(Catalog catalog, ProjectService projects, BranchService branches, PointInTime pointInTime, LocalLimits limits,
+    ILogger<Housekeeping> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -24,8 +25,23 @@ internal sealed class Housekeeping(Catalog catalog, ProjectService projects, Bra
                     var status = branch.Status!;
                     if (status.PurgeTime < now || (status.DeleteTime is null && status.ExpireTime < now && status.CurrentState == BranchState.Ready))
                         Try(() => branches.Delete(ResourceName.Parse(branch.Name!), purge: true), branch.Name!);
+                    else if (status.CurrentState == BranchState.Ready)
+                        await MaintainHistoryAsync(project, branch, stoppingToken).ConfigureAwait(false);
                 }
             }
+        }
+    }
+
+    private async Task MaintainHistoryAsync(Project project, Branch branch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await pointInTime.MaintainAsync(project, branch, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A compute suspending mid-snapshot, a full disk: the next round tries again.
+            logger.LogWarning(ex, "Could not maintain the history of {Branch}", branch.Name);
         }
     }
 

@@ -23,6 +23,9 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
         For tests (the service's own limits are longer):
           --min-suspend-timeout <seconds>  shortest suspend timeout endpoints may use (default 60)
           --min-credential-ttl <seconds>   shortest database credential lifetime (default 300)
+          --min-history-retention <seconds>  shortest history_retention_duration projects may use (default 172800)
+          --base-snapshot-interval <seconds> time between base snapshots of a running branch (default 86400)
+          --housekeeping-interval <seconds>  how often expiry, purges and history upkeep run (default 5)
         """;
 
     /// <summary>Null when the arguments ask for help; throws ArgumentException on a bad argument.</summary>
@@ -46,6 +49,9 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
                 case "--pg-root": postgresRoot = Path.GetFullPath(Value()); break;
                 case "--proxy-port": proxyPort = ParsePort(args[i], Value()); break;
                 case "--min-suspend-timeout": limits = limits with { MinSuspendTimeout = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
+                case "--min-history-retention": limits = limits with { MinHistoryRetention = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
+                case "--base-snapshot-interval": limits = limits with { BaseSnapshotInterval = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
+                case "--housekeeping-interval": limits = limits with { HousekeepingInterval = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
                 case "--min-credential-ttl": minimumCredentialTtl = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())); break;
                 case "--help" or "-h": return null;
                 default: throw new ArgumentException($"Unknown argument '{args[i]}'.");

@@ -24,8 +24,24 @@ internal static partial class Posix
     /// <summary>Sends a signal; false when the process does not exist.</summary>
     public static bool Signal(int pid, int signal) => SysKill(pid, signal) == 0;
 
-    /// <summary>True while a process with this id exists (signal 0 checks without sending anything).</summary>
-    public static bool IsAlive(int pid) => pid > 0 && (SysKill(pid, 0) == 0 || Marshal.GetLastPInvokeError() == 1 /* EPERM */);
+    /// <summary>True while a process with this id exists (signal 0 checks without sending anything) and is not a
+    /// zombie: in containers whose init does not reap promptly, a killed postmaster lingers as one.</summary>
+    public static bool IsAlive(int pid) =>
+        pid > 0 && (SysKill(pid, 0) == 0 || Marshal.GetLastPInvokeError() == 1 /* EPERM */) && !IsZombie(pid);
+
+    /// <summary>/proc/{pid}/stat is "pid (comm) state ..."; the comm may contain spaces, so read after the last ')'.</summary>
+    private static bool IsZombie(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat.AsSpan(stat.LastIndexOf(')') + 1).TrimStart().StartsWith("Z");
+        }
+        catch (IOException)
+        {
+            return false; // no /proc (macOS) or the process just went away
+        }
+    }
 
     public static void Chown(string path, uint uid, uint gid)
     {

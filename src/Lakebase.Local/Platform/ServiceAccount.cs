@@ -39,6 +39,13 @@ internal sealed class ServiceAccount
         ? command
         : ["setpriv", $"--reuid={Uid}", $"--regid={Gid}", "--clear-groups", "--", .. command];
 
+    /// <summary>Writes a file PostgreSQL will read or remove (backup_label, recovery.signal), owned by this account.</summary>
+    public async Task WriteOwnedFileAsync(string path, string content, CancellationToken cancellationToken)
+    {
+        await File.WriteAllTextAsync(path, content, cancellationToken).ConfigureAwait(false);
+        if (UserName is not null) Posix.Chown(path, Uid, Gid);
+    }
+
     /// <summary>Creates a directory owned by this account (mode 0700 unless told otherwise).</summary>
     public void CreateOwnedDirectory(string path, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute)
     {

@@ -4,15 +4,13 @@ using Npgsql;
 
 namespace Lakebase.Local.Storage;
 
-/// <summary>Where a child branch was taken from its parent.</summary>
-internal sealed record BranchPoint(string Lsn, DateTimeOffset Time);
-
 /// <summary>
 /// Branch data on disk: one PostgreSQL data directory per branch, made from a per-major template cluster (initdb runs
 /// once per major, never per project) or cloned from the parent branch with copy-on-write where the filesystem has it.
 /// Each branch also owns its WAL archive, so point-in-time restore never follows a sibling's timeline.
 /// </summary>
-internal sealed class BranchStorage(StateLayout layout, PostgresInstallation installation, ServiceAccount account, ILogger<BranchStorage> logger)
+internal sealed class BranchStorage(StateLayout layout, PostgresInstallation installation, ServiceAccount account, DataDirectoryCopier copier,
+    BranchHistory history, ILogger<BranchStorage> logger)
 {
     /// <summary>The cluster's bootstrap superuser; only Lakebase Local itself logs in as it.</summary>
     public const string AdminRole = "lakebase_admin";
@@ -25,6 +23,7 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
     public StateLayout Layout => layout;
     public PostgresInstallation Installation => installation;
     public ServiceAccount Account => account;
+    public BranchHistory History => history;
 
     /// <summary>Creates the state root's shared folders; when running as root they must be traversable by the
     /// postgres account while the admin token stays private.</summary>
@@ -43,81 +42,64 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
     public async Task CreateFromTemplateAsync(string branchUid, int major, CancellationToken cancellationToken)
     {
         var template = await EnsureTemplateAsync(major, cancellationToken).ConfigureAwait(false);
-        await BuildBranchAsync(branchUid, async staging =>
-        {
-            await CopyTreeAsync(Path.Combine(template, StateLayout.DataFolder), Path.Combine(staging, StateLayout.DataFolder), tolerateVanishedFiles: false, cancellationToken).ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
+        await BuildBranchAsync(branchUid, major, data => copier.CopyStoppedAsync(Path.Combine(template, StateLayout.DataFolder), data, major, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Makes <paramref name="targetUid"/> a copy of a stopped branch; the branch point is its last checkpoint.</summary>
-    public async Task<BranchPoint> CloneStoppedAsync(string sourceUid, string targetUid, int major, CancellationToken cancellationToken)
-    {
-        var time = DateTimeOffset.UtcNow;
-        await BuildBranchAsync(targetUid, staging => CopyTreeAsync(layout.BranchData(sourceUid), Path.Combine(staging, StateLayout.DataFolder),
-            tolerateVanishedFiles: false, cancellationToken), cancellationToken).ConfigureAwait(false);
-        var control = await CommandRunner.RunCheckedAsync(account.Wrap([installation.Get(major).Tool("pg_controldata"), layout.BranchData(targetUid)]), cancellationToken)
-            .ConfigureAwait(false);
-        var lsn = control.StandardOutput.Split('\n').First(line => line.StartsWith("Latest checkpoint location:", StringComparison.Ordinal))
-            .Split(':', 2)[1].Trim();
-        return new BranchPoint(lsn, time);
-    }
+    public Task<BranchPoint> CloneStoppedAsync(string sourceUid, string targetUid, int major, CancellationToken cancellationToken) =>
+        BuildBranchAsync(targetUid, major, data => copier.CopyStoppedAsync(layout.BranchData(sourceUid), data, major, cancellationToken), cancellationToken);
+
+    /// <summary>Makes <paramref name="targetUid"/> a consistent copy of a running branch; its first start replays WAL to
+    /// the copy's end point.</summary>
+    public Task<BranchPoint> CloneRunningAsync(NpgsqlConnection sourceAdmin, string sourceUid, string targetUid, int major, CancellationToken cancellationToken) =>
+        BuildBranchAsync(targetUid, major, data => copier.CopyRunningAsync(sourceAdmin, layout.BranchData(sourceUid), data, "lakebase branch " + targetUid, cancellationToken),
+            cancellationToken);
 
     /// <summary>
-    /// Makes <paramref name="targetUid"/> a consistent copy of a running branch with the backup API: start backup
-    /// (fast checkpoint), copy the directory, stop backup, copy pg_wal again, write backup_label. The copy's first
-    /// start replays WAL to the backup's end point. A temporary slot holds the WAL the copy needs.
+    /// Makes <paramref name="targetUid"/> the source branch as it was at <paramref name="target"/>: copies the newest
+    /// base snapshot before the target, replays the source's archived WAL up to it, and promotes the copy into a
+    /// timeline of its own. The source's history must already be sealed past the target (see BranchHistory.SealAsync).
     /// </summary>
-    public async Task<BranchPoint> CloneRunningAsync(NpgsqlConnection sourceAdmin, string sourceUid, string targetUid, CancellationToken cancellationToken)
+    public Task<BranchPoint> RestoreAsync(string sourceUid, string targetUid, int major, RecoveryTarget target, CancellationToken cancellationToken)
     {
-        var slot = "lakebase_clone_" + targetUid.Replace('-', '_');
-        await using (var batch = new NpgsqlBatch(sourceAdmin)
+        var snapshot = history.BaseFor(sourceUid, target)
+            ?? throw new InvalidOperationException($"Branch {sourceUid} has no base snapshot from before the restore target.");
+        return BuildBranchAsync(targetUid, major, async data =>
         {
-            BatchCommands =
+            await copier.CopyTreeAsync(snapshot.DataDirectory, data, tolerateVanishedFiles: false, cancellationToken).ConfigureAwait(false);
+            var socket = layout.Socket(targetUid);
+            account.CreateOwnedDirectory(socket);
+            try
             {
-                new NpgsqlBatchCommand("SELECT pg_create_physical_replication_slot($1, true, true)") { Parameters = { new() { Value = slot } } },
-                new NpgsqlBatchCommand("SELECT pg_backup_start($1, true)") { Parameters = { new() { Value = "lakebase branch " + targetUid } } },
-            },
-        })
-        {
-            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        var backupStopped = false;
-        try
-        {
-            BranchPoint? point = null;
-            await BuildBranchAsync(targetUid, async staging =>
-            {
-                var target = Path.Combine(staging, StateLayout.DataFolder);
-                await CopyTreeAsync(layout.BranchData(sourceUid), target, tolerateVanishedFiles: true, cancellationToken).ConfigureAwait(false);
-                string lsn, label;
-                await using (var stop = new NpgsqlCommand("SELECT lsn::text, labelfile FROM pg_backup_stop(false)", sourceAdmin))
-                await using (var reader = await stop.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+                new ComputeConfiguration(socket, null, 0.5, 0.5, target.RecoverySettings(layout.BranchArchive(sourceUid)), 0.5).WriteTo(data, 0.5);
+                await account.WriteOwnedFileAsync(Path.Combine(data, "recovery.signal"), "", cancellationToken).ConfigureAwait(false);
+                var postgres = await PostgresProcess.StartAsync(installation.Get(major), account, data, socket, StartTimeout, cancellationToken).ConfigureAwait(false);
+                DateTimeOffset? lastReplayedCommit;
+                try
                 {
-                    await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                    lsn = reader.GetString(0);
-                    label = reader.GetString(1);
+                    await using var connection = new NpgsqlConnection(AdminConnectionString(socket, "postgres"));
+                    await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                    await using var query = new NpgsqlCommand("SELECT pg_last_xact_replay_timestamp()", connection);
+                    lastReplayedCommit = await query.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is DateTime time ? new DateTimeOffset(time, TimeSpan.Zero) : null;
                 }
-                backupStopped = true;
-                point = new BranchPoint(lsn, DateTimeOffset.UtcNow);
-                await CopyTreeAsync(Path.Combine(layout.BranchData(sourceUid), "pg_wal"), Path.Combine(target, "pg_wal"), tolerateVanishedFiles: true, cancellationToken, contentsOnly: true)
-                    .ConfigureAwait(false);
-                await File.WriteAllTextAsync(Path.Combine(target, "backup_label"), label, cancellationToken).ConfigureAwait(false);
-                if (account.UserName is not null) Posix.Chown(Path.Combine(target, "backup_label"), account.Uid, account.Gid);
-            }, cancellationToken).ConfigureAwait(false);
-            return point!;
-        }
-        finally
-        {
-            if (!backupStopped)
-            {
-                await using var abort = new NpgsqlCommand("SELECT pg_backup_stop(false)", sourceAdmin);
-                try { await abort.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false); }
-                catch (PostgresException ex) { logger.LogWarning(ex, "Could not end the backup of branch {Uid}", sourceUid); }
+                finally
+                {
+                    await postgres.StopAsync(TimeSpan.FromSeconds(30), CancellationToken.None).ConfigureAwait(false);
+                }
+                var fork = BranchHistory.AdoptTimelineHistory(Path.GetDirectoryName(data)!);
+                return new BranchPoint(fork.ToString(), target.Time ?? lastReplayedCommit ?? snapshot.Time);
             }
-            await using var dropSlot = new NpgsqlCommand("SELECT pg_drop_replication_slot($1)", sourceAdmin);
-            dropSlot.Parameters.AddWithValue(slot);
-            await dropSlot.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
-        }
+            catch
+            {
+                await PostgresProcess.KillAsync(data).ConfigureAwait(false);
+                throw;
+            }
+            finally
+            {
+                DeleteDirectory(socket);
+            }
+        }, cancellationToken);
     }
 
     /// <summary>Removes a branch's data for good.</summary>
@@ -152,8 +134,11 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
         }
     }
 
-    /// <summary>Builds a branch in a staging folder and renames it into place only when complete.</summary>
-    private async Task BuildBranchAsync(string branchUid, Func<string, Task> build, CancellationToken cancellationToken)
+    /// <summary>
+    /// Builds a branch in a staging folder and renames it into place only when complete, with its WAL archive and
+    /// its first base snapshot, so its history is restorable from the moment it exists.
+    /// </summary>
+    private async Task<BranchPoint> BuildBranchAsync(string branchUid, int major, Func<string, Task<BranchPoint>> build, CancellationToken cancellationToken)
     {
         var final = layout.Branch(branchUid);
         var staging = StateLayout.TemporarySibling(final);
@@ -161,36 +146,20 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
         account.CreateOwnedDirectory(staging);
         try
         {
-            await build(staging).ConfigureAwait(false);
-            foreach (var leftover in new[] { "postmaster.pid", "postmaster.opts" })
-                File.Delete(Path.Combine(staging, StateLayout.DataFolder, leftover));
-            var slots = Path.Combine(staging, StateLayout.DataFolder, "pg_replslot");
-            if (Directory.Exists(slots)) foreach (var slotDirectory in Directory.EnumerateDirectories(slots)) Directory.Delete(slotDirectory, true);
             account.CreateOwnedDirectory(Path.Combine(staging, StateLayout.ArchiveFolder));
+            var data = Path.Combine(staging, StateLayout.DataFolder);
+            var point = await build(data).ConfigureAwait(false);
+            DataDirectoryCopier.RemoveRuntimeFiles(data);
+            await history.SnapshotNewBranchAsync(staging, point, major, cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             Directory.Move(staging, final);
+            return point;
         }
         catch
         {
             DeleteDirectory(staging);
             throw;
         }
-    }
-
-    /// <summary>
-    /// cp -a as the postgres account, with reflinks where the filesystem supports them (XFS, btrfs; APFS clones on
-    /// macOS). Copying a running cluster can race with files PostgreSQL removes; the backup API makes that safe, so
-    /// "No such file" errors are tolerated there.
-    /// </summary>
-    private async Task CopyTreeAsync(string source, string target, bool tolerateVanishedFiles, CancellationToken cancellationToken, bool contentsOnly = false)
-    {
-        var from = contentsOnly ? Path.Combine(source, ".") : source;
-        IReadOnlyList<string> copy = OperatingSystem.IsMacOS() ? ["cp", "-cRp", from, target] : ["cp", "-a", "--reflink=auto", from, target];
-        var result = await CommandRunner.RunAsync(account.Wrap(copy), cancellationToken).ConfigureAwait(false);
-        if (result.Succeeded) return;
-        var errors = result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        if (tolerateVanishedFiles && errors.All(line => line.Contains("No such file or directory", StringComparison.Ordinal))) return;
-        throw new IOException($"Copying {source} failed: {result.StandardError.Trim()}");
     }
 
     /// <summary>The ready-to-clone template cluster of a major version, made on first use.</summary>
@@ -217,7 +186,7 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
             var socket = Path.Combine(layout.SocketsDirectory, $"template-{major}");
             account.CreateOwnedDirectory(socket);
             new ComputeConfiguration(socket, null, 0.5, 0.5, new Dictionary<string, string>(), 0.5).WriteTo(data, 0.5);
-            var postgres = await PostgresProcess.StartAsync(binaries, account, data, StartTimeout, cancellationToken).ConfigureAwait(false);
+            var postgres = await PostgresProcess.StartAsync(binaries, account, data, socket, StartTimeout, cancellationToken).ConfigureAwait(false);
             try
             {
                 await using var connection = new NpgsqlConnection(AdminConnectionString(socket, "postgres"));

@@ -23,6 +23,7 @@ internal sealed class StateLayout(string root)
     public string Branch(string branchUid) => Path.Combine(BranchesDirectory, branchUid);
     public string BranchData(string branchUid) => Path.Combine(Branch(branchUid), DataFolder);
     public string BranchArchive(string branchUid) => Path.Combine(Branch(branchUid), ArchiveFolder);
+    public string BranchSnapshots(string branchUid) => Path.Combine(Branch(branchUid), SnapshotsFolder);
 
     /// <summary>A read-only compute's own standby data directory.</summary>
     public string Compute(string endpointUid) => Path.Combine(ComputesDirectory, endpointUid);
@@ -32,6 +33,8 @@ internal sealed class StateLayout(string root)
 
     public const string DataFolder = "pgdata";
     public const string ArchiveFolder = "wal_archive";
+    /// <summary>A branch's base snapshots: consistent copies of its data that point-in-time restores replay WAL from.</summary>
+    public const string SnapshotsFolder = "base_snapshots";
 
     public static string TemporarySibling(string path) => Path.Combine(Path.GetDirectoryName(path)!, TemporaryPrefix + Path.GetFileName(path));
 }

@@ -1,0 +1,87 @@
+using Lakebase.Contract;
+using Lakebase.Contract.Models;
+using Lakebase.Local.Storage;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Lakebase.Local.ControlPlane;
+
+/// <summary>
+/// Branches from the past: checks a source_branch_time or source_branch_lsn against the source's history, seals that
+/// history before restoring from it, and keeps every branch's history inside its project's window (new base
+/// snapshots while it runs, pruning what falls out of the window).
+/// </summary>
+internal sealed class PointInTime(Provisioning provisioning, LocalLimits limits, ILogger<PointInTime> logger)
+{
+    private Catalog Catalog => provisioning.Catalog;
+    private BranchHistory History => provisioning.Storage.History;
+
+    /// <summary>The restore target a create asks for, or null for a branch from the source's head; a target outside
+    /// the source's history is refused with the range that is allowed.</summary>
+    public RecoveryTarget? TargetOf(BranchSpec spec, Branch source, Project project)
+    {
+        if (spec.SourceBranchLsn is null && spec.SourceBranchTime is null) return null;
+        if (spec.SourceBranchLsn is not null && spec.SourceBranchTime is not null)
+            throw ApiException.InvalidParameter("spec.source_branch_lsn and spec.source_branch_time exclude each other; set one of them.");
+        var snapshots = History.Snapshots(source.Uid!);
+        if (snapshots.Count == 0) throw ApiException.BadRequest($"Branch {source.Name} has no history to branch from yet.");
+        var now = DateTimeOffset.UtcNow;
+        var windowStart = now - (project.Status!.HistoryRetentionDuration ?? limits.DefaultHistoryRetention);
+        var earliest = snapshots[0].Time > windowStart ? snapshots[0].Time : windowStart;
+
+        if (spec.SourceBranchTime is { } time)
+        {
+            if (time > now || time < earliest)
+            {
+                throw ApiException.InvalidParameter(
+                    $"spec.source_branch_time {time:O} is {(time > now ? "in the future" : "before the history of " + source.Name + " begins")}: " +
+                    $"it can be branched from any time between {earliest:O} and now ({now:O}).");
+            }
+            return new RecoveryTarget(time, null);
+        }
+        if (!NpgsqlLogSequenceNumber.TryParse(spec.SourceBranchLsn!, out var lsn))
+            throw ApiException.InvalidParameter($"spec.source_branch_lsn must be a Postgres LSN such as 16/B374D848, got '{spec.SourceBranchLsn}'.");
+        var oldest = snapshots.FirstOrDefault(snapshot => snapshot.Time >= earliest) ?? snapshots[^1];
+        if (lsn < oldest.Lsn)
+            throw ApiException.InvalidParameter($"spec.source_branch_lsn {lsn} is before the history of {source.Name} begins: it can be branched from {oldest.Lsn} up to its current LSN.");
+        return new RecoveryTarget(null, lsn);
+    }
+
+    /// <summary>Makes <paramref name="targetUid"/> a copy of <paramref name="source"/> as it was at <paramref name="target"/>.</summary>
+    public async Task<BranchPoint> BranchAsync(Branch source, string targetUid, int major, RecoveryTarget target, CancellationToken cancellationToken)
+    {
+        await using (var admin = await provisioning.ConnectAsync(source.Name!, "postgres", cancellationToken).ConfigureAwait(false))
+        {
+            var end = await History.SealAsync(admin, source.Uid!, cancellationToken).ConfigureAwait(false);
+            if (target.Lsn > end)
+                throw ApiException.InvalidParameter($"spec.source_branch_lsn {target.Lsn} is past the end of the WAL of {source.Name} ({end}).");
+        }
+        return await provisioning.Storage.RestoreAsync(source.Uid!, targetUid, major, target, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Keeps a branch's history restorable and inside its window: while its compute runs, a new base snapshot once
+    /// enough time or WAL has passed since the newest (so a restore replays a bounded amount of WAL), and pruning of
+    /// snapshots and WAL older than the project's history_retention_duration.
+    /// </summary>
+    public Task MaintainAsync(Project project, Branch branch, CancellationToken cancellationToken) =>
+        provisioning.QueueAsync<object?>(ResourceName.Parse(project.Name!).ProjectId, async () =>
+        {
+            var major = project.Status!.PgVersion!.Value;
+            if (Catalog.ReadWriteEndpoint(branch.Name!) is { } endpoint && provisioning.Computes.IsRunning(endpoint.Uid!) &&
+                History.Snapshots(branch.Uid!) is [.., var newest])
+            {
+                await using var admin = await provisioning.Computes.OpenConnectionAsync(endpoint.Uid!, "postgres", cancellationToken).ConfigureAwait(false);
+                await using var position = new NpgsqlCommand("SELECT pg_current_wal_lsn()", admin);
+                var walSince = (ulong)(NpgsqlLogSequenceNumber)(await position.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! - (ulong)newest.Lsn;
+                if (walSince > 0 && (DateTimeOffset.UtcNow - newest.Time >= limits.BaseSnapshotInterval || walSince >= limits.BaseSnapshotWalBytes))
+                {
+                    var snapshot = await History.SnapshotRunningAsync(admin, branch.Uid!, major, cancellationToken).ConfigureAwait(false);
+                    logger.LogInformation("Took base snapshot {Snapshot} of {Branch}", Path.GetFileName(snapshot.Directory), branch.Name);
+                }
+            }
+            var windowStart = DateTimeOffset.UtcNow - (project.Status.HistoryRetentionDuration ?? limits.DefaultHistoryRetention);
+            await History.PruneAsync(branch.Uid!, windowStart, major, cancellationToken).ConfigureAwait(false);
+            return null;
+        }, cancellationToken);
+}

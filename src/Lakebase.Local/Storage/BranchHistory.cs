@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Text.Json;
+using Lakebase.Local.Platform;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Lakebase.Local.Storage;
+
+/// <summary>A consistent copy of a branch's data at one moment; a restore starts from it and replays the branch's
+/// archived WAL forward.</summary>
+internal sealed record BaseSnapshot(string Directory, DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn, int Timeline, string FirstWalFile)
+{
+    public string DataDirectory => Path.Combine(Directory, StateLayout.DataFolder);
+}
+
+/// <summary>What a point-in-time restore aims at: a moment (commits at or before it are kept) or a WAL position.</summary>
+internal sealed record RecoveryTarget(DateTimeOffset? Time, NpgsqlLogSequenceNumber? Lsn)
+{
+    public bool IsReachedBy(BaseSnapshot snapshot) => Time is { } time ? snapshot.Time <= time : snapshot.Lsn <= Lsn!.Value;
+
+    /// <summary>The recovery settings of one restore run. The timeline is pinned to the base snapshot's own, so
+    /// a restore never follows another branch's timeline; the end is promoted into a new timeline of its own.</summary>
+    public IReadOnlyDictionary<string, string> RecoverySettings(string archiveDirectory) => new Dictionary<string, string>
+    {
+        ["restore_command"] = $"cp '{archiveDirectory.Replace("'", "'\\''")}/%f' '%p'",
+        [Time is null ? "recovery_target_lsn" : "recovery_target_time"] = Time is { } time
+            ? time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00"
+            : Lsn!.Value.ToString(),
+        ["recovery_target_inclusive"] = "on",
+        ["recovery_target_timeline"] = "current",
+        ["recovery_target_action"] = "promote",
+        // Without hot standby the postmaster reports ready only once recovery has ended and the copy is promoted.
+        ["hot_standby"] = "off",
+    };
+}
+
+/// <summary>
+/// A branch's history: the WAL its compute archives continuously (basic_archive, into the branch's own folder) and
+/// base snapshots to replay it from. Every branch gets a snapshot when it is made; more are taken while it runs, so
+/// a restore replays a bounded amount of WAL and old history can be pruned.
+/// </summary>
+internal sealed class BranchHistory(StateLayout layout, PostgresInstallation installation, ServiceAccount account, DataDirectoryCopier copier,
+    ILogger<BranchHistory> logger)
+{
+    private const string RecordFileName = "snapshot.json";
+    private static readonly TimeSpan ArchiveWaitTimeout = TimeSpan.FromMinutes(1);
+
+    /// <summary>The branch's base snapshots, oldest first.</summary>
+    public IReadOnlyList<BaseSnapshot> Snapshots(string branchUid)
+    {
+        var folder = layout.BranchSnapshots(branchUid);
+        if (!Directory.Exists(folder)) return [];
+        return Directory.EnumerateDirectories(folder)
+            .Where(directory => !Path.GetFileName(directory).StartsWith(StateLayout.TemporaryPrefix, StringComparison.Ordinal))
+            .Select(directory => ReadRecord(directory))
+            .OfType<BaseSnapshot>()
+            .OrderBy(snapshot => snapshot.Time)
+            .ToList();
+    }
+
+    /// <summary>The newest snapshot a restore to <paramref name="target"/> can start from.</summary>
+    public BaseSnapshot? BaseFor(string branchUid, RecoveryTarget target) => Snapshots(branchUid).LastOrDefault(target.IsReachedBy);
+
+    /// <summary>Records the first snapshot of a branch being made (stopped, in its staging folder).</summary>
+    public Task<BaseSnapshot> SnapshotNewBranchAsync(string branchDirectory, BranchPoint point, int major, CancellationToken cancellationToken) =>
+        RecordAsync(branchDirectory, major, async target =>
+        {
+            await copier.CopyTreeAsync(Path.Combine(branchDirectory, StateLayout.DataFolder), target, tolerateVanishedFiles: false, cancellationToken).ConfigureAwait(false);
+            return point;
+        }, cancellationToken);
+
+    /// <summary>Takes a snapshot of a running branch with the backup API.</summary>
+    public Task<BaseSnapshot> SnapshotRunningAsync(NpgsqlConnection admin, string branchUid, int major, CancellationToken cancellationToken) =>
+        RecordAsync(layout.Branch(branchUid), major,
+            target => copier.CopyRunningAsync(admin, layout.BranchData(branchUid), target, "lakebase base snapshot", cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Makes everything committed so far restorable from the archive. Recovery stops only at a commit past its target
+    /// and replays only completed, archived segments, so: commit a transaction that takes an xid (the fence), switch
+    /// to a new segment, and wait until the archiver has stored the old one. Returns the WAL position after the fence.
+    /// </summary>
+    public async Task<NpgsqlLogSequenceNumber> SealAsync(NpgsqlConnection admin, string branchUid, CancellationToken cancellationToken)
+    {
+        await using (var fence = new NpgsqlCommand("SELECT txid_current()", admin))
+            await fence.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        string segment;
+        NpgsqlLogSequenceNumber end;
+        await using (var sw = new NpgsqlCommand("SELECT pg_current_wal_lsn(), pg_walfile_name(pg_switch_wal())", admin))
+        await using (var reader = await sw.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            end = reader.GetFieldValue<NpgsqlLogSequenceNumber>(0);
+            segment = reader.GetString(1);
+        }
+        var archived = Path.Combine(layout.BranchArchive(branchUid), segment);
+        var deadline = DateTime.UtcNow + ArchiveWaitTimeout;
+        while (!File.Exists(archived))
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"WAL segment {segment} was not archived within {ArchiveWaitTimeout.TotalSeconds:0} s.");
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+        return end;
+    }
+
+    /// <summary>
+    /// Drops history older than <paramref name="windowStart"/>: every snapshot before the newest one at or before
+    /// the window's start, and the archived WAL only those needed.
+    /// </summary>
+    public async Task PruneAsync(string branchUid, DateTimeOffset windowStart, int major, CancellationToken cancellationToken)
+    {
+        var snapshots = Snapshots(branchUid);
+        var oldestKept = snapshots.LastOrDefault(snapshot => snapshot.Time <= windowStart);
+        if (oldestKept is null || oldestKept == snapshots[0]) return;
+        foreach (var snapshot in snapshots.TakeWhile(snapshot => snapshot != oldestKept))
+        {
+            logger.LogInformation("Pruning base snapshot {Snapshot} of branch {Branch}: older than its history window", Path.GetFileName(snapshot.Directory), branchUid);
+            BranchStorage.DeleteDirectory(snapshot.Directory);
+        }
+        await CommandRunner.RunCheckedAsync(account.Wrap([installation.Get(major).Tool("pg_archivecleanup"), layout.BranchArchive(branchUid), oldestKept.FirstWalFile]),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// After a restore promoted a copy into a new timeline: puts the timeline history files into the new branch's
+    /// own archive (recovery ran with archiving off) and returns where the new timeline forked.
+    /// </summary>
+    public static NpgsqlLogSequenceNumber AdoptTimelineHistory(string branchDirectory)
+    {
+        var walDirectory = Path.Combine(branchDirectory, StateLayout.DataFolder, "pg_wal");
+        var historyFiles = Directory.GetFiles(walDirectory, "*.history").OrderBy(Path.GetFileName, StringComparer.Ordinal).ToList();
+        if (historyFiles.Count == 0) throw new InvalidOperationException("The restored copy was not promoted to a timeline of its own.");
+        foreach (var file in historyFiles) File.Copy(file, Path.Combine(branchDirectory, StateLayout.ArchiveFolder, Path.GetFileName(file)), overwrite: true);
+        // Each line is "<parent timeline>\t<switch LSN>\t<reason>"; the last one is where the newest timeline began.
+        var fork = File.ReadAllLines(historyFiles[^1]).Last(line => line.Length > 0 && char.IsAsciiDigit(line[0])).Split('\t')[1];
+        return NpgsqlLogSequenceNumber.Parse(fork);
+    }
+
+    private async Task<BaseSnapshot> RecordAsync(string branchDirectory, int major, Func<string, Task<BranchPoint>> copy, CancellationToken cancellationToken)
+    {
+        var folder = Path.Combine(branchDirectory, StateLayout.SnapshotsFolder);
+        if (!Directory.Exists(folder)) account.CreateOwnedDirectory(folder);
+        var final = Path.Combine(folder, DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmssfffffff", CultureInfo.InvariantCulture));
+        var staging = StateLayout.TemporarySibling(final);
+        BranchStorage.DeleteDirectory(staging);
+        account.CreateOwnedDirectory(staging);
+        try
+        {
+            var data = Path.Combine(staging, StateLayout.DataFolder);
+            var point = await copy(data).ConfigureAwait(false);
+            var control = await ControlData.ReadAsync(installation.Get(major), account, data, cancellationToken).ConfigureAwait(false);
+            var record = new SnapshotRecord(point.Time, point.Lsn, control.Timeline, control.FirstWalFile);
+            await File.WriteAllTextAsync(Path.Combine(staging, RecordFileName), JsonSerializer.Serialize(record), cancellationToken).ConfigureAwait(false);
+            Directory.Move(staging, final);
+            return ToSnapshot(final, record);
+        }
+        catch
+        {
+            BranchStorage.DeleteDirectory(staging);
+            throw;
+        }
+    }
+
+    private static BaseSnapshot? ReadRecord(string directory)
+    {
+        var file = Path.Combine(directory, RecordFileName);
+        return File.Exists(file) && JsonSerializer.Deserialize<SnapshotRecord>(File.ReadAllText(file)) is { } record ? ToSnapshot(directory, record) : null;
+    }
+
+    private static BaseSnapshot ToSnapshot(string directory, SnapshotRecord record) =>
+        new(directory, record.Time, NpgsqlLogSequenceNumber.Parse(record.Lsn), record.Timeline, record.FirstWalFile);
+
+    private sealed record SnapshotRecord(DateTimeOffset Time, string Lsn, int Timeline, string FirstWalFile);
+}

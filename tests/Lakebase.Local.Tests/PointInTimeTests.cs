@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Npgsql;
+using NpgsqlTypes;
+using Xunit;
+
+namespace Lakebase.Local.Tests;
+
+public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<SharedServer>
+{
+    private LocalServerProcess Server => shared.Server;
+
+    private static string Primary(string branch) => $"{branch}/endpoints/primary";
+
+    /// <summary>Inserts the ids one commit at a time and notes, after each commit, the time and WAL position.</summary>
+    private static async Task<List<(DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn)>> WriteRowsAsync(NpgsqlConnection connection, string table, params int[] ids)
+    {
+        var marks = new List<(DateTimeOffset, NpgsqlLogSequenceNumber)>();
+        foreach (var id in ids)
+        {
+            await using (var insert = new NpgsqlCommand($"INSERT INTO {table} VALUES ({id})", connection)) await insert.ExecuteNonQueryAsync();
+            await using var mark = new NpgsqlCommand("SELECT clock_timestamp(), pg_current_wal_lsn()", connection);
+            await using var reader = await mark.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            marks.Add((reader.GetFieldValue<DateTimeOffset>(0), reader.GetFieldValue<NpgsqlLogSequenceNumber>(1)));
+            await Task.Delay(20);
+        }
+        return marks;
+    }
+
+    private async Task<int[]> IdsAsync(string branch, string table)
+    {
+        await using var connection = await Server.ConnectAsync(Primary(branch));
+        await using var command = new NpgsqlCommand($"SELECT coalesce(array_agg(id ORDER BY id), '{{}}') FROM {table}", connection);
+        return (int[])(await command.ExecuteScalarAsync())!;
+    }
+
+    private Task<JsonObject> BranchAsync(string project, string branchId, object spec) =>
+        Server.RunAsync(HttpMethod.Post, $"projects/{project}/branches?branch_id={branchId}", new { spec });
+
+    [Fact]
+    public async Task A_branch_at_a_past_time_or_LSN_holds_exactly_the_rows_committed_by_then_and_works_as_a_normal_branch()
+    {
+        var id = SharedServer.NewId("pitr");
+        await Server.CreateProjectAsync(id);
+        var production = $"projects/{id}/branches/production";
+        List<(DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn)> marks;
+        await using (var connection = await Server.ConnectAsync(Primary(production)))
+        {
+            await using (var create = new NpgsqlCommand("CREATE TABLE orders (id int)", connection)) await create.ExecuteNonQueryAsync();
+            marks = await WriteRowsAsync(connection, "orders", 1, 2, 3, 4);
+        }
+
+        var atTime = await BranchAsync(id, "at-two", new { source_branch = production, source_branch_time = marks[1].Time.ToString("O"), no_expiry = true });
+        Assert.Equal(new[] { 1, 2 }, await IdsAsync($"projects/{id}/branches/at-two", "orders"));
+        Assert.Equal(marks[1].Time, DateTimeOffset.Parse(atTime["status"]!["source_branch_time"]!.GetValue<string>()));
+        Assert.Equal(production, atTime["status"]!["source_branch"]!.GetValue<string>());
+        var fork = NpgsqlLogSequenceNumber.Parse(atTime["status"]!["source_branch_lsn"]!.GetValue<string>());
+        Assert.InRange((ulong)fork, (ulong)marks[1].Lsn, (ulong)marks[2].Lsn);
+
+        await BranchAsync(id, "at-three", new { source_branch = production, source_branch_lsn = marks[2].Lsn.ToString(), no_expiry = true });
+        Assert.Equal(new[] { 1, 2, 3 }, await IdsAsync($"projects/{id}/branches/at-three", "orders"));
+        Assert.Equal(new[] { 1, 2, 3, 4 }, await IdsAsync(production, "orders"));
+
+        // The restored branch has a history of its own on its own timeline: write to it, then branch it at a time in between.
+        var restored = $"projects/{id}/branches/at-two";
+        await using (var connection = await Server.ConnectAsync(Primary(restored)))
+            marks = await WriteRowsAsync(connection, "orders", 100, 101);
+        await BranchAsync(id, "at-two-then-100", new { source_branch = restored, source_branch_time = marks[0].Time.ToString("O"), no_expiry = true });
+        Assert.Equal(new[] { 1, 2, 100 }, await IdsAsync($"projects/{id}/branches/at-two-then-100", "orders"));
+        await BranchAsync(id, "from-head", new { source_branch = restored, no_expiry = true });
+        Assert.Equal(new[] { 1, 2, 100, 101 }, await IdsAsync($"projects/{id}/branches/from-head", "orders"));
+    }
+
+    [Fact]
+    public async Task Times_and_LSNs_outside_the_history_are_refused_with_the_range_that_is_allowed()
+    {
+        var id = SharedServer.NewId("pitr");
+        var before = DateTimeOffset.UtcNow.AddMinutes(-1);
+        await Server.CreateProjectAsync(id);
+
+        async Task<ApiCallException> RefusedAsync(object spec) =>
+            await Assert.ThrowsAsync<ApiCallException>(() => Server.SendAsync(HttpMethod.Post, $"projects/{id}/branches?branch_id=refused", new { spec }));
+
+        var future = await RefusedAsync(new { source_branch_time = DateTimeOffset.UtcNow.AddHours(1).ToString("O"), no_expiry = true });
+        Assert.Equal((400, "INVALID_PARAMETER_VALUE"), (future.Status, future.ErrorCode));
+        Assert.Contains("in the future", future.ErrorMessage);
+        Assert.Contains("between", future.ErrorMessage);
+
+        var beforeProject = await RefusedAsync(new { source_branch_time = before.ToString("O"), no_expiry = true });
+        Assert.Equal((400, "INVALID_PARAMETER_VALUE"), (beforeProject.Status, beforeProject.ErrorCode));
+        Assert.Contains("before the history", beforeProject.ErrorMessage);
+
+        var both = await RefusedAsync(new { source_branch_time = DateTimeOffset.UtcNow.ToString("O"), source_branch_lsn = "0/1", no_expiry = true });
+        Assert.Equal(400, both.Status);
+        var malformed = await RefusedAsync(new { source_branch_lsn = "yesterday", no_expiry = true });
+        Assert.Equal(400, malformed.Status);
+
+        var pastTheEnd = await Server.SendAsync(HttpMethod.Post, $"projects/{id}/branches?branch_id=too-far", new { spec = new { source_branch_lsn = "FF/0", no_expiry = true } });
+        var failure = await Assert.ThrowsAsync<ApiCallException>(() => Server.WaitAsync(pastTheEnd));
+        Assert.Equal("INVALID_PARAMETER_VALUE", failure.ErrorCode);
+        var branches = (await Server.GetAsync($"projects/{id}/branches"))["branches"]!.AsArray().Select(b => b!["branch_id"]!.GetValue<string>());
+        Assert.Equal(["production"], branches);
+        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(Server.Root, "branches"), ".tmp-*"));
+    }
+
+    [Fact]
+    public async Task History_older_than_the_window_is_pruned_and_can_no_longer_be_branched_from()
+    {
+        // A server whose history window, base snapshots and housekeeping run in seconds.
+        await using var server = await LocalServerProcess.StartAsync("--min-history-retention", "1", "--base-snapshot-interval", "1", "--housekeeping-interval", "1");
+        var id = SharedServer.NewId("pitr");
+        await server.CreateProjectAsync(id, new { history_retention_duration = "3s" });
+        var production = $"projects/{id}/branches/production";
+        var uid = (await server.GetAsync(production))["uid"]!.GetValue<string>();
+        var archive = Path.Combine(server.Root, "branches", uid, "wal_archive");
+        var snapshots = Path.Combine(server.Root, "branches", uid, "base_snapshots");
+        var firstSnapshot = Assert.Single(Directory.GetDirectories(snapshots));
+        DateTimeOffset early;
+        await using (var connection = await server.ConnectAsync(Primary(production)))
+        {
+            await using var write = new NpgsqlCommand("CREATE TABLE t AS SELECT generate_series(1, 1000) AS id; SELECT clock_timestamp(), pg_switch_wal()", connection);
+            early = (DateTimeOffset)(DateTime)(await write.ExecuteScalarAsync())!;
+        }
+        string Segments() => string.Join(",", Directory.GetFiles(archive).Select(Path.GetFileName).Where(name => name!.Length == 24).Order());
+        var segmentsBefore = Segments();
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (Directory.Exists(firstSnapshot))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The first base snapshot was not pruned once it left the history window.");
+            await Task.Delay(250);
+        }
+        Assert.NotEqual(segmentsBefore, Segments());
+        Assert.DoesNotContain(segmentsBefore.Split(',')[0], Segments());
+
+        var refused = await Assert.ThrowsAsync<ApiCallException>(() => server.SendAsync(HttpMethod.Post, $"projects/{id}/branches?branch_id=too-old",
+            new { spec = new { source_branch_time = early.ToString("O"), no_expiry = true } }));
+        Assert.Equal(400, refused.Status);
+
+        // Widening the window keeps what is there from now on: the latest snapshot survives.
+        await server.RunAsync(HttpMethod.Patch, $"projects/{id}?update_mask=spec.history_retention_duration", new { spec = new { history_retention_duration = "86400s" } });
+        var now = DateTimeOffset.UtcNow;
+        await server.RunAsync(HttpMethod.Post, $"projects/{id}/branches?branch_id=recent", new { spec = new { source_branch_time = now.ToString("O"), no_expiry = true } });
+        Assert.Equal(1000L, await server.QueryAsync<long>(Primary($"projects/{id}/branches/recent"), "SELECT count(*) FROM t"));
+    }
+
+    [Fact]
+    public async Task Killing_the_server_and_the_compute_during_writes_loses_no_history()
+    {
+        await using var server = await LocalServerProcess.StartAsync();
+        await server.CreateProjectAsync("crashy");
+        var production = "projects/crashy/branches/production";
+        var uid = (await server.GetAsync(production))["uid"]!.GetValue<string>();
+        var acknowledged = new List<(int Id, DateTimeOffset At)>();
+        await using (var connection = await server.ConnectAsync(Primary(production)))
+        {
+            await using (var create = new NpgsqlCommand("CREATE TABLE events (id int)", connection)) await create.ExecuteNonQueryAsync();
+            var writer = Task.Run(async () =>
+            {
+                try
+                {
+                    for (var i = 1; ; i++)
+                    {
+                        await using var insert = new NpgsqlCommand($"INSERT INTO events VALUES ({i})", connection);
+                        await insert.ExecuteNonQueryAsync();
+                        lock (acknowledged) acknowledged.Add((i, DateTimeOffset.UtcNow));
+                    }
+                }
+                catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException) { }
+            });
+            await Task.Delay(300);
+            await server.CrashAsync();
+            await Task.Delay(300);
+            KillPostmaster(Path.Combine(server.Root, "branches", uid, "pgdata"));
+            await writer;
+        }
+        Assert.True(acknowledged.Count > 10, $"Only {acknowledged.Count} writes happened before the crash.");
+
+        await server.RestartAsync();
+        var (lastId, lastAt) = acknowledged[^1];
+        await server.RunAsync(HttpMethod.Post, "projects/crashy/branches?branch_id=before-crash",
+            new { spec = new { source_branch_time = lastAt.ToString("O"), no_expiry = true } });
+        Assert.Equal(lastId, await server.QueryAsync<long>(Primary("projects/crashy/branches/before-crash"), "SELECT count(*) FROM events"));
+        Assert.Equal(lastId, await server.QueryAsync<int>(Primary("projects/crashy/branches/before-crash"), "SELECT max(id) FROM events"));
+    }
+
+    /// <summary>kill -9 of the postmaster and its children: what a crash of the compute looks like.</summary>
+    private static void KillPostmaster(string dataDirectory)
+    {
+        var pid = int.Parse(File.ReadLines(Path.Combine(dataDirectory, "postmaster.pid")).First());
+        using (var children = Process.Start("pkill", ["-KILL", "-P", pid.ToString()])) children.WaitForExit();
+        Process.GetProcessById(pid).Kill();
+    }
+}
