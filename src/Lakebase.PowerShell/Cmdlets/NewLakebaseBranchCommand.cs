@@ -7,12 +7,17 @@ namespace Lakebase.PowerShell.Cmdlets;
 
 /// <summary>
 /// Creates a branch: a copy of its source (the project's default branch unless -SourceBranch says otherwise) as of
-/// now, with its own read-write endpoint. Without -Ttl or -ExpireTime the branch never expires.
+/// now, or as of a past moment (-AsOf) or WAL position (-Lsn) inside the project's history window, with its own
+/// read-write endpoint. Without -Ttl or -ExpireTime the branch never expires.
 /// </summary>
-[Cmdlet(VerbsCommon.New, "LakebaseBranch")]
+[Cmdlet(VerbsCommon.New, "LakebaseBranch", DefaultParameterSetName = HeadSet)]
 [OutputType(typeof(LakebaseBranch), typeof(LakebaseOperation), typeof(LakebaseJob))]
 public sealed class NewLakebaseBranchCommand : OperationCmdlet
 {
+    private const string HeadSet = "Head";
+    private const string AsOfSet = "AsOf";
+    private const string LsnSet = "Lsn";
+
     /// <summary>Binds from a piped project (its ProjectId); the new branch's id never binds from the pipeline.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     public string ProjectId { get; set; } = "";
@@ -24,6 +29,15 @@ public sealed class NewLakebaseBranchCommand : OperationCmdlet
     /// <summary>The branch to copy (id or name); the default is the project's default branch.</summary>
     [Parameter]
     public string? SourceBranch { get; set; }
+
+    /// <summary>The moment to branch from: commits at or before it are in the new branch, later ones are not.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = AsOfSet)]
+    public DateTimeOffset AsOf { get; set; }
+
+    /// <summary>The WAL position to branch from, as pg_current_wal_lsn() prints it.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LsnSet)]
+    [ValidatePattern("^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$", ErrorMessage = "'{0}' is not a Postgres LSN such as 16/B374D848.")]
+    public string Lsn { get; set; } = "";
 
     [Parameter]
     [DurationTransformation]
@@ -44,9 +58,13 @@ public sealed class NewLakebaseBranchCommand : OperationCmdlet
     {
         var project = Names.Project(ProjectId);
         var branchId = Names.CheckedId(BranchId, nameof(BranchId));
+        if (ParameterSetName == AsOfSet && AsOf > DateTimeOffset.Now)
+            throw new ArgumentException($"-AsOf {AsOf:O} is in the future; a branch can only be made from the past.", nameof(AsOf));
         var spec = new BranchSpec
         {
             SourceBranch = SourceBranch is null ? null : Names.Branch(project.ProjectId, SourceBranch).ToString(),
+            SourceBranchTime = ParameterSetName == AsOfSet ? AsOf.ToUniversalTime() : null,
+            SourceBranchLsn = ParameterSetName == LsnSet ? Lsn.ToUpperInvariant() : null,
             IsProtected = Protected ? true : null,
         };
         Expiration.Apply(spec, MyInvocation.BoundParameters, Ttl, ExpireTime);

@@ -1,0 +1,65 @@
+# Instant restore as a user drives it: branches from a past moment against a real Lakebase Local.
+BeforeAll {
+    Import-Module $env:LAKEBASE_MODULE_PATH -Force
+    $script:root = Join-Path ([IO.Path]::GetTempPath()) ("lbp-" + [guid]::NewGuid().ToString('N').Substring(0, 10))
+    Connect-Lakebase -Local -StateRoot $root -Port 0 | Out-Null
+    New-LakebaseProject 'recover-app' | Out-Null
+    $script:production = Get-LakebaseBranch -ProjectId 'recover-app' -BranchId 'production'
+}
+
+AfterAll {
+    Stop-LakebaseLocal -StateRoot $root -Confirm:$false
+    Remove-Item $root -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Recovering a table dropped by mistake' {
+    It 'branches at the moment before the drop, copies the rows back and removes the recovery branch' {
+        $production | Invoke-LakebaseQuery -Query "CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'Ada'), (2, 'Grace'), (3, 'Edsger')" -As NonQuery | Out-Null
+        $beforeDrop = Get-Date
+        Start-Sleep -Milliseconds 100
+        $production | Invoke-LakebaseQuery -Query 'DROP TABLE customers' -As NonQuery | Out-Null
+
+        # The recipe from the README.
+        $recovery = New-LakebaseBranch -ProjectId 'recover-app' -Name 'recover-customers' -AsOf $beforeDrop -Ttl 1d
+        $lost = $recovery | Invoke-LakebaseQuery -Query 'SELECT id, name FROM customers ORDER BY id'
+        $production | Invoke-LakebaseQuery -Query 'CREATE TABLE customers (id int PRIMARY KEY, name text)' -As NonQuery | Out-Null
+        $production | Invoke-LakebaseQuery -Query 'INSERT INTO customers SELECT * FROM unnest(@ids, @names)' -Parameters @{ ids = [int[]]$lost.id; names = [string[]]$lost.name } -As NonQuery |
+            Should -Be 3
+        $recovery | Remove-LakebaseBranch -Confirm:$false
+
+        ($production | Invoke-LakebaseQuery -Query 'SELECT name FROM customers ORDER BY id').name | Should -Be 'Ada', 'Grace', 'Edsger'
+        Get-LakebaseBranch -ProjectId 'recover-app' | ForEach-Object BranchId | Should -Not -Contain 'recover-customers'
+        $recovery.SourceBranchTime | Should -Be ([DateTimeOffset]$beforeDrop)
+        $recovery.SourceBranch | Should -Be $production.Name
+    }
+
+    It 'branches at a WAL position read from the database' {
+        $production | Invoke-LakebaseQuery -Query 'CREATE TABLE ledger (id int)' -As NonQuery | Out-Null
+        $production | Invoke-LakebaseQuery -Query 'INSERT INTO ledger VALUES (1)' -As NonQuery | Out-Null
+        $lsn = $production | Invoke-LakebaseQuery -Query 'SELECT pg_current_wal_lsn()::text' -As Scalar
+        $production | Invoke-LakebaseQuery -Query 'INSERT INTO ledger VALUES (2)' -As NonQuery | Out-Null
+
+        $atLsn = New-LakebaseBranch -ProjectId 'recover-app' -Name 'ledger-at-lsn' -Lsn $lsn -Ttl 1d
+        ($atLsn | Invoke-LakebaseQuery -Query 'SELECT id FROM ledger').id | Should -Be 1
+        $atLsn.SourceBranchLsn | Should -Not -BeNullOrEmpty
+        ($atLsn | Format-Table | Out-String) | Should -Match 'production @ \d{4}-\d\d-\d\d'
+    }
+
+    It 'refuses a future time before asking the server, and a time before the history with the server''s error' {
+        New-LakebaseBranch -ProjectId 'recover-app' -Name 'future' -AsOf (Get-Date).AddHours(1) -Ttl 1d -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $error[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $error[0].Exception.Message | Should -BeLike '*future*'
+
+        New-LakebaseBranch -ProjectId 'recover-app' -Name 'too-old' -AsOf (Get-Date).AddDays(-30) -Ttl 1d -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $error[0].FullyQualifiedErrorId | Should -BeLike 'INVALID_PARAMETER_VALUE,*'
+        $error[0].Exception.Message | Should -BeLike '*can be branched from any time between*'
+
+        { New-LakebaseBranch -ProjectId 'recover-app' -Name 'bad-lsn' -Lsn 'yesterday' -Ttl 1d } | Should -Throw '*not a Postgres LSN*'
+        Get-LakebaseBranch -ProjectId 'recover-app' | ForEach-Object BranchId | Should -Not -Contain 'too-old'
+    }
+
+    It 'changes the history window of a project' {
+        $project = Set-LakebaseProject -ProjectId 'recover-app' -HistoryRetention 14d
+        $project.HistoryRetention | Should -Be ([TimeSpan]::FromDays(14))
+    }
+}
