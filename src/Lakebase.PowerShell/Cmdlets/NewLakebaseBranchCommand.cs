@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using System.Text.RegularExpressions;
 using Lakebase.Contract.Models;
 using Lakebase.PowerShell.Infrastructure;
 using Lakebase.PowerShell.Objects;
@@ -12,7 +13,7 @@ namespace Lakebase.PowerShell.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsCommon.New, "LakebaseBranch", DefaultParameterSetName = HeadSet)]
 [OutputType(typeof(LakebaseBranch), typeof(LakebaseOperation), typeof(LakebaseJob))]
-public sealed class NewLakebaseBranchCommand : OperationCmdlet
+public sealed partial class NewLakebaseBranchCommand : OperationCmdlet
 {
     private const string HeadSet = "Head";
     private const string AsOfSet = "AsOf";
@@ -36,7 +37,6 @@ public sealed class NewLakebaseBranchCommand : OperationCmdlet
 
     /// <summary>The WAL position to branch from, as pg_current_wal_lsn() prints it.</summary>
     [Parameter(Mandatory = true, ParameterSetName = LsnSet)]
-    [ValidatePattern("^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$", ErrorMessage = "'{0}' is not a Postgres LSN such as 16/B374D848.")]
     public string Lsn { get; set; } = "";
 
     [Parameter]
@@ -60,6 +60,8 @@ public sealed class NewLakebaseBranchCommand : OperationCmdlet
         var branchId = Names.CheckedId(BranchId, nameof(BranchId));
         if (ParameterSetName == AsOfSet && AsOf > DateTimeOffset.Now)
             throw new ArgumentException($"-AsOf {AsOf:O} is in the future; a branch can only be made from the past.", nameof(AsOf));
+        if (ParameterSetName == LsnSet && !LsnPattern().IsMatch(Lsn))
+            throw new ArgumentException($"-Lsn '{Lsn}' is not a Postgres LSN such as 16/B374D848.", nameof(Lsn));
         var spec = new BranchSpec
         {
             SourceBranch = SourceBranch is null ? null : Names.Branch(project.ProjectId, SourceBranch).ToString(),
@@ -71,4 +73,7 @@ public sealed class NewLakebaseBranchCommand : OperationCmdlet
         Complete<Branch>((client, cancellationToken) => client.CreateBranchAsync(project.ToString(), branchId, new Branch { Spec = spec }, false, cancellationToken),
             branch => new LakebaseBranch(branch), $"Creating branch {branchId} of {project}");
     }
+
+    [GeneratedRegex("^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$")]
+    private static partial Regex LsnPattern();
 }
