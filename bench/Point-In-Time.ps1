@@ -15,14 +15,22 @@ function Add-Data($Branch, [int] $MB) {
     $Branch | Invoke-LakebaseQuery -As NonQuery -Query "CREATE TABLE IF NOT EXISTS filler (id bigserial, pad text); INSERT INTO filler (pad) SELECT repeat(md5(g::text), 30) FROM generate_series(1, $($MB * 1000)) g" | Out-Null
 }
 
+# Seconds from the request until its operation is done, polled every 10 ms so the wait's backoff is not measured.
+function Measure-Operation([scriptblock] $Start) {
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    $operation = & $Start
+    while (-not (Get-LakebaseOperation $operation).Done) { Start-Sleep -Milliseconds 10 }
+    $clock.Elapsed.TotalSeconds
+}
+
 # Branches at a moment just past, and from the head, of the same data; returns both times in seconds.
 function Measure-Restore($Project, $Source, [string] $Label) {
     $Source | Invoke-LakebaseQuery -As NonQuery -Query 'CREATE TABLE IF NOT EXISTS marks (at timestamptz DEFAULT clock_timestamp()); INSERT INTO marks DEFAULT VALUES' | Out-Null
     $moment = [DateTimeOffset]::Now
     $Source | Invoke-LakebaseQuery -As NonQuery -Query 'INSERT INTO marks DEFAULT VALUES' | Out-Null
     $id = "b$([guid]::NewGuid().ToString('N').Substring(0, 8))"
-    $head = (Measure-Command { New-LakebaseBranch -ProjectId $Project -Name "$id-head" -SourceBranch $Source.BranchId -NoExpiry | Out-Null }).TotalSeconds
-    $past = (Measure-Command { New-LakebaseBranch -ProjectId $Project -Name "$id-past" -SourceBranch $Source.BranchId -AsOf $moment -NoExpiry | Out-Null }).TotalSeconds
+    $head = Measure-Operation { New-LakebaseBranch -ProjectId $Project -Name "$id-head" -SourceBranch $Source.BranchId -NoExpiry -NoWait }
+    $past = Measure-Operation { New-LakebaseBranch -ProjectId $Project -Name "$id-past" -SourceBranch $Source.BranchId -AsOf $moment -NoExpiry -NoWait }
     $rows = Get-LakebaseBranch -ProjectId $Project -BranchId "$id-past" | Invoke-LakebaseQuery -As Scalar -Query 'SELECT count(*) FROM marks'
     if ($rows -ne 1) { throw "The branch at $moment holds $rows marks, not 1." }
     '  {0,-28} from head {1,6:N2} s   at a past time {2,6:N2} s   ratio {3,5:N2}x' -f $Label, $head, $past, ($past / $head)

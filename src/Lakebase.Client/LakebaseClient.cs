@@ -57,8 +57,11 @@ public sealed class LakebaseClient : IDisposable
     public static TimeSpan DefaultPollDelay(int attempt) =>
         TimeSpan.FromSeconds(Math.Clamp(attempt, 1, 10) + 0.05 + Random.Shared.NextDouble() * 0.7);
 
-    /// <summary>Lakebase Local finishes most operations in well under a second: 100 ms, doubling, capped at 1 s.</summary>
-    public static TimeSpan LocalPollDelay(int attempt) => TimeSpan.FromMilliseconds(Math.Min(1000, 100 * Math.Pow(2, Math.Clamp(attempt, 1, 5) - 1)));
+    /// <summary>Lakebase Local is on this machine and finishes most operations in about a second: 50 ms, doubling,
+    /// capped at 250 ms, so a wait ends close to when the work does.</summary>
+    public static TimeSpan LocalPollDelay(int attempt) => LocalSchedule(attempt);
+
+    private static readonly Func<int, TimeSpan> LocalSchedule = PollInterval(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(250));
 
     /// <summary>A schedule starting at <paramref name="first"/>, doubling each poll, capped at <paramref name="cap"/>.</summary>
     public static Func<int, TimeSpan> PollInterval(TimeSpan first, TimeSpan cap) =>

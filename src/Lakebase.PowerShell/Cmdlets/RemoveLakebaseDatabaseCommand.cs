@@ -8,14 +8,8 @@ namespace Lakebase.PowerShell.Cmdlets;
 /// <summary>Drops a database and its data (connected sessions are ended).</summary>
 [Cmdlet(VerbsCommon.Remove, "LakebaseDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(LakebaseOperation), typeof(LakebaseJob))]
-public sealed class RemoveLakebaseDatabaseCommand : OperationCmdlet
+public sealed class RemoveLakebaseDatabaseCommand : BranchChildOperationCmdlet
 {
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? ProjectId { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? BranchId { get; set; }
-
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     public string DatabaseId { get; set; } = "";
 
@@ -23,7 +17,7 @@ public sealed class RemoveLakebaseDatabaseCommand : OperationCmdlet
 
     protected override void ProcessItem()
     {
-        var name = Names.Child(ResourceKind.Database, ProjectId, BranchId, DatabaseId, nameof(DatabaseId)).ToString();
+        var name = ChildName(ResourceKind.Database, DatabaseId, nameof(DatabaseId)).ToString();
         if (!ShouldProcess(name, "Drop database and its data")) return;
         Complete((client, cancellationToken) => client.DeleteDatabaseAsync(name, cancellationToken), $"Deleting {name}");
     }

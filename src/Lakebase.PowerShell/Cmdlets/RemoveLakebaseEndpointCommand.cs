@@ -8,14 +8,8 @@ namespace Lakebase.PowerShell.Cmdlets;
 /// <summary>Deletes a read-only endpoint (a branch's read-write endpoint goes with its branch).</summary>
 [Cmdlet(VerbsCommon.Remove, "LakebaseEndpoint", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(LakebaseOperation), typeof(LakebaseJob))]
-public sealed class RemoveLakebaseEndpointCommand : OperationCmdlet
+public sealed class RemoveLakebaseEndpointCommand : BranchChildOperationCmdlet
 {
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? ProjectId { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? BranchId { get; set; }
-
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     public string EndpointId { get; set; } = "";
 
@@ -23,7 +17,7 @@ public sealed class RemoveLakebaseEndpointCommand : OperationCmdlet
 
     protected override void ProcessItem()
     {
-        var name = Names.Child(ResourceKind.Endpoint, ProjectId, BranchId, EndpointId, nameof(EndpointId)).ToString();
+        var name = ChildName(ResourceKind.Endpoint, EndpointId, nameof(EndpointId)).ToString();
         if (!ShouldProcess(name, "Delete")) return;
         Complete((client, cancellationToken) => client.DeleteEndpointAsync(name, cancellationToken), $"Deleting {name}");
     }

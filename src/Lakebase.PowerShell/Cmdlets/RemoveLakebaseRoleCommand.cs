@@ -8,14 +8,8 @@ namespace Lakebase.PowerShell.Cmdlets;
 /// <summary>Drops a role; -ReassignOwnedTo hands what it owns to another role first.</summary>
 [Cmdlet(VerbsCommon.Remove, "LakebaseRole", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(LakebaseOperation), typeof(LakebaseJob))]
-public sealed class RemoveLakebaseRoleCommand : OperationCmdlet
+public sealed class RemoveLakebaseRoleCommand : BranchChildOperationCmdlet
 {
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? ProjectId { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? BranchId { get; set; }
-
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     public string RoleId { get; set; } = "";
 
@@ -27,7 +21,7 @@ public sealed class RemoveLakebaseRoleCommand : OperationCmdlet
 
     protected override void ProcessItem()
     {
-        var name = Names.Child(ResourceKind.Role, ProjectId, BranchId, RoleId, nameof(RoleId));
+        var name = ChildName(ResourceKind.Role, RoleId, nameof(RoleId));
         var heir = ReassignOwnedTo is null ? null : Names.Child(ResourceKind.Role, name.ProjectId, name.BranchId, ReassignOwnedTo, nameof(ReassignOwnedTo)).ToString();
         if (!ShouldProcess(name.ToString(), heir is null ? "Drop role" : $"Reassign owned objects to {heir}, then drop role")) return;
         Complete((client, cancellationToken) => client.DeleteRoleAsync(name.ToString(), heir, cancellationToken), $"Deleting {name}");

@@ -9,14 +9,8 @@ namespace Lakebase.PowerShell.Cmdlets;
 /// <summary>Renames a database or gives it to another role.</summary>
 [Cmdlet(VerbsCommon.Set, "LakebaseDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(LakebaseDatabase), typeof(LakebaseOperation), typeof(LakebaseJob))]
-public sealed class SetLakebaseDatabaseCommand : OperationCmdlet
+public sealed class SetLakebaseDatabaseCommand : BranchChildOperationCmdlet
 {
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? ProjectId { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? BranchId { get; set; }
-
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     public string DatabaseId { get; set; } = "";
 
@@ -30,7 +24,7 @@ public sealed class SetLakebaseDatabaseCommand : OperationCmdlet
 
     protected override void ProcessItem()
     {
-        var name = Names.Child(ResourceKind.Database, ProjectId, BranchId, DatabaseId, nameof(DatabaseId));
+        var name = ChildName(ResourceKind.Database, DatabaseId, nameof(DatabaseId));
         var spec = new DatabaseSpec();
         var mask = new List<string>();
         if (PostgresDatabase is not null) { spec.PostgresDatabase = PostgresDatabase; mask.Add("spec.postgres_database"); }

@@ -13,14 +13,8 @@ namespace Lakebase.PowerShell.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "LakebaseEndpoint", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(LakebaseEndpoint), typeof(LakebaseOperation), typeof(LakebaseJob))]
-public sealed class SetLakebaseEndpointCommand : OperationCmdlet
+public sealed class SetLakebaseEndpointCommand : BranchChildOperationCmdlet
 {
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? ProjectId { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? BranchId { get; set; }
-
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     public string EndpointId { get; set; } = "";
 
@@ -47,7 +41,7 @@ public sealed class SetLakebaseEndpointCommand : OperationCmdlet
 
     protected override void ProcessItem()
     {
-        var name = Names.Child(ResourceKind.Endpoint, ProjectId, BranchId, EndpointId, nameof(EndpointId)).ToString();
+        var name = ChildName(ResourceKind.Endpoint, EndpointId, nameof(EndpointId)).ToString();
         var bound = MyInvocation.BoundParameters;
         ComputeParameters.Check(bound.ContainsKey(nameof(MinCu)) ? MinCu : null, bound.ContainsKey(nameof(MaxCu)) ? MaxCu : null,
             bound.ContainsKey(nameof(SuspendTimeout)), NoSuspension);

@@ -10,14 +10,8 @@ namespace Lakebase.PowerShell.Cmdlets;
 /// (-CreateDb $true sends exactly spec.attributes.createdb).</summary>
 [Cmdlet(VerbsCommon.Set, "LakebaseRole", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(LakebaseRole), typeof(LakebaseOperation), typeof(LakebaseJob))]
-public sealed class SetLakebaseRoleCommand : OperationCmdlet
+public sealed class SetLakebaseRoleCommand : BranchChildOperationCmdlet
 {
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? ProjectId { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? BranchId { get; set; }
-
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     public string RoleId { get; set; } = "";
 
@@ -40,7 +34,7 @@ public sealed class SetLakebaseRoleCommand : OperationCmdlet
 
     protected override void ProcessItem()
     {
-        var name = Names.Child(ResourceKind.Role, ProjectId, BranchId, RoleId, nameof(RoleId)).ToString();
+        var name = ChildName(ResourceKind.Role, RoleId, nameof(RoleId)).ToString();
         var bound = MyInvocation.BoundParameters;
         var spec = new RoleSpec { Attributes = new RoleAttributes() };
         var mask = new List<string>();
