@@ -45,7 +45,7 @@ internal sealed class ProxyConnection(
         _stream = new NetworkStream(client, ownsSocket: true);
         try
         {
-            Stream? backend;
+            Socket? backend;
             string endpointUid;
             using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(stopping))
             {
@@ -64,13 +64,13 @@ internal sealed class ProxyConnection(
             sessions.Opened(endpointUid);
             try
             {
-                await SpliceAsync(_stream, backend, stopping).ConfigureAwait(false);
+                await Splice.RunAsync(client, _stream, backend, stopping).ConfigureAwait(false);
             }
             finally
             {
                 sessions.Closed(endpointUid);
                 if (_cancelKey is { } cancelKey) sessions.ForgetCancelKey(cancelKey.Pid, cancelKey.Key);
-                await backend.DisposeAsync().ConfigureAwait(false);
+                backend.Dispose();
             }
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException or OperationCanceledException or SocketException or System.Security.Authentication.AuthenticationException)
@@ -83,8 +83,8 @@ internal sealed class ProxyConnection(
         }
     }
 
-    /// <summary>Returns an authenticated backend stream; null for a cancel request.</summary>
-    private async Task<(Stream? Backend, string EndpointUid)> HandshakeAsync(CancellationToken cancellationToken)
+    /// <summary>Returns the authenticated backend's socket; null for a cancel request.</summary>
+    private async Task<(Socket? Backend, string EndpointUid)> HandshakeAsync(CancellationToken cancellationToken)
     {
         var stream = _stream;
         string? serverName = null;
@@ -169,12 +169,13 @@ internal sealed class ProxyConnection(
 
     /// <summary>Opens the compute's private socket, sends the client's startup parameters and relays the backend's
     /// answer up to ReadyForQuery, remembering its cancel key.</summary>
-    private async Task<Stream> ConnectBackendAsync(ComputeTarget target, Dictionary<string, string> parameters, Stream clientStream, CancellationToken cancellationToken)
+    private async Task<Socket> ConnectBackendAsync(ComputeTarget target, Dictionary<string, string> parameters, Stream clientStream, CancellationToken cancellationToken)
     {
         var socketDirectory = computes.SocketDirectory(target.EndpointUid);
-        var backend = new NetworkStream(await ConnectComputeAsync(socketDirectory, cancellationToken).ConfigureAwait(false), ownsSocket: true);
+        var socket = await ConnectComputeAsync(socketDirectory, cancellationToken).ConfigureAwait(false);
         try
         {
+            await using var backend = new NetworkStream(socket, ownsSocket: false);
             await backend.WriteAsync(PgWire.StartupMessage(parameters), cancellationToken).ConfigureAwait(false);
             while (true)
             {
@@ -185,13 +186,13 @@ internal sealed class ProxyConnection(
                     sessions.RegisterCancelKey(_cancelKey.Value.Pid, _cancelKey.Value.Key, socketDirectory);
                 }
                 await clientStream.WriteAsync(PgWire.Frame(type, body), cancellationToken).ConfigureAwait(false);
-                if (type == (byte)'Z') return backend;
+                if (type == (byte)'Z') return socket;
                 if (type == (byte)'E') throw new IOException("the backend refused the session");
             }
         }
         catch
         {
-            await backend.DisposeAsync().ConfigureAwait(false);
+            socket.Dispose();
             throw;
         }
     }
@@ -224,17 +225,6 @@ internal sealed class ProxyConnection(
             socket.Dispose();
             throw;
         }
-    }
-
-    private static async Task SpliceAsync(Stream clientStream, Stream backend, CancellationToken stopping)
-    {
-        using var done = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        var up = clientStream.CopyToAsync(backend, 81920, done.Token);
-        var down = backend.CopyToAsync(clientStream, 81920, done.Token);
-        await Task.WhenAny(up, down).ConfigureAwait(false);
-        await done.CancelAsync().ConfigureAwait(false);
-        try { await Task.WhenAll(up, down).ConfigureAwait(false); }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException) { }
     }
 
     private static async Task TryWriteAsync(Stream stream, byte[] message)
