@@ -40,7 +40,7 @@ builder.Services.AddSingleton(PostgresInstallation.Discover(options.PostgresRoot
 builder.Services.AddSingleton(options.Limits);
 builder.Services.AddSingleton(new CredentialTokens(Path.Combine(layout.TlsDirectory, "credential-signing.key")));
 builder.Services.AddSingleton(new LocalCertificateAuthority(layout.TlsDirectory));
-builder.Services.AddSingleton(new ProxyOptions(options.ProxyPort, TimeSpan.FromSeconds(30)));
+builder.Services.AddSingleton(new ProxyOptions(options.ProxyPort, options.Sessions));
 builder.Services.AddSingleton(sp => new CredentialApi(sp.GetRequiredService<Catalog>(), sp.GetRequiredService<CredentialTokens>())
 {
     MinimumTtl = options.MinimumCredentialTtl,

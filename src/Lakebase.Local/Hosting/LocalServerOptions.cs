@@ -1,11 +1,13 @@
 using System.Globalization;
 using Lakebase.Contract.Local;
 using Lakebase.Local.ControlPlane;
+using Lakebase.Local.Proxy;
 
 namespace Lakebase.Local.Hosting;
 
 /// <summary>The command line of Lakebase Local.</summary>
-internal sealed record LocalServerOptions(string StateRoot, int Port, string UserName, string? PostgresRoot, int ProxyPort, LocalLimits Limits, TimeSpan MinimumCredentialTtl)
+internal sealed record LocalServerOptions(string StateRoot, int Port, string UserName, string? PostgresRoot, int ProxyPort, LocalLimits Limits,
+    TimeSpan MinimumCredentialTtl, SessionLimits Sessions)
 {
     public const int DefaultPort = 8470;
     public const string DefaultUserName = "admin@lakebase.local";
@@ -23,6 +25,9 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
         For tests (the service's own limits are longer):
           --min-suspend-timeout <seconds>  shortest suspend timeout endpoints may use (default 60)
           --min-credential-ttl <seconds>   shortest database credential lifetime (default 300)
+          --handshake-timeout <seconds>    time a client has to authenticate (default 30)
+          --idle-session-timeout <seconds> idle sessions are closed after this long (default 86400, a day)
+          --max-session-duration <seconds> every session is closed after this long (default 259200, three days)
         """;
 
     /// <summary>Null when the arguments ask for help; throws ArgumentException on a bad argument.</summary>
@@ -35,6 +40,7 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
         var proxyPort = Proxy.ProxyServer.PostgresPort;
         var limits = new LocalLimits();
         var minimumCredentialTtl = TimeSpan.FromSeconds(300);
+        var sessions = new SessionLimits();
         for (var i = 0; i < args.Count; i++)
         {
             string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -47,11 +53,14 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
                 case "--proxy-port": proxyPort = ParsePort(args[i], Value()); break;
                 case "--min-suspend-timeout": limits = limits with { MinSuspendTimeout = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
                 case "--min-credential-ttl": minimumCredentialTtl = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())); break;
+                case "--handshake-timeout": sessions = sessions with { HandshakeTimeout = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
+                case "--idle-session-timeout": sessions = sessions with { IdleSessionTimeout = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
+                case "--max-session-duration": sessions = sessions with { MaxSessionDuration = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
                 case "--help" or "-h": return null;
                 default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
             }
         }
-        return new LocalServerOptions(root, port, user, postgresRoot, proxyPort, limits, minimumCredentialTtl);
+        return new LocalServerOptions(root, port, user, postgresRoot, proxyPort, limits, minimumCredentialTtl, sessions);
     }
 
     private static int ParsePort(string option, string text) =>
