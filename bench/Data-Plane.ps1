@@ -4,7 +4,7 @@
     Lakebase Local's data plane: the wake of a suspended compute (first query end to end, p50/p95, against the same
     query on an awake compute) and the proxy's cost (pgbench -S through the proxy as a ratio to a direct Unix socket).
 #>
-param([Parameter(Mandatory)] [string] $ModulePath, [int] $Wakes = 15, [int] $PgbenchSeconds = 10)
+param([Parameter(Mandatory)] [string] $ModulePath, [int] $Wakes = 15, [int] $PgbenchSeconds = 10, [int] $Rounds = 3)
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
 $root = Join-Path ([IO.Path]::GetTempPath()) "lakebase-bench-$PID"
@@ -23,30 +23,55 @@ try {
     $proxied = "host=$($endpoint.Host) user=$user dbname=databricks_postgres sslmode=require"
 
     function Measure-Query { (Measure-Command { & psql $proxied -Atc 'SELECT 1' | Out-Null }).TotalMilliseconds }
+    function Measure-ModuleQuery { (Measure-Command { Invoke-LakebaseQuery -ProjectId bench -BranchId production 'SELECT 1' | Out-Null }).TotalMilliseconds }
     function Get-Percentile([double[]] $Values, [double] $P) { ($Values | Sort-Object)[[int][math]::Min($Values.Count - 1, [math]::Floor($P * $Values.Count))] }
+    function Wait-Suspended { while ((Get-LakebaseEndpoint -ProjectId bench -BranchId production primary).State -ne 'IDLE') { Start-Sleep -Milliseconds 100 } }
+    function Write-Latency([string] $Label, [double[]] $Values) { '  {0,-26} p50 {1,6:N0} ms   p95 {2,6:N0} ms' -f $Label, (Get-Percentile $Values 0.5), (Get-Percentile $Values 0.95) }
 
     $awake = foreach ($i in 1..$Wakes) { Measure-Query }
-    $wake = foreach ($i in 1..$Wakes) {
-        while ((Get-LakebaseEndpoint -ProjectId bench -BranchId production primary).State -ne 'IDLE') { Start-Sleep -Milliseconds 100 }
-        Measure-Query
-    }
-    'Wake of a suspended compute: first query end to end with psql ({0} samples each)' -f $Wakes
-    '  awake     p50 {0,6:N0} ms   p95 {1,6:N0} ms' -f (Get-Percentile $awake 0.5), (Get-Percentile $awake 0.95)
-    '  suspended p50 {0,6:N0} ms   p95 {1,6:N0} ms   (wake adds {2:N0} ms at p50; ratio {3:N2}x)' -f (Get-Percentile $wake 0.5), (Get-Percentile $wake 0.95),
-        ((Get-Percentile $wake 0.5) - (Get-Percentile $awake 0.5)), ((Get-Percentile $wake 0.5) / (Get-Percentile $awake 0.5))
+    $wake = foreach ($i in 1..$Wakes) { Wait-Suspended; Measure-Query }
+    $null = Measure-ModuleQuery
+    $moduleAwake = foreach ($i in 1..$Wakes) { Measure-ModuleQuery }
+    $moduleWake = foreach ($i in 1..$Wakes) { Wait-Suspended; Measure-ModuleQuery }
+    'Wake of a suspended compute: first query end to end, measured as soon as the endpoint reports IDLE ({0} samples each)' -f $Wakes
+    Write-Latency 'psql, awake' $awake
+    Write-Latency 'psql, suspended' $wake
+    Write-Latency 'Invoke-LakebaseQuery, awake' $moduleAwake
+    Write-Latency 'Invoke-LakebaseQuery, suspended' $moduleWake
+    '  (target: suspended p50 < 250 ms; psql includes its own start, about the awake figure)'
 
     Set-LakebaseEndpoint -ProjectId bench -BranchId production primary -NoSuspension | Out-Null
     & "$bin/pgbench" -i -s 10 -q $proxied 2>&1 | Out-Null
     $socket = Join-Path $root "run/$($endpoint.Raw.Uid)"
-    function Invoke-Pgbench([string] $Connection) {
-        $output = & "$bin/pgbench" -S -n -c 4 -j 2 -T $PgbenchSeconds $Connection 2>&1
-        [double](($output | Select-String 'tps = ([\d.]+)').Matches[0].Groups[1].Value)
+    $direct = "host=$socket user=lakebase_admin dbname=databricks_postgres"
+    # The same pgbench run on both sides: select-only, simple protocol, same clients, threads and duration. Clients must
+    # use TLS to reach the proxy (as with Lakebase), so the proxied side also pays for TLS in pgbench itself.
+    function Invoke-Pgbench([string] $Connection, [int] $Clients) {
+        $output = & "$bin/pgbench" -S -n -M simple -c $Clients -j ([math]::Min($Clients, 2)) -T $PgbenchSeconds $Connection 2>&1
+        [pscustomobject]@{
+            Tps          = [double](($output | Select-String 'tps = ([\d.]+)').Matches[0].Groups[1].Value)
+            Transactions = [long](($output | Select-String 'actually processed: (\d+)').Matches[0].Groups[1].Value)
+        }
     }
-    $direct = Invoke-Pgbench "host=$socket user=lakebase_admin dbname=databricks_postgres"
-    $throughProxy = Invoke-Pgbench $proxied
-    'Proxy cost: pgbench -S, 4 clients, {0} s each' -f $PgbenchSeconds
-    '  direct Unix socket {0,10:N0} tps' -f $direct
-    '  through the proxy  {0,10:N0} tps   ratio {1:N2} (TLS + splice; target >= 0.85)' -f $throughProxy, ($throughProxy / $direct)
+    function Get-Median([double[]] $Values) { ($Values | Sort-Object)[[int][math]::Floor($Values.Count / 2)] }
+    'Proxy cost: pgbench -S, {0} s per run, direct and proxied runs alternated {1} times (medians)' -f $PgbenchSeconds, $Rounds
+    foreach ($clients in 4, 1) {
+        $directTps = [Collections.Generic.List[double]]::new()
+        $proxiedTps = [Collections.Generic.List[double]]::new()
+        $proxyCpu = [Collections.Generic.List[double]]::new()
+        foreach ($round in 1..$Rounds) {
+            $directTps.Add((Invoke-Pgbench $direct $clients).Tps)
+            $before = (Get-Process -Id $server.Id).TotalProcessorTime
+            $run = Invoke-Pgbench $proxied $clients
+            $proxiedTps.Add($run.Tps)
+            $proxyCpu.Add(((Get-Process -Id $server.Id).TotalProcessorTime - $before).TotalMicroseconds / $run.Transactions)
+        }
+        $ratio = (Get-Median $proxiedTps) / (Get-Median $directTps)
+        '  {0} client(s): direct Unix socket {1,8:N0} tps   through the proxy (TLS) {2,8:N0} tps   ratio {3:N2}   proxy CPU {4:N0} us/transaction' -f `
+            $clients, (Get-Median $directTps), (Get-Median $proxiedTps), $ratio, (Get-Median $proxyCpu)
+    }
+    '  (target ratio >= 0.85; with as many cores as busy processes. On a machine whose cores pgbench, postgres and the'
+    '   proxy all share, the ratio is bounded by the CPU the relay and TLS take, even for a native relay.)'
 }
 finally {
     Remove-Item Env:PGPASSWORD -ErrorAction SilentlyContinue

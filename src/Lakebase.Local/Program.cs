@@ -38,9 +38,10 @@ builder.Services.AddSingleton(layout);
 builder.Services.AddSingleton(await ServiceAccount.ResolveAsync(CancellationToken.None));
 builder.Services.AddSingleton(PostgresInstallation.Discover(options.PostgresRoot));
 builder.Services.AddSingleton(options.Limits);
+builder.Services.AddSingleton(options.Autoscaling);
 builder.Services.AddSingleton(new CredentialTokens(Path.Combine(layout.TlsDirectory, "credential-signing.key")));
 builder.Services.AddSingleton(new LocalCertificateAuthority(layout.TlsDirectory));
-builder.Services.AddSingleton(new ProxyOptions(options.ProxyPort, TimeSpan.FromSeconds(30)));
+builder.Services.AddSingleton(new ProxyOptions(options.ProxyPort, options.Sessions));
 builder.Services.AddSingleton(sp => new CredentialApi(sp.GetRequiredService<Catalog>(), sp.GetRequiredService<CredentialTokens>())
 {
     MinimumTtl = options.MinimumCredentialTtl,
@@ -50,7 +51,7 @@ foreach (var service in new[]
 {
     typeof(DataDirectoryCopier), typeof(BranchHistory), typeof(BranchStorage), typeof(ComputeManager), typeof(PointInTime), typeof(OperationRunner), typeof(Catalog), typeof(Provisioning), typeof(IdentityStore),
     typeof(ProjectService), typeof(BranchService), typeof(EndpointService), typeof(RoleService), typeof(DatabaseService), typeof(OperationLookup),
-    typeof(Recovery), typeof(ProxySessions), typeof(ProxyServer),
+    typeof(Recovery), typeof(ProxySessions), typeof(ProxyServer), typeof(Autoscaler),
 })
 {
     builder.Services.AddSingleton(service);
@@ -58,6 +59,7 @@ foreach (var service in new[]
 builder.Services.AddHostedService<Housekeeping>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ProxyServer>());
 builder.Services.AddHostedService<SuspendMonitor>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<Autoscaler>());
 
 var app = builder.Build();
 app.Services.GetRequiredService<BranchStorage>().Initialize();
@@ -68,6 +70,7 @@ app.UseApiErrors();
 app.UseBearerAuthentication();
 app.MapAuthApi(version);
 app.MapPostgresApi();
+app.MapComputeApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

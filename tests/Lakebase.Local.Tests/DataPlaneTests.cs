@@ -19,33 +19,15 @@ public sealed class FastLimitsServer : IAsyncLifetime
 public sealed class DataPlaneTests(FastLimitsServer shared) : IClassFixture<FastLimitsServer>
 {
     private LocalServerProcess Server => shared.Server;
-    private const string User = "admin@lakebase.local";
+    private ProxyClient Client => new(shared.Server);
+    private const string User = ProxyClient.User;
 
-    private async Task<(string Endpoint, string Host)> NewProjectAsync(string suspendTimeout = "86400s")
-    {
-        var id = SharedServer.NewId("dp");
-        await Server.CreateProjectAsync(id, new { default_endpoint_settings = new { suspend_timeout_duration = suspendTimeout } });
-        var endpoint = $"projects/{id}/branches/production/endpoints/primary";
-        var host = (await Server.GetAsync(endpoint))["status"]!["hosts"]!["host"]!.GetValue<string>();
-        return (endpoint, host);
-    }
+    private Task<(string Endpoint, string Host)> NewProjectAsync(string suspendTimeout = "86400s") =>
+        Client.NewProjectAsync(new { default_endpoint_settings = new { suspend_timeout_duration = suspendTimeout } });
 
-    private async Task<string> TokenAsync(string endpoint, string ttl = "3600s") =>
-        (await Server.SendAsync(HttpMethod.Post, "credentials", new JsonObject { ["endpoint"] = endpoint, ["ttl"] = ttl }))["token"]!.GetValue<string>();
+    private Task<string> TokenAsync(string endpoint, string ttl = "3600s") => Client.TokenAsync(endpoint, ttl);
 
-    private NpgsqlConnection Connection(string host, string password, int port = 5432, string? options = null) => new(new NpgsqlConnectionStringBuilder
-    {
-        Host = host,
-        Port = port,
-        Username = User,
-        Password = password,
-        Database = "databricks_postgres",
-        SslMode = SslMode.VerifyFull,
-        RootCertificate = Server.Info.CaCertificateFile,
-        Options = options,
-        Pooling = false,
-        Timeout = 60,
-    }.ConnectionString);
+    private NpgsqlConnection Connection(string host, string password) => Client.Connection(host, password);
 
     [Fact]
     public async Task A_credential_opens_its_endpoint_over_verified_TLS_as_the_callers_role()
@@ -163,18 +145,44 @@ public sealed class DataPlaneTests(FastLimitsServer shared) : IClassFixture<Fast
     }
 
     [Fact]
-    public async Task The_shared_port_routes_by_endpoint_id_in_options()
+    public async Task The_shared_port_routes_by_endpoint_id_in_options_and_passes_the_other_options_on()
     {
         var (endpoint, _) = await NewProjectAsync();
         var uid = (await Server.GetAsync(endpoint))["uid"]!.GetValue<string>();
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
+        foreach (var options in new[] { $"endpoint={uid}", $"-c endpoint={uid} -c search_path=from_options" })
         {
-            Host = "127.0.0.1", Port = Server.Info.ProxyPort, Username = User, Password = await TokenAsync(endpoint),
-            Database = "databricks_postgres", SslMode = SslMode.Require, Options = $"endpoint={uid}", Pooling = false,
-        }.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT current_database()", connection);
-        Assert.Equal("databricks_postgres", await command.ExecuteScalarAsync());
+            await using var connection = Client.Connection("127.0.0.1", await TokenAsync(endpoint), port: Server.Info.ProxyPort, options: options);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT current_database() || ' ' || current_setting('search_path')", connection);
+            Assert.Equal(options.Contains("search_path") ? "databricks_postgres from_options" : "databricks_postgres \"$user\", public",
+                await command.ExecuteScalarAsync());
+        }
+    }
+
+    [Fact]
+    public async Task A_native_password_role_logs_in_with_its_password_only_while_the_project_enables_native_login()
+    {
+        var (endpoint, host) = await Client.NewProjectAsync(new { enable_pg_native_login = true });
+        var project = endpoint[..endpoint.IndexOf("/branches/", StringComparison.Ordinal)];
+        await Server.RunAsync(HttpMethod.Post, $"{project}/branches/production/roles?role_id=app-user",
+            new { spec = new { postgres_role = "app_user", auth_method = "PG_PASSWORD_SCRAM_SHA_256" } });
+        // As Lakebase's docs have it: the project owner sets the role's password in SQL.
+        await using (var owner = await Client.OpenAsync(endpoint, host))
+        await using (var setPassword = new NpgsqlCommand("SET ROLE databricks_superuser; ALTER ROLE app_user PASSWORD 'correct horse battery'", owner))
+            await setPassword.ExecuteNonQueryAsync();
+
+        await using (var native = Client.Connection(host, "correct horse battery", user: "app_user"))
+        {
+            await native.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT current_user", native);
+            Assert.Equal("app_user", await command.ExecuteScalarAsync());
+        }
+        await using (var wrong = Client.Connection(host, "wrong horse battery", user: "app_user"))
+            Assert.Equal("28P01", (await Assert.ThrowsAsync<PostgresException>(() => wrong.OpenAsync())).SqlState);
+
+        await Server.RunAsync(HttpMethod.Patch, $"{project}?update_mask=spec.enable_pg_native_login", new { spec = new { enable_pg_native_login = false } });
+        await using var refused = Client.Connection(host, "correct horse battery", user: "app_user");
+        Assert.Equal("28P01", (await Assert.ThrowsAsync<PostgresException>(() => refused.OpenAsync())).SqlState);
     }
 
     [Fact]

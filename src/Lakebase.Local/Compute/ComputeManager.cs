@@ -19,6 +19,10 @@ internal sealed record ComputeTarget(
     public bool ReadOnly => Primary is not null;
 }
 
+/// <summary>What a running compute was configured for and the size it runs at now (null until known: a compute adopted
+/// from an earlier run of the server keeps whatever size it had until the autoscaler sets one).</summary>
+internal sealed record ComputeSizing(ComputeTarget Target, double? CurrentCu);
+
 /// <summary>
 /// Starts, stops and tracks the postgres process of each endpoint. Calls for one endpoint are serialised; different
 /// endpoints proceed in parallel. Postmasters are detached, so a restarted server adopts the ones still running.
@@ -30,6 +34,7 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
     private readonly ConcurrentDictionary<string, PostgresProcess> _running = new();
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastActive = new();
+    private readonly ConcurrentDictionary<string, ComputeSizing> _sizing = new();
 
     private StateLayout Layout => storage.Layout;
 
@@ -41,6 +46,12 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
     public IReadOnlyCollection<string> RunningEndpoints => _running.Keys.ToList();
 
     public DateTimeOffset? LastActive(string endpointUid) => _lastActive.TryGetValue(endpointUid, out var time) ? time : null;
+
+    /// <summary>The running compute's limits and current size; null when it is not running.</summary>
+    public ComputeSizing? Sizing(string endpointUid) => IsRunning(endpointUid) ? _sizing.GetValueOrDefault(endpointUid) : null;
+
+    /// <summary>The postmaster's process id, for sampling the CPU its process tree uses.</summary>
+    public int? ProcessId(string endpointUid) => _running.TryGetValue(endpointUid, out var process) ? process.Pid : null;
 
     public string SocketDirectory(string endpointUid) => Layout.Socket(endpointUid);
 
@@ -61,10 +72,12 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
         if (TryAdopt(target)) return;
         var data = DataDirectory(target);
         storage.Account.CreateOwnedDirectory(SocketDirectory(target.EndpointUid));
+        // Like Lakebase, a compute starts (and wakes) at its minimum size; the autoscaler grows it from there.
         Configuration(target).WriteTo(data, target.MinCu);
         var started = DateTime.UtcNow;
         _running[target.EndpointUid] = await PostgresProcess.StartAsync(storage.Installation.Get(target.Major), storage.Account, data, SocketDirectory(target.EndpointUid), StartTimeout, cancellationToken)
             .ConfigureAwait(false);
+        _sizing[target.EndpointUid] = new ComputeSizing(target, target.MinCu);
         _lastActive[target.EndpointUid] = DateTimeOffset.UtcNow;
         logger.LogInformation("Started compute {Endpoint} in {Elapsed} ms", target.EndpointUid, (DateTime.UtcNow - started).TotalMilliseconds);
     }
@@ -74,11 +87,13 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
     {
         if (PostgresProcess.Adopt(DataDirectory(target)) is not { } process) return false;
         _running[target.EndpointUid] = process;
+        _sizing[target.EndpointUid] = new ComputeSizing(target, null);
         _lastActive[target.EndpointUid] = DateTimeOffset.UtcNow;
         return true;
     }
 
-    /// <summary>Applies new limits or settings: a reload when that is enough, a restart when shared memory changes.</summary>
+    /// <summary>Applies new limits or settings: a reload when that is enough, a restart when shared memory changes.
+    /// A running compute keeps its current size, moved into the new limits.</summary>
     public async Task ApplyAsync(ComputeTarget target, CancellationToken cancellationToken)
     {
         using (await LockAsync(target.EndpointUid, cancellationToken).ConfigureAwait(false))
@@ -87,17 +102,29 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
             if (!Directory.Exists(data)) return;
             var configFile = Path.Combine(data, ComputeConfiguration.FileName);
             var before = File.Exists(configFile) ? await File.ReadAllTextAsync(configFile, cancellationToken).ConfigureAwait(false) : "";
-            Configuration(target).WriteTo(data, target.MinCu);
+            var size = Math.Clamp(Sizing(target.EndpointUid)?.CurrentCu ?? target.MinCu, target.MinCu, target.MaxCu);
+            Configuration(target).WriteTo(data, size);
             if (!IsRunning(target.EndpointUid)) return;
+            _sizing[target.EndpointUid] = new ComputeSizing(target, size);
             var after = await File.ReadAllTextAsync(configFile, cancellationToken).ConfigureAwait(false);
             if (before == after) return;
-            await using var connection = await OpenConnectionAsync(target.EndpointUid, "postgres", cancellationToken).ConfigureAwait(false);
-            await using var reload = new NpgsqlCommand("SELECT pg_reload_conf(); SELECT count(*) FROM pg_settings WHERE pending_restart", connection);
-            var pendingRestart = Convert.ToInt64(await reload.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
-            if (pendingRestart == 0) return;
+            if (await ReloadAsync(target.EndpointUid, cancellationToken).ConfigureAwait(false) == 0) return;
             await StopLockedAsync(target.EndpointUid, cancellationToken).ConfigureAwait(false);
         }
         await EnsureRunningAsync(target, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Moves a running compute to another size within the limits it runs with. Only the per-query memory
+    /// settings follow the size, and they change with a reload; what needs a restart is sized for the maximum.</summary>
+    public async Task ResizeAsync(string endpointUid, double cu, CancellationToken cancellationToken)
+    {
+        using var _ = await LockAsync(endpointUid, cancellationToken).ConfigureAwait(false);
+        if (Sizing(endpointUid) is not { } sizing) return;
+        var size = Math.Clamp(cu, sizing.Target.MinCu, sizing.Target.MaxCu);
+        if (sizing.CurrentCu == size) return;
+        Configuration(sizing.Target).WriteTo(DataDirectory(sizing.Target), size);
+        await ReloadAsync(endpointUid, cancellationToken).ConfigureAwait(false);
+        _sizing[endpointUid] = sizing with { CurrentCu = size };
     }
 
     /// <summary>Fast shutdown of the compute; a no-op when it is not running.</summary>
@@ -140,8 +167,17 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
         }
     }
 
+    /// <summary>Makes the compute re-read its configuration; returns how many changed settings wait for a restart.</summary>
+    private async Task<long> ReloadAsync(string endpointUid, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(endpointUid, "postgres", cancellationToken).ConfigureAwait(false);
+        await using var reload = new NpgsqlCommand("SELECT pg_reload_conf(); SELECT count(*) FROM pg_settings WHERE pending_restart", connection);
+        return Convert.ToInt64(await reload.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
+    }
+
     private async Task StopLockedAsync(string endpointUid, CancellationToken cancellationToken)
     {
+        _sizing.TryRemove(endpointUid, out _);
         if (!_running.TryRemove(endpointUid, out var process)) return;
         await process.StopAsync(StopTimeout, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Stopped compute {Endpoint}", endpointUid);

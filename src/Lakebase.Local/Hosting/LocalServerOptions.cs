@@ -1,11 +1,14 @@
 using System.Globalization;
 using Lakebase.Contract.Local;
+using Lakebase.Local.Compute;
 using Lakebase.Local.ControlPlane;
+using Lakebase.Local.Proxy;
 
 namespace Lakebase.Local.Hosting;
 
 /// <summary>The command line of Lakebase Local.</summary>
-internal sealed record LocalServerOptions(string StateRoot, int Port, string UserName, string? PostgresRoot, int ProxyPort, LocalLimits Limits, TimeSpan MinimumCredentialTtl)
+internal sealed record LocalServerOptions(string StateRoot, int Port, string UserName, string? PostgresRoot, int ProxyPort, LocalLimits Limits,
+    TimeSpan MinimumCredentialTtl, SessionLimits Sessions, AutoscalingOptions Autoscaling)
 {
     public const int DefaultPort = 8470;
     public const string DefaultUserName = "admin@lakebase.local";
@@ -26,6 +29,11 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
           --min-history-retention <seconds>  shortest history_retention_duration projects may use (default 172800)
           --base-snapshot-interval <seconds> time between base snapshots of a running branch (default 86400)
           --housekeeping-interval <seconds>  how often expiry, purges and history upkeep run (default 5)
+          --handshake-timeout <seconds>    time a client has to authenticate (default 30)
+          --idle-session-timeout <seconds> idle sessions are closed after this long (default 86400, a day)
+          --max-session-duration <seconds> every session is closed after this long (default 259200, three days)
+          --autoscale-interval <seconds>   how often computes' load is sampled (default 2; fractions allowed)
+          --scale-down-delay <seconds>     how long load must stay lower before a compute shrinks (default 60)
         """;
 
     /// <summary>Null when the arguments ask for help; throws ArgumentException on a bad argument.</summary>
@@ -38,6 +46,8 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
         var proxyPort = Proxy.ProxyServer.PostgresPort;
         var limits = new LocalLimits();
         var minimumCredentialTtl = TimeSpan.FromSeconds(300);
+        var sessions = new SessionLimits();
+        var autoscaling = new AutoscalingOptions();
         for (var i = 0; i < args.Count; i++)
         {
             string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -53,17 +63,27 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
                 case "--base-snapshot-interval": limits = limits with { BaseSnapshotInterval = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
                 case "--housekeeping-interval": limits = limits with { HousekeepingInterval = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
                 case "--min-credential-ttl": minimumCredentialTtl = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())); break;
+                case "--handshake-timeout": sessions = sessions with { HandshakeTimeout = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
+                case "--idle-session-timeout": sessions = sessions with { IdleSessionTimeout = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
+                case "--max-session-duration": sessions = sessions with { MaxSessionDuration = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
+                case "--autoscale-interval": autoscaling = autoscaling with { Interval = ParseInterval(args[i], Value()) }; break;
+                case "--scale-down-delay": autoscaling = autoscaling with { ScaleDownDelay = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
                 case "--help" or "-h": return null;
                 default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
             }
         }
-        return new LocalServerOptions(root, port, user, postgresRoot, proxyPort, limits, minimumCredentialTtl);
+        return new LocalServerOptions(root, port, user, postgresRoot, proxyPort, limits, minimumCredentialTtl, sessions, autoscaling);
     }
 
     private static int ParsePort(string option, string text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= 65535
             ? port
             : throw new ArgumentException($"{option} must be a port number, got '{text}'.");
+
+    private static TimeSpan ParseInterval(string option, string text) =>
+        double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0.01 && seconds <= 3600
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new ArgumentException($"{option} must be a number of seconds between 0.01 and 3600, got '{text}'.");
 
     private static int ParseSeconds(string option, string text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0

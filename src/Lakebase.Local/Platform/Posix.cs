@@ -24,22 +24,27 @@ internal static partial class Posix
     /// <summary>Sends a signal; false when the process does not exist.</summary>
     public static bool Signal(int pid, int signal) => SysKill(pid, signal) == 0;
 
-    /// <summary>True while a process with this id exists (signal 0 checks without sending anything) and is not a
-    /// zombie: in containers whose init does not reap promptly, a killed postmaster lingers as one.</summary>
+    /// <summary>True while a process with this id exists (signal 0 checks without sending anything) and has not
+    /// exited. A detached postmaster is reparented to init once pg_ctl exits; where init reaps slowly (containers whose
+    /// PID 1 is not a real init), the exited postmaster lingers as a zombie for a second or more, and waiting for it
+    /// to vanish made every wake right after a suspend that much slower.</summary>
     public static bool IsAlive(int pid) =>
         pid > 0 && (SysKill(pid, 0) == 0 || Marshal.GetLastPInvokeError() == 1 /* EPERM */) && !IsZombie(pid);
 
-    /// <summary>/proc/{pid}/stat is "pid (comm) state ..."; the comm may contain spaces, so read after the last ')'.</summary>
+    /// <summary>/proc/{pid}/stat is "pid (comm) state ..."; comm may contain spaces and parentheses, so the state is
+    /// the first field after the last ')'. Only Linux has /proc; elsewhere nothing is treated as a zombie.</summary>
     private static bool IsZombie(int pid)
     {
+        if (!OperatingSystem.IsLinux()) return false;
         try
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat.AsSpan(stat.LastIndexOf(')') + 1).TrimStart().StartsWith("Z");
+            var end = stat.LastIndexOf(')');
+            return end >= 0 && end + 2 < stat.Length && stat[end + 2] == 'Z';
         }
         catch (IOException)
         {
-            return false; // no /proc (macOS) or the process just went away
+            return false;
         }
     }
 

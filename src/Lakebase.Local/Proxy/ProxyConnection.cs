@@ -7,6 +7,7 @@ using Lakebase.Contract.Models;
 using Lakebase.Local.Auth;
 using Lakebase.Local.Compute;
 using Lakebase.Local.ControlPlane;
+using Npgsql;
 
 namespace Lakebase.Local.Proxy;
 
@@ -25,7 +26,7 @@ internal sealed class ProxyConnection(
     CredentialTokens credentials,
     LocalCertificateAuthority authority,
     ProxySessions sessions,
-    TimeSpan handshakeTimeout,
+    SessionLimits limits,
     ILogger logger)
 {
     /// <summary>The address every endpoint shares where each cannot have its own; routing there needs the endpoint id.</summary>
@@ -45,11 +46,11 @@ internal sealed class ProxyConnection(
         _stream = new NetworkStream(client, ownsSocket: true);
         try
         {
-            Stream? backend;
+            Socket? backend;
             string endpointUid;
             using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(stopping))
             {
-                handshake.CancelAfter(handshakeTimeout);
+                handshake.CancelAfter(limits.HandshakeTimeout);
                 try
                 {
                     (backend, endpointUid) = await HandshakeAsync(handshake.Token).ConfigureAwait(false);
@@ -62,15 +63,17 @@ internal sealed class ProxyConnection(
             }
             if (backend is null) return;
             sessions.Opened(endpointUid);
+            using var maximumDuration = new CancellationTokenSource(limits.MaxSessionDuration);
+            await using var ending = maximumDuration.Token.Register(() => _ = TerminateBackendAsync(endpointUid));
             try
             {
-                await SpliceAsync(_stream, backend, stopping).ConfigureAwait(false);
+                await Splice.RunAsync(client, _stream, backend, stopping).ConfigureAwait(false);
             }
             finally
             {
                 sessions.Closed(endpointUid);
                 if (_cancelKey is { } cancelKey) sessions.ForgetCancelKey(cancelKey.Pid, cancelKey.Key);
-                await backend.DisposeAsync().ConfigureAwait(false);
+                backend.Dispose();
             }
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException or OperationCanceledException or SocketException or System.Security.Authentication.AuthenticationException)
@@ -83,8 +86,8 @@ internal sealed class ProxyConnection(
         }
     }
 
-    /// <summary>Returns an authenticated backend stream; null for a cancel request.</summary>
-    private async Task<(Stream? Backend, string EndpointUid)> HandshakeAsync(CancellationToken cancellationToken)
+    /// <summary>Returns the authenticated backend's socket; null for a cancel request.</summary>
+    private async Task<(Socket? Backend, string EndpointUid)> HandshakeAsync(CancellationToken cancellationToken)
     {
         var stream = _stream;
         string? serverName = null;
@@ -126,16 +129,57 @@ internal sealed class ProxyConnection(
         await stream.WriteAsync(PgWire.CleartextPasswordRequest(), cancellationToken).ConfigureAwait(false);
         var (type, passwordBody) = await PgWire.ReadMessageAsync(stream, cancellationToken).ConfigureAwait(false);
         if (type != (byte)'p') throw new RejectedException("08P01", "expected a password message");
-        var claims = credentials.Validate(PgWire.ReadPassword(passwordBody));
-        if (claims is null || claims.UserName != user || claims.EndpointUid != endpoint.Uid)
+        var target = catalog.TargetOf(endpoint);
+        if (!await AuthenticateAsync(user, PgWire.ReadPassword(passwordBody), endpoint, target, cancellationToken).ConfigureAwait(false))
             throw new RejectedException("28P01", $"password authentication failed for user \"{user}\"");
 
         // The compute may be asleep: wake it and hold the client until it accepts connections.
-        var target = catalog.TargetOf(endpoint);
-        await computes.EnsureRunningAsync(target, cancellationToken).ConfigureAwait(false);
+        await WakeAsync(target, cancellationToken).ConfigureAwait(false);
         computes.MarkActive(endpoint.Uid!);
+        // PostgreSQL closes idle sessions itself and tells the client why (57P05); appended last, so it wins.
+        var idleTimeout = $"-c idle_session_timeout={(long)limits.IdleSessionTimeout.TotalMilliseconds}";
+        parameters["options"] = parameters.TryGetValue("options", out var clientOptions) ? $"{clientOptions} {idleTimeout}" : idleTimeout;
         var backend = await ConnectBackendAsync(target, parameters, stream, cancellationToken).ConfigureAwait(false);
         return (backend, endpoint.Uid!);
+    }
+
+    /// <summary>A database credential issued to this user for this endpoint; or, where the project enables native
+    /// Postgres login, the role's own password. Tokens are checked without waking the compute; a native password is
+    /// checked against the role's verifier in the compute, which holds it (and which the session needs anyway).</summary>
+    private async Task<bool> AuthenticateAsync(string user, string password, Endpoint endpoint, ComputeTarget target, CancellationToken cancellationToken)
+    {
+        if (credentials.Validate(password) is { } claims) return claims.UserName == user && claims.EndpointUid == endpoint.Uid;
+        var project = catalog.Store.Get<Project>(ResourceName.Parse(endpoint.Name!).ProjectName);
+        if (project?.Status?.EnablePgNativeLogin != true) return false;
+        await WakeAsync(target, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var connection = await computes.OpenConnectionAsync(target.EndpointUid, "postgres", cancellationToken).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand(
+                "SELECT rolpassword FROM pg_authid WHERE rolname = $1 AND rolcanlogin AND (rolvaliduntil IS NULL OR rolvaliduntil > now())", connection)
+            {
+                Parameters = { new() { Value = user } },
+            };
+            return ScramVerifier.Matches(password, await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw new RejectedException("57P03", $"the endpoint's compute cannot check passwords now: {ex.Message}");
+        }
+    }
+
+    /// <summary>Starts the compute if it sleeps; a compute that cannot start is the client's error to see.</summary>
+    private async Task WakeAsync(ComputeTarget target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await computes.EnsureRunningAsync(target, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or NpgsqlException)
+        {
+            logger.LogWarning("Could not wake compute {Endpoint} for a client: {Reason}", target.EndpointUid, ex.Message);
+            throw new RejectedException("57P03", $"the endpoint's compute could not start: {ex.Message}");
+        }
     }
 
     /// <summary>The endpoint a connection is for: options=endpoint=&lt;uid&gt;, then an SNI name starting with the uid,
@@ -146,13 +190,18 @@ internal sealed class ProxyConnection(
         string? requested = null;
         if (parameters.TryGetValue("options", out var options))
         {
-            foreach (var option in options.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            // "endpoint=<uid>", "-cendpoint=<uid>" or "-c endpoint=<uid>": taken out, the rest goes on to PostgreSQL.
+            var kept = new List<string>();
+            var tokens = options.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            for (var i = 0; i < tokens.Length; i++)
             {
-                var setting = option.StartsWith("-c", StringComparison.Ordinal) ? option[2..] : option;
+                var option = tokens[i] == "-c" && i + 1 < tokens.Length ? $"-c {tokens[++i]}" : tokens[i];
+                var setting = option.StartsWith("-c", StringComparison.Ordinal) ? option[2..].TrimStart() : option;
                 if (setting.StartsWith("endpoint=", StringComparison.Ordinal)) requested = setting["endpoint=".Length..];
+                else kept.Add(option);
             }
-            parameters["options"] = string.Join(' ', options.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(o => !o.Contains("endpoint=")));
-            if (parameters["options"].Length == 0) parameters.Remove("options");
+            if (kept.Count > 0) parameters["options"] = string.Join(' ', kept);
+            else parameters.Remove("options");
         }
         requested ??= serverName?.Split('.')[0] is { } label && label.StartsWith("ep-", StringComparison.Ordinal) ? label : null;
         var endpoint = requested is not null
@@ -169,12 +218,13 @@ internal sealed class ProxyConnection(
 
     /// <summary>Opens the compute's private socket, sends the client's startup parameters and relays the backend's
     /// answer up to ReadyForQuery, remembering its cancel key.</summary>
-    private async Task<Stream> ConnectBackendAsync(ComputeTarget target, Dictionary<string, string> parameters, Stream clientStream, CancellationToken cancellationToken)
+    private async Task<Socket> ConnectBackendAsync(ComputeTarget target, Dictionary<string, string> parameters, Stream clientStream, CancellationToken cancellationToken)
     {
         var socketDirectory = computes.SocketDirectory(target.EndpointUid);
-        var backend = new NetworkStream(await ConnectComputeAsync(socketDirectory, cancellationToken).ConfigureAwait(false), ownsSocket: true);
+        var socket = await ConnectComputeAsync(socketDirectory, cancellationToken).ConfigureAwait(false);
         try
         {
+            await using var backend = new NetworkStream(socket, ownsSocket: false);
             await backend.WriteAsync(PgWire.StartupMessage(parameters), cancellationToken).ConfigureAwait(false);
             while (true)
             {
@@ -185,14 +235,32 @@ internal sealed class ProxyConnection(
                     sessions.RegisterCancelKey(_cancelKey.Value.Pid, _cancelKey.Value.Key, socketDirectory);
                 }
                 await clientStream.WriteAsync(PgWire.Frame(type, body), cancellationToken).ConfigureAwait(false);
-                if (type == (byte)'Z') return backend;
+                if (type == (byte)'Z') return socket;
                 if (type == (byte)'E') throw new IOException("the backend refused the session");
             }
         }
         catch
         {
-            await backend.DisposeAsync().ConfigureAwait(false);
+            socket.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Ends a session that reached the maximum duration. PostgreSQL has no such limit, so its backend is
+    /// terminated: the client gets FATAL 57P01 between messages and the splice ends when the backend closes.</summary>
+    private async Task TerminateBackendAsync(string endpointUid)
+    {
+        if (_cancelKey is not { } key) return;
+        try
+        {
+            await using var connection = await computes.OpenConnectionAsync(endpointUid, "postgres", CancellationToken.None).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand("SELECT pg_terminate_backend($1)", connection) { Parameters = { new() { Value = key.Pid } } };
+            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            logger.LogInformation("Closed a session on {Endpoint} at the maximum session duration ({Duration})", endpointUid, limits.MaxSessionDuration);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException)
+        {
+            logger.LogWarning("Could not close a session on {Endpoint} at the maximum session duration: {Reason}", endpointUid, ex.Message);
         }
     }
 
@@ -224,17 +292,6 @@ internal sealed class ProxyConnection(
             socket.Dispose();
             throw;
         }
-    }
-
-    private static async Task SpliceAsync(Stream clientStream, Stream backend, CancellationToken stopping)
-    {
-        using var done = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        var up = clientStream.CopyToAsync(backend, 81920, done.Token);
-        var down = backend.CopyToAsync(clientStream, 81920, done.Token);
-        await Task.WhenAny(up, down).ConfigureAwait(false);
-        await done.CancelAsync().ConfigureAwait(false);
-        try { await Task.WhenAll(up, down).ConfigureAwait(false); }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException) { }
     }
 
     private static async Task TryWriteAsync(Stream stream, byte[] message)

@@ -11,7 +11,7 @@ namespace Lakebase.Local.Proxy;
 
 /// <summary>Where the proxy listens: each endpoint's own loopback address on port 5432, and one shared address
 /// (127.0.0.1 on <see cref="RouterPort"/>) where clients name the endpoint with options=endpoint=&lt;uid&gt; or SNI.</summary>
-internal sealed record ProxyOptions(int RouterPort, TimeSpan HandshakeTimeout);
+internal sealed record ProxyOptions(int RouterPort, SessionLimits Sessions);
 
 /// <summary>
 /// The data plane's front door. Listeners are opened for endpoints as they appear; each accepted connection runs
@@ -89,7 +89,7 @@ internal sealed class ProxyServer(ProxyOptions options, Catalog catalog, Compute
                 return;
             }
             client.NoDelay = true;
-            var connection = new ProxyConnection(client, local, catalog, computes, credentials, authority, sessions, options.HandshakeTimeout, logger);
+            var connection = new ProxyConnection(client, local, catalog, computes, credentials, authority, sessions, options.Sessions, logger);
             _ = Task.Run(() => connection.RunAsync(_stopping));
         }
     }

@@ -1,0 +1,76 @@
+using System.Text.Json.Nodes;
+using Npgsql;
+using Xunit;
+
+namespace Lakebase.Local.Tests;
+
+/// <summary>A server that samples load five times a second and shrinks a compute after a second of lower load.</summary>
+public sealed class FastAutoscalingServer : IAsyncLifetime
+{
+    public LocalServerProcess Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Server = await LocalServerProcess.StartAsync("--autoscale-interval", "0.2", "--scale-down-delay", "1");
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}
+
+public sealed class AutoscalingTests(FastAutoscalingServer shared) : IClassFixture<FastAutoscalingServer>
+{
+    private LocalServerProcess Server => shared.Server;
+    private ProxyClient Client => new(shared.Server);
+
+    [Fact]
+    public async Task Concurrent_queries_grow_the_compute_up_to_its_maximum_and_it_shrinks_back_when_they_end()
+    {
+        var (endpoint, host) = await Client.NewProjectAsync(new
+        {
+            default_endpoint_settings = new { autoscaling_limit_min_cu = 0.5, autoscaling_limit_max_cu = 2, suspend_timeout_duration = "86400s" },
+        });
+        var observed = new List<double>();
+        Assert.Equal(0.5, await WaitForSizeAsync(endpoint, cu => cu == 0.5, observed));
+        var smallWorkMem = await Server.QueryAsync<string>(endpoint, "SHOW work_mem");
+
+        // Four queries running at once ask for 4 CU; the endpoint may grow to 2.
+        var sessions = new List<(NpgsqlConnection Connection, NpgsqlCommand Command, Task Running)>();
+        for (var i = 0; i < 4; i++)
+        {
+            var connection = await Client.OpenAsync(endpoint, host);
+            var command = new NpgsqlCommand("SELECT pg_sleep(120)", connection) { CommandTimeout = 180 };
+            sessions.Add((connection, command, command.ExecuteNonQueryAsync()));
+        }
+        Assert.Equal(2, await WaitForSizeAsync(endpoint, cu => cu == 2, observed));
+        Assert.NotEqual(smallWorkMem, await Server.QueryAsync<string>(endpoint, "SHOW work_mem"));
+
+        foreach (var (connection, command, running) in sessions)
+        {
+            // The cancel request goes through the proxy too; Npgsql reports it as a cancellation caused by 57014.
+            command.Cancel();
+            var cancelled = await Assert.ThrowsAsync<OperationCanceledException>(() => running);
+            Assert.Equal("57014", Assert.IsType<PostgresException>(cancelled.InnerException).SqlState);
+            await command.DisposeAsync();
+            await connection.DisposeAsync();
+        }
+        Assert.Equal(0.5, await WaitForSizeAsync(endpoint, cu => cu == 0.5, observed));
+        Assert.Equal(smallWorkMem, await Server.QueryAsync<string>(endpoint, "SHOW work_mem"));
+        Assert.All(observed, cu => Assert.InRange(cu, 0.5, 2));
+    }
+
+    /// <summary>Polls Lakebase Local's compute report until the endpoint's current size satisfies the condition,
+    /// recording every size it reports on the way.</summary>
+    private async Task<double> WaitForSizeAsync(string endpoint, Func<double, bool> condition, List<double> observed)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var computes = (await Server.GetAsync("/api/2.0/lakebase-local/computes"))["computes"]!.AsArray();
+            var compute = computes.Single(c => c!["endpoint"]!.GetValue<string>() == endpoint)!;
+            if (compute["current_cu"] is JsonNode size)
+            {
+                observed.Add(size.GetValue<double>());
+                if (condition(observed[^1])) return observed[^1];
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"the compute's size never got there; it reported {string.Join(", ", observed)}");
+            await Task.Delay(100);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using System.Text.Json.Nodes;
+using Npgsql;
+
+namespace Lakebase.Local.Tests;
+
+/// <summary>What data-plane tests do on a server: a project per test, database credentials, and connections through
+/// the proxy over verified TLS, as a client of the service would make them.</summary>
+public sealed class ProxyClient(LocalServerProcess server)
+{
+    public const string User = "admin@lakebase.local";
+
+    /// <summary>A new project; <paramref name="spec"/> is its spec (display name, endpoint defaults, native login).</summary>
+    public async Task<(string Endpoint, string Host)> NewProjectAsync(object? spec = null)
+    {
+        var id = SharedServer.NewId("dp");
+        await server.CreateProjectAsync(id, spec ?? new { default_endpoint_settings = new { suspend_timeout_duration = "86400s" } });
+        var endpoint = $"projects/{id}/branches/production/endpoints/primary";
+        var host = (await server.GetAsync(endpoint))["status"]!["hosts"]!["host"]!.GetValue<string>();
+        return (endpoint, host);
+    }
+
+    public async Task<string> TokenAsync(string endpoint, string ttl = "3600s") =>
+        (await server.SendAsync(HttpMethod.Post, "credentials", new JsonObject { ["endpoint"] = endpoint, ["ttl"] = ttl }))["token"]!.GetValue<string>();
+
+    public NpgsqlConnection Connection(string host, string password, string user = User, int port = 5432, string? options = null) => new(new NpgsqlConnectionStringBuilder
+    {
+        Host = host,
+        Port = port,
+        Username = user,
+        Password = password,
+        Database = "databricks_postgres",
+        SslMode = SslMode.VerifyFull,
+        RootCertificate = server.Info.CaCertificateFile,
+        Options = options,
+        Pooling = false,
+        Timeout = 60,
+    }.ConnectionString);
+
+    /// <summary>Opens a connection with a fresh credential for the endpoint.</summary>
+    public async Task<NpgsqlConnection> OpenAsync(string endpoint, string host)
+    {
+        var connection = Connection(host, await TokenAsync(endpoint));
+        await connection.OpenAsync();
+        return connection;
+    }
+}
