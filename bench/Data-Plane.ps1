@@ -26,7 +26,7 @@ try {
     function Measure-ModuleQuery { (Measure-Command { Invoke-LakebaseQuery -ProjectId bench -BranchId production 'SELECT 1' | Out-Null }).TotalMilliseconds }
     function Get-Percentile([double[]] $Values, [double] $P) { ($Values | Sort-Object)[[int][math]::Min($Values.Count - 1, [math]::Floor($P * $Values.Count))] }
     function Wait-Suspended { while ((Get-LakebaseEndpoint -ProjectId bench -BranchId production primary).State -ne 'IDLE') { Start-Sleep -Milliseconds 100 } }
-    function Write-Latency([string] $Label, [double[]] $Values) { '  {0,-26} p50 {1,6:N0} ms   p95 {2,6:N0} ms' -f $Label, (Get-Percentile $Values 0.5), (Get-Percentile $Values 0.95) }
+    function Write-Latency([string] $Label, [double[]] $Values) { '  {0,-32} p50 {1,6:N0} ms   p95 {2,6:N0} ms' -f $Label, (Get-Percentile $Values 0.5), (Get-Percentile $Values 0.95) }
 
     $awake = foreach ($i in 1..$Wakes) { Measure-Query }
     $wake = foreach ($i in 1..$Wakes) { Wait-Suspended; Measure-Query }

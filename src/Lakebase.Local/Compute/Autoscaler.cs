@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Lakebase.Local.Storage;
 using Npgsql;
 
 namespace Lakebase.Local.Compute;
@@ -89,8 +90,10 @@ internal sealed class Autoscaler(AutoscalingOptions options, ComputeManager comp
         await using (var connection = await computes.OpenConnectionAsync(uid, "postgres", cancellationToken).ConfigureAwait(false))
         {
             await using var command = new NpgsqlCommand(
-                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND state = 'active' AND pid <> pg_backend_pid()",
-                connection);
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND state = 'active' AND usename <> $1", connection)
+            {
+                Parameters = { new() { Value = BranchStorage.AdminRole } },
+            };
             activeQueries = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
         }
         var now = DateTimeOffset.UtcNow;

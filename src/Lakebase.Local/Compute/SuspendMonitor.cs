@@ -2,6 +2,7 @@ using Lakebase.Contract;
 using Lakebase.Contract.Models;
 using Lakebase.Local.ControlPlane;
 using Lakebase.Local.Proxy;
+using Lakebase.Local.Storage;
 using Npgsql;
 
 namespace Lakebase.Local.Compute;
@@ -43,9 +44,12 @@ internal sealed class SuspendMonitor(Catalog catalog, ComputeManager computes, P
     private async Task<bool> HasActivityAsync(string endpointUid, CancellationToken cancellationToken)
     {
         await using var connection = await computes.OpenConnectionAsync(endpointUid, "postgres", cancellationToken).ConfigureAwait(false);
+        // Lakebase Local's own connections (this one, the autoscaler's) are not use.
         await using var command = new NpgsqlCommand(
-            "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND state IS DISTINCT FROM 'idle'",
-            connection);
+            "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND usename <> $1 AND state IS DISTINCT FROM 'idle'", connection)
+        {
+            Parameters = { new() { Value = BranchStorage.AdminRole } },
+        };
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false)) > 0;
     }
 }
