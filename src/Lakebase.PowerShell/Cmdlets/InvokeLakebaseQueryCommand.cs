@@ -165,21 +165,32 @@ public sealed class InvokeLakebaseQueryCommand : LakebaseCmdlet
             }
             var rows = RowReader.For(reader);
             var batch = new List<object>(Batch);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            while (true)
             {
+                var reading = reader.ReadAsync(cancellationToken);
+                // The next row has to come from the network: hand over the rows that came so far rather than hold them
+                // (and end both before the reader is touched again, even when one fails).
+                if (!reading.IsCompleted && batch.Count > 0)
+                {
+                    var writing = WriteBatchAsync(batch, cancellationToken);
+                    await Task.WhenAll(reading, writing).ConfigureAwait(false);
+                    batch = await writing.ConfigureAwait(false);
+                }
+                if (!await reading.ConfigureAwait(false)) break;
                 batch.Add(As == "Hashtable" ? ToHashtable(reader, rows) : rows.Read(reader));
-                if (batch.Count < Batch) continue;
-                await WriteBatchAsync(batch, cancellationToken).ConfigureAwait(false);
-                batch = new List<object>(Batch);
+                if (batch.Count == Batch) batch = await WriteBatchAsync(batch, cancellationToken).ConfigureAwait(false);
             }
-            await WriteBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+            if (batch.Count > 0) await WriteBatchAsync(batch, cancellationToken).ConfigureAwait(false);
         } while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
     }
 
-    /// <summary>Hands a batch of rows to the pipeline thread, waiting while it is behind: rows stream, memory stays
-    /// flat whatever the size of the result.</summary>
-    private Task WriteBatchAsync(List<object> rows, CancellationToken cancellationToken) =>
-        rows.Count == 0 ? Task.CompletedTask : PostAsync(() => WriteObject(rows, enumerateCollection: true), cancellationToken);
+    /// <summary>Hands a batch of rows to the pipeline thread, waiting while it is behind (rows stream, memory stays
+    /// flat whatever the size of the result); returns the list for the next batch.</summary>
+    private async Task<List<object>> WriteBatchAsync(List<object> rows, CancellationToken cancellationToken)
+    {
+        await PostAsync(() => WriteObject(rows, enumerateCollection: true), cancellationToken).ConfigureAwait(false);
+        return new List<object>(Batch);
+    }
 
     private static Hashtable ToHashtable(NpgsqlDataReader reader, RowReader rows)
     {
