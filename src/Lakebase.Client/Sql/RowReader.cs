@@ -16,7 +16,8 @@ public sealed record RowColumn(string Name, Type Type);
 /// Reads the rows of one result shape as instances of a CLR class made for that shape: public properties in column
 /// order, named after the columns and typed after them, filled by a compiled delegate with typed getters. A class
 /// is a fraction of the cost of a property bag per row, both to fill and for PowerShell to adapt (it caches
-/// members per type). Classes are made once per shape (names and types) and kept for the process's life.
+/// members per type). Classes (Lakebase.Rows.Row_3fa1c2d4e5b6) are made once per shape (names and types) and kept
+/// for the process's life.
 /// </summary>
 public sealed class RowReader
 {
@@ -36,16 +37,12 @@ public sealed class RowReader
     private readonly Func<NpgsqlDataReader, object> _read;
     private readonly Lazy<Func<NpgsqlDataReader, object?>[]> _values;
 
-    private RowReader(Type type, IReadOnlyList<RowColumn> columns, Func<NpgsqlDataReader, object> read, Lazy<Func<NpgsqlDataReader, object?>[]> values)
+    private RowReader(IReadOnlyList<RowColumn> columns, Func<NpgsqlDataReader, object> read, Lazy<Func<NpgsqlDataReader, object?>[]> values)
     {
-        RowType = type;
         Columns = columns;
         _read = read;
         _values = values;
     }
-
-    /// <summary>The class rows of this shape are, e.g. Lakebase.Rows.Row_3fa1c2d4e5b6.</summary>
-    public Type RowType { get; }
 
     public IReadOnlyList<RowColumn> Columns { get; }
 
@@ -62,7 +59,7 @@ public sealed class RowReader
         }
     }
 
-    /// <summary>The current row as a new instance of <see cref="RowType"/>.</summary>
+    /// <summary>The current row as a new instance of the shape's class.</summary>
     public object Read(NpgsqlDataReader reader) => _read(reader);
 
     /// <summary>The current row's value of one column, typed as the row property is (null for NULL).</summary>
@@ -104,7 +101,7 @@ public sealed class RowReader
         var values = new Lazy<Func<NpgsqlDataReader, object?>[]>(() => columns
             .Select((column, i) => Expression.Lambda<Func<NpgsqlDataReader, object?>>(Expression.Convert(ReadColumn(reader, i, column.Type), typeof(object)), reader).Compile())
             .ToArray());
-        return new RowReader(type, columns, read, values);
+        return new RowReader(columns, read, values);
     }
 
     /// <summary>reader.IsDBNull(i) ? null : reader.GetFieldValue&lt;T&gt;(i): the typed getter, which reads without
