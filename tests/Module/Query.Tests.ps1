@@ -1,15 +1,25 @@
-# SQL from the pipeline against a real Lakebase Local: credentials, migrations, parameters, typed rows, wake, expiry.
+# SQL from the pipeline against a real Lakebase Local: credentials, migrations, parameters, typed rows, wake, expiry,
+# cancellation, routing by endpoint name.
 BeforeAll {
     Import-Module $env:LAKEBASE_MODULE_PATH -Force
     $script:root = Join-Path ([IO.Path]::GetTempPath()) ("lbq-" + [guid]::NewGuid().ToString('N').Substring(0, 10))
-    $script:context = Connect-Lakebase -Local -StateRoot $root -Port 0
+    New-Item -ItemType Directory $root | Out-Null
+    if (-not $IsWindows) { chmod 755 $root }
+    # Started by hand for a test-only limit: credentials may live 1 second, so one can expire during a test.
+    $serverPath = Join-Path (Split-Path $env:LAKEBASE_MODULE_PATH) 'local/Lakebase.Local.dll'
+    Start-Process dotnet -ArgumentList $serverPath, '--root', $root, '--port', '0', '--min-credential-ttl', '1' `
+        -RedirectStandardOutput (Join-Path $root 'test-server.log') | Out-Null
+    $deadline = [DateTime]::UtcNow.AddSeconds(60)
+    while (-not (Get-LakebaseLocal -StateRoot $root) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+    $script:context = Connect-Lakebase -Local -StateRoot $root
     New-LakebaseProject 'query-app' | Out-Null
     $script:branch = Get-LakebaseProject query-app | New-LakebaseBranch -Name 'work'
-}
+    $script:work = @{ ProjectId = 'query-app'; BranchId = 'work' }
 
-AfterAll {
-    Stop-LakebaseLocal -StateRoot $root -Confirm:$false
-    Remove-Item $root -Recurse -Force -ErrorAction SilentlyContinue
+    # How many sessions on the work branch are running exactly this statement now.
+    function Get-Running([string] $Statement) {
+        $branch | Invoke-LakebaseQuery "SELECT count(*) FROM pg_stat_activity WHERE query = @statement AND state = 'active'" -Parameters @{ statement = $Statement } -As Scalar
+    }
 }
 
 Describe 'Get-LakebaseCredential' {
@@ -43,16 +53,42 @@ Describe 'Invoke-LakebaseQuery' {
     }
 
     It 'binds parameters and returns typed rows that pipe into Where-Object, Sort-Object and Export-Csv' {
-        $rows = $branch | Invoke-LakebaseQuery 'SELECT id, item, amount, placed, paid FROM orders WHERE id <= @limit' -Parameters @{ limit = 10 }
+        $rows = $branch | Invoke-LakebaseQuery 'SELECT id, item, amount, placed, paid FROM orders WHERE id <= @limit ORDER BY id' -Parameters @{ limit = 10 }
         $rows.Count | Should -Be 10
         $rows[0].id | Should -BeOfType [int]
         $rows[0].amount | Should -BeOfType [decimal]
-        $rows[0].placed | Should -BeOfType [datetime]
+        $rows[0].placed | Should -BeOfType [DateTimeOffset]
         $rows[0].paid | Should -BeOfType [bool]
         ($rows | Where-Object paid | Sort-Object amount -Descending | Select-Object -First 1).id | Should -Be 10
         $csv = Join-Path $TestDrive 'orders.csv'
         $rows | Export-Csv $csv
-        (Import-Csv $csv).Count | Should -Be 10
+        $exported = Import-Csv $csv
+        $exported.Count | Should -Be 10
+        $exported[0].PSObject.Properties.Name | Should -Be id, item, amount, placed, paid
+        $exported[2].item | Should -Be 'item 3'
+    }
+
+    It 'makes one class per result shape, with the columns as typed properties in order and NULL as $null' {
+        $query = @"
+SELECT 7 AS id, 2.50::numeric AS amount, timestamptz '2024-05-01 12:00:00+02' AS at, true AS ok, ARRAY[1, NULL, 3] AS ids,
+       ARRAY['a', 'b'] AS tags, '{"k": [1, 2]}'::jsonb AS doc, NULL::int AS missing, 8 AS "count(*)", 9 AS "ID"
+"@
+        $row = $branch | Invoke-LakebaseQuery $query
+        $row.GetType().FullName | Should -BeLike 'Lakebase.Rows.Row_*'
+        $row.PSObject.Properties.Name | Should -Be id, amount, at, ok, ids, tags, doc, missing, 'count(*)', 'ID_2'
+        $row.id | Should -BeOfType [int]
+        $row.amount | Should -Be 2.50
+        $row.at | Should -BeOfType [DateTimeOffset]
+        $row.at | Should -Be ([DateTimeOffset]'2024-05-01T10:00:00Z')
+        $row.ok | Should -BeTrue
+        $row.ids.Count | Should -Be 3
+        $row.ids[0] | Should -BeOfType [int]
+        $row.ids[1] | Should -BeNullOrEmpty
+        $row.tags | Should -Be a, b
+        ($row.doc | ConvertFrom-Json).k | Should -Be 1, 2
+        $null -eq $row.missing | Should -BeTrue
+        $row.'count(*)' | Should -Be 8
+        ($branch | Invoke-LakebaseQuery "$query UNION ALL $query").ForEach('GetType') | Select-Object -Unique | Should -Be $row.GetType()
     }
 
     It 'never pastes parameters into the SQL' {
@@ -78,6 +114,59 @@ Describe 'Invoke-LakebaseQuery' {
 
     It 'takes SQL from the pipeline' {
         'SELECT 40 + 2 AS answer' | Invoke-LakebaseQuery -ProjectId query-app -BranchId work | Select-Object -ExpandProperty answer | Should -Be 42
+    }
+
+    It 'stops the query once the pipeline needs no more rows' {
+        $slow = 'SELECT g FROM generate_series(1, 100000) g, LATERAL pg_sleep(0.001 + g * 0)'
+        ($branch | Invoke-LakebaseQuery $slow | Select-Object -First 3).g | Should -Be 1, 2, 3
+        Get-Running $slow | Should -Be 0
+    }
+
+    It 'cancels the statement on the server when stopped (Ctrl+C)' {
+        $sleep = 'SELECT pg_sleep(60)'
+        $shell = [powershell]::Create()
+        try {
+            $shell.AddCommand('Import-Module').AddArgument($env:LAKEBASE_MODULE_PATH).AddStatement().
+                AddCommand('Invoke-LakebaseQuery').AddParameters(@{ Context = $context; Query = $sleep } + $work) | Out-Null
+            $running = $shell.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds(30)
+            while ((Get-Running $sleep) -eq 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            Get-Running $sleep | Should -Be 1
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $shell.Stop()
+            # Well short of the statement's 60 seconds: Stop returns only once the cmdlet has ended.
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 30
+            $running.IsCompleted | Should -BeTrue
+            $shell.InvocationStateInfo.State | Should -Be 'Stopped'
+            Get-Running $sleep | Should -Be 0
+        }
+        finally {
+            $shell.Dispose()
+        }
+    }
+
+    It 'connects to -HostAddress and still reaches the endpoint it names' {
+        # The proxy's shared port has no endpoint of its own: only the name sent (SNI, options=endpoint=<uid>) routes.
+        $router = "127.0.0.1:$((Get-LakebaseLocal -StateRoot $root).ProxyPort)"
+        Invoke-LakebaseQuery @work 'SELECT count(*) FROM orders' -HostAddress $router -As Scalar | Should -Be 100
+        Invoke-LakebaseQuery -ProjectId query-app -BranchId production "SELECT to_regclass('orders') IS NULL" -HostAddress $router -As Scalar |
+            Should -BeTrue
+        $connectionString = $branch | Get-LakebaseCredential -AsConnectionString -HostAddress $router
+        & psql $connectionString -Atc 'SELECT count(*) FROM orders' | Should -Be 100
+    }
+
+    It 'keeps working past the expiry of its first credential' {
+        $shortLived = @{ CredentialTtl = '2s' } + $work
+        $expired = $branch | Get-LakebaseCredential -Ttl 2s -AsConnectionString
+        # An open session outlives its credential, as in Postgres: this one spans the first credential's expiry.
+        $first = Invoke-LakebaseQuery @shortLived 'SELECT pg_backend_pid() AS pid, (SELECT true FROM pg_sleep(3)) AS slept'
+        $first.slept | Should -BeTrue
+        # By now a credential from before has expired and is refused...
+        & psql $expired -Atc 'SELECT 1' 2>&1 | Out-String | Should -BeLike '*password authentication failed*'
+        # ...but a new connection (the pooled one ended on the server) gets a fresh one.
+        $branch | Invoke-LakebaseQuery 'SELECT pg_terminate_backend(@pid)' -Parameters @{ pid = $first.pid } -As Scalar | Should -BeTrue
+        $second = Invoke-LakebaseQuery @shortLived 'SELECT pg_backend_pid() AS pid'
+        $second.pid | Should -Not -Be $first.pid
     }
 
     It 'wakes a suspended compute' {

@@ -19,7 +19,7 @@ public sealed record WakeProgress(string Host, int Attempt, Exception Reason);
 /// </summary>
 public sealed class DatabaseSessions(LakebaseClient client) : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<(string Endpoint, string Database, TimeSpan? Ttl), NpgsqlDataSource> _sources = new();
+    private readonly ConcurrentDictionary<(DatabaseTarget Target, TimeSpan? Ttl), NpgsqlDataSource> _sources = new();
 
     /// <summary>How long opening may keep retrying a waking compute.</summary>
     public TimeSpan WakeBudget { get; init; } = TimeSpan.FromSeconds(60);
@@ -27,7 +27,7 @@ public sealed class DatabaseSessions(LakebaseClient client) : IAsyncDisposable
     public async Task<NpgsqlConnection> OpenAsync(DatabaseTarget target, TimeSpan? credentialTtl, IProgress<WakeProgress>? progress,
         CancellationToken cancellationToken)
     {
-        var source = _sources.GetOrAdd((target.EndpointName, target.Database, credentialTtl), _ => Build(target, credentialTtl));
+        var source = _sources.GetOrAdd((target, credentialTtl), _ => Build(target, credentialTtl));
         var pipeline = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
@@ -73,12 +73,34 @@ public sealed class DatabaseSessions(LakebaseClient client) : IAsyncDisposable
         _sources.Clear();
     }
 
-    /// <summary>The connection string a tool like psql needs, with the password left for the caller to supply.</summary>
-    public string ConnectionString(DatabaseTarget target) => Builder(target).ConnectionString;
+    /// <summary>A libpq connection string (for psql and other libpq tools) with the given password.</summary>
+    public string LibpqConnectionString(DatabaseTarget target, string password)
+    {
+        var local = client.Config.LocalCaCertificateFile;
+        var address = target.Address is null ? "" : $" hostaddr={target.ConnectHost} options='{target.EndpointOption}'";
+        var tls = local is null ? "sslmode=require" : $"sslmode=verify-full sslrootcert='{local}'";
+        return $"host={target.ServerName}{address} port={target.ConnectPort} dbname={target.Database} user='{client.UserName}' password={password} {tls}";
+    }
 
     private NpgsqlDataSource Build(DatabaseTarget target, TimeSpan? credentialTtl)
     {
-        var builder = new NpgsqlDataSourceBuilder(Builder(target).ConnectionString);
+        var local = client.Config.LocalCaCertificateFile;
+        var builder = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder
+        {
+            Host = target.ConnectHost,
+            Port = target.ConnectPort,
+            Options = target.EndpointOption,
+            Database = target.Database,
+            Username = client.UserName,
+            SslMode = local is null ? SslMode.Require : SslMode.VerifyFull,
+            RootCertificate = local,
+            ApplicationName = "lakebase-powershell",
+            Timeout = 30,
+            CommandTimeout = 0,
+            ArrayNullabilityMode = RowReader.ArrayNullability,
+        }.ConnectionString);
+        if (target.ServerName != target.ConnectHost)
+            builder.UseSslClientAuthenticationOptionsCallback(options => options.TargetHost = target.ServerName);
         var lifetime = credentialTtl ?? TimeSpan.FromHours(1);
         // Refresh at half the credential's life; retry a failed refresh soon.
         builder.UsePeriodicPasswordProvider(async (_, cancellationToken) =>
@@ -88,23 +110,6 @@ public sealed class DatabaseSessions(LakebaseClient client) : IAsyncDisposable
             return credential.Token!;
         }, lifetime / 2, TimeSpan.FromSeconds(5));
         return builder.Build();
-    }
-
-    private NpgsqlConnectionStringBuilder Builder(DatabaseTarget target)
-    {
-        var local = client.Config.LocalCaCertificateFile;
-        return new NpgsqlConnectionStringBuilder
-        {
-            Host = target.Host,
-            Port = target.Port,
-            Database = target.Database,
-            Username = client.UserName,
-            SslMode = local is null ? SslMode.Require : SslMode.VerifyFull,
-            RootCertificate = local,
-            ApplicationName = "lakebase-powershell",
-            Timeout = 30,
-            CommandTimeout = 0,
-        };
     }
 
     /// <summary>A compute that is starting refuses connections, answers 57P03, or is not reachable yet.</summary>

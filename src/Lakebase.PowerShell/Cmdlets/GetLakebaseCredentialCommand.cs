@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using System.Net;
 using Lakebase.Client.Sql;
 using Lakebase.Contract.Models;
 using Lakebase.PowerShell.Infrastructure;
@@ -41,6 +42,11 @@ public sealed class GetLakebaseCredentialCommand : LakebaseCmdlet
     [Parameter(ParameterSetName = "ConnectionString")]
     public SwitchParameter AsConnectionString { get; set; }
 
+    /// <summary>An IP address (and port) for the connection string to connect to instead of the endpoint's host
+    /// (as hostaddr), still naming the endpoint; see Invoke-LakebaseQuery -HostAddress.</summary>
+    [Parameter(ParameterSetName = "ConnectionString")]
+    public IPEndPoint? HostAddress { get; set; }
+
     protected override object? Target => EndpointId ?? BranchId;
 
     protected override void ProcessItem()
@@ -52,13 +58,11 @@ public sealed class GetLakebaseCredentialCommand : LakebaseCmdlet
             var endpoint = await EndpointResolver.ResolveAsync(client, ProjectId, BranchId, EndpointId, ReadOnly, cancellationToken).ConfigureAwait(false);
             var credential = await client.GenerateDatabaseCredentialAsync(new DatabaseCredentialRequest { Endpoint = endpoint.Name, Ttl = Ttl }, cancellationToken)
                 .ConfigureAwait(false);
-            return (DatabaseTarget.For(endpoint, Database), credential);
+            return (DatabaseTarget.For(endpoint, Database, HostAddress), credential);
         });
         if (AsConnectionString)
         {
-            var local = client.Config.LocalCaCertificateFile;
-            var tls = local is null ? "sslmode=require" : $"sslmode=verify-full sslrootcert='{local}'";
-            WriteObject($"host={target.Host} port={target.Port} dbname={target.Database} user='{client.UserName}' password={credential.Token} {tls}");
+            WriteObject(context.Sessions.LibpqConnectionString(target, credential.Token!));
             return;
         }
         WriteObject(new LakebaseCredential(AsPlainText ? credential.Token! : SecureStrings.From(credential.Token!), credential.ExpireTime,

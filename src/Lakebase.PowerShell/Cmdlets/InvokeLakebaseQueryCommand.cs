@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Data;
 using System.Management.Automation;
+using System.Net;
 using System.Text;
 using Lakebase.Client.Sql;
 using Lakebase.PowerShell.Infrastructure;
@@ -10,11 +11,12 @@ namespace Lakebase.PowerShell.Cmdlets;
 
 /// <summary>
 /// Runs SQL on an endpoint (or a branch's read-write endpoint, or a connection string) and streams the rows to the
-/// pipeline as they arrive. Parameters are sent as parameters (@name), never pasted into the text. Connections
+/// pipeline as they arrive, as objects of a class made for the result's columns (typed properties, NULL as $null).
+/// Parameters are sent as parameters (@name), never pasted into the text. Connections
 /// are pooled, their credential refreshes itself, and a sleeping compute is woken and waited for.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "LakebaseQuery", DefaultParameterSetName = "Lakebase")]
-[OutputType(typeof(PSObject), typeof(Hashtable), typeof(DataTable), typeof(int))]
+[OutputType(typeof(object), typeof(Hashtable), typeof(DataTable), typeof(int))]
 public sealed class InvokeLakebaseQueryCommand : LakebaseCmdlet
 {
     private const int Batch = 512;
@@ -72,6 +74,13 @@ public sealed class InvokeLakebaseQueryCommand : LakebaseCmdlet
     [ValidateRange(0, int.MaxValue)]
     public int Timeout { get; set; }
 
+    /// <summary>An IP address (and port: 10.0.0.5 or 10.0.0.5:6543) to connect to instead of the endpoint's host, as
+    /// libpq's hostaddr: for a host name that does not resolve here, or a proxy's shared port. The endpoint is still
+    /// named, by TLS SNI and options=endpoint=&lt;uid&gt;, and its certificate still checked.</summary>
+    [Parameter(ParameterSetName = "Lakebase")]
+    [Parameter(ParameterSetName = PipedSql)]
+    public IPEndPoint? HostAddress { get; set; }
+
     /// <summary>Lifetime of the credentials the connection uses.</summary>
     [Parameter(ParameterSetName = "Lakebase")]
     [Parameter(ParameterSetName = PipedSql)]
@@ -119,12 +128,12 @@ public sealed class InvokeLakebaseQueryCommand : LakebaseCmdlet
     private async Task<NpgsqlConnection> OpenAsync(LakebaseContext context, WakeReporter waking, CancellationToken cancellationToken)
     {
         var endpoint = await EndpointResolver.ResolveAsync(context.Client, ProjectId, BranchId, EndpointId, ReadOnly, cancellationToken).ConfigureAwait(false);
-        return await context.Sessions.OpenAsync(DatabaseTarget.For(endpoint, Database), CredentialTtl, waking, cancellationToken).ConfigureAwait(false);
+        return await context.Sessions.OpenAsync(DatabaseTarget.For(endpoint, Database, HostAddress), CredentialTtl, waking, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<NpgsqlConnection> OpenDirectAsync(CancellationToken cancellationToken)
     {
-        var connection = new NpgsqlConnection(ConnectionString);
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { ArrayNullabilityMode = RowReader.ArrayNullability }.ConnectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         return connection;
     }
@@ -154,35 +163,39 @@ public sealed class InvokeLakebaseQueryCommand : LakebaseCmdlet
                 if (reader.IsClosed) return;
                 continue;
             }
-            var names = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToArray();
+            var rows = RowReader.For(reader);
             var batch = new List<object>(Batch);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            while (true)
             {
-                batch.Add(As == "Hashtable" ? ToHashtable(reader, names) : ToRow(reader, names));
-                if (batch.Count == Batch) batch = Flush(batch);
+                var reading = reader.ReadAsync(cancellationToken);
+                // The next row has to come from the network: hand over the rows that came so far rather than hold them
+                // (and end both before the reader is touched again, even when one fails).
+                if (!reading.IsCompleted && batch.Count > 0)
+                {
+                    var writing = WriteBatchAsync(batch, cancellationToken);
+                    await Task.WhenAll(reading, writing).ConfigureAwait(false);
+                    batch = await writing.ConfigureAwait(false);
+                }
+                if (!await reading.ConfigureAwait(false)) break;
+                batch.Add(As == "Hashtable" ? ToHashtable(reader, rows) : rows.Read(reader));
+                if (batch.Count == Batch) batch = await WriteBatchAsync(batch, cancellationToken).ConfigureAwait(false);
             }
-            Flush(batch);
+            if (batch.Count > 0) await WriteBatchAsync(batch, cancellationToken).ConfigureAwait(false);
         } while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
     }
 
-    /// <summary>Hands a batch of rows to the pipeline thread; rows stream, memory stays flat.</summary>
-    private List<object> Flush(List<object> rows)
+    /// <summary>Hands a batch of rows to the pipeline thread, waiting while it is behind (rows stream, memory stays
+    /// flat whatever the size of the result); returns the list for the next batch.</summary>
+    private async Task<List<object>> WriteBatchAsync(List<object> rows, CancellationToken cancellationToken)
     {
-        if (rows.Count > 0) Post(() => { foreach (var row in rows) WriteObject(row); });
+        await PostAsync(() => WriteObject(rows, enumerateCollection: true), cancellationToken).ConfigureAwait(false);
         return new List<object>(Batch);
     }
 
-    private static PSObject ToRow(NpgsqlDataReader reader, string[] names)
+    private static Hashtable ToHashtable(NpgsqlDataReader reader, RowReader rows)
     {
-        var row = new PSObject();
-        for (var i = 0; i < names.Length; i++) row.Properties.Add(new PSNoteProperty(names[i], reader.IsDBNull(i) ? null : reader.GetValue(i)));
-        return row;
-    }
-
-    private static Hashtable ToHashtable(NpgsqlDataReader reader, string[] names)
-    {
-        var row = new Hashtable(names.Length, StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < names.Length; i++) row[names[i]] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+        var row = new Hashtable(rows.Columns.Count, StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < rows.Columns.Count; i++) row[rows.Columns[i].Name] = rows.ReadValue(reader, i);
         return row;
     }
 

@@ -11,7 +11,9 @@ namespace Lakebase.PowerShell.Infrastructure;
 /// </summary>
 public abstract class LakebaseCmdlet : PSCmdlet, IDisposable
 {
+    private const int MaxQueuedWrites = 4;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _room = new(MaxQueuedWrites);
     private BlockingCollection<Action>? _pending;
 
     /// <summary>The connection to use; the default is the one Connect-Lakebase made.</summary>
@@ -27,6 +29,7 @@ public abstract class LakebaseCmdlet : PSCmdlet, IDisposable
     public void Dispose()
     {
         _stopping.Dispose();
+        _room.Dispose();
         GC.SuppressFinalize(this);
     }
 
@@ -64,18 +67,27 @@ public abstract class LakebaseCmdlet : PSCmdlet, IDisposable
     protected T Await<T>(Func<CancellationToken, Task<T>> work)
     {
         using var pending = new BlockingCollection<Action>();
+        using var abandoned = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         _pending = pending;
+        var task = Task.Run(() => work(abandoned.Token));
+        var drained = task.ContinueWith(_ => pending.CompleteAdding(), TaskScheduler.Default);
         try
         {
-            var task = Task.Run(() => work(_stopping.Token));
-            task.ContinueWith(_ => pending.CompleteAdding(), TaskScheduler.Default);
             foreach (var action in pending.GetConsumingEnumerable()) action();
-            return task.GetAwaiter().GetResult();
         }
         finally
         {
             _pending = null;
+            // The pipeline stopped taking output (Select-Object -First, an error downstream): end the work too, so
+            // no query runs on, or holds its connection, after the cmdlet.
+            if (!task.IsCompleted)
+            {
+                abandoned.Cancel();
+                drained.Wait();
+                _ = task.Exception;
+            }
         }
+        return task.GetAwaiter().GetResult();
     }
 
     protected void Await(Func<CancellationToken, Task> work) => Await<bool>(async cancellationToken =>
@@ -85,9 +97,18 @@ public abstract class LakebaseCmdlet : PSCmdlet, IDisposable
     });
 
     /// <summary>Queues a write for the pipeline thread; safe to call from the work of <see cref="Await{T}"/>.</summary>
-    protected void Post(Action write)
+    protected void Post(Action write) => _pending?.TryAdd(write);
+
+    /// <summary>Queues a write like <see cref="Post"/>, first waiting while <see cref="MaxQueuedWrites"/> are
+    /// queued: a producer faster than the pipeline (rows) then holds a few writes in memory, not the whole result.</summary>
+    protected async Task PostAsync(Action write, CancellationToken cancellationToken)
     {
-        if (_pending is { } pending) pending.TryAdd(write);
+        await _room.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Post(() =>
+        {
+            _room.Release();
+            write();
+        });
     }
 
     /// <summary>Collects an async sequence on the pipeline thread, writing each item as it arrives.</summary>

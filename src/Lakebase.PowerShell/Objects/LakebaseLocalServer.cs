@@ -13,6 +13,7 @@ public sealed class LakebaseLocalServer
         StateRoot = info.StateRoot;
         UserName = info.UserName;
         AdminTokenFile = info.AdminTokenFile;
+        ProxyPort = info.ProxyPort;
         Version = info.Version;
         StartTime = info.StartTime;
         PostgresVersions = info.PostgresMajors?.ToArray() ?? [];
@@ -23,6 +24,8 @@ public sealed class LakebaseLocalServer
     public string? StateRoot { get; }
     public string? UserName { get; }
     public string? AdminTokenFile { get; }
+    /// <summary>The proxy's shared port on 127.0.0.1, where connections name their endpoint (-HostAddress 127.0.0.1:port).</summary>
+    public int ProxyPort { get; }
     public string? Version { get; }
     public DateTimeOffset? StartTime { get; }
     /// <summary>The PostgreSQL majors installed on this machine, which projects can use.</summary>
