@@ -19,7 +19,8 @@ function Add-Data($Branch, [int] $MB) {
 function Measure-Operation([scriptblock] $Start) {
     $clock = [Diagnostics.Stopwatch]::StartNew()
     $operation = & $Start
-    while (-not (Get-LakebaseOperation $operation).Done) { Start-Sleep -Milliseconds 10 }
+    while (-not ($state = Get-LakebaseOperation $operation).Done) { Start-Sleep -Milliseconds 10 }
+    if ($state.ErrorCode) { throw "$($state.ErrorCode): $($state.ErrorMessage)" }
     $clock.Elapsed.TotalSeconds
 }
 
