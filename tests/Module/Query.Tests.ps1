@@ -22,6 +22,11 @@ BeforeAll {
     }
 }
 
+AfterAll {
+    Stop-LakebaseLocal -StateRoot $root -Confirm:$false
+    Remove-Item $root -Recurse -Force -ErrorAction SilentlyContinue
+}
+
 Describe 'Get-LakebaseCredential' {
     It 'returns the token as a SecureString with who and where it is for' {
         $credential = $branch | Get-LakebaseCredential
