@@ -141,8 +141,11 @@ SELECT 7 AS id, 2.50::numeric AS amount, timestamptz '2024-05-01 12:00:00+02' AS
             $shell.Stop()
             # Well short of the statement's 60 seconds: Stop returns only once the cmdlet has ended.
             $clock.Elapsed.TotalSeconds | Should -BeLessThan 30
-            $running.IsCompleted | Should -BeTrue
+            $running.AsyncWaitHandle.WaitOne(10000) | Should -BeTrue
             $shell.InvocationStateInfo.State | Should -Be 'Stopped'
+            # The server ends the statement once the cancel request lands, a moment after the client stops.
+            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            while ((Get-Running $sleep) -ne 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
             Get-Running $sleep | Should -Be 0
         }
         finally {
