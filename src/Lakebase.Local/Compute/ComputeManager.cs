@@ -167,11 +167,13 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
         }
     }
 
-    /// <summary>Makes the compute re-read its configuration; returns how many changed settings wait for a restart.</summary>
+    /// <summary>Makes the compute re-read its configuration; returns how many changed settings wait for a restart.
+    /// pg_file_settings reads the files afresh in this backend, so the count does not depend on when the backend
+    /// gets the postmaster's reload signal (pg_settings.pending_restart would).</summary>
     private async Task<long> ReloadAsync(string endpointUid, CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(endpointUid, "postgres", cancellationToken).ConfigureAwait(false);
-        await using var reload = new NpgsqlCommand("SELECT pg_reload_conf(); SELECT count(*) FROM pg_settings WHERE pending_restart", connection);
+        await using var reload = new NpgsqlCommand("SELECT pg_reload_conf(); SELECT count(*) FROM pg_file_settings WHERE error IS NOT NULL", connection);
         return Convert.ToInt64(await reload.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
     }
 
