@@ -104,14 +104,15 @@ public sealed class RowReader
         return new RowReader(columns, read, values);
     }
 
-    /// <summary>reader.IsDBNull(i) ? null : reader.GetFieldValue&lt;T&gt;(i): the typed getter, which reads without
-    /// boxing; arrays and types Npgsql reads only as object come from GetValue.</summary>
+    /// <summary>The typed getter, which reads without boxing: GetFieldValue&lt;int?&gt; gives null for NULL by itself;
+    /// reference types are guarded by IsDBNull; arrays and types Npgsql reads only as object come from GetValue.</summary>
     private static Expression ReadColumn(ParameterExpression reader, int ordinal, Type type)
     {
         var index = Expression.Constant(ordinal);
-        var value = type == typeof(object) || type == typeof(Array)
+        if (Nullable.GetUnderlyingType(type) is not null) return Expression.Call(reader, GetFieldValue.MakeGenericMethod(type), index);
+        Expression value = type == typeof(object) || type == typeof(Array)
             ? Expression.Convert(Expression.Call(reader, GetValue, index), type)
-            : Expression.Convert(Expression.Call(reader, GetFieldValue.MakeGenericMethod(Nullable.GetUnderlyingType(type) ?? type), index), type);
+            : Expression.Call(reader, GetFieldValue.MakeGenericMethod(type), index);
         return Expression.Condition(Expression.Call(reader, IsDBNull, index), Expression.Default(type), value);
     }
 
