@@ -66,6 +66,29 @@ public sealed class InvokeDataTableQueryCommand : PSCmdlet
     }
 }
 
+/// <summary>PowerShell's own cost per object: as many small ready-made objects as the query has rows, written in
+/// batches like Invoke-LakebaseQuery writes rows, with no database at all. The floor for any cmdlet that writes one
+/// object per row into the same pipeline.</summary>
+[Cmdlet("Write", "ReadyObject")]
+public sealed class WriteReadyObjectCommand : PSCmdlet
+{
+    [Parameter(Mandatory = true)] public int Count { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var batch = new object[512];
+        for (var written = 0; written < Count; written += batch.Length)
+        {
+            var size = Math.Min(batch.Length, Count - written);
+            if (size < batch.Length) batch = new object[size];
+            for (var i = 0; i < size; i++) batch[i] = new ReadyObject { Id = written + i };
+            WriteObject(batch, enumerateCollection: true);
+        }
+    }
+}
+
+public sealed class ReadyObject { public int Id { get; set; } }
+
 /// <summary>The managed heap's peak growth while it lives, sampled every 10 ms.</summary>
 public sealed class HeapPeak : IDisposable
 {
@@ -134,6 +157,7 @@ FROM generate_series(1, $Rows) g
     $tenth = [int]($Rows / 10)
     [RawRead]::Run($npgsql, $query) | Out-Null   # warm the table into shared buffers, and the JIT
     $raw = Measure-Run { [RawRead]::Run($npgsql, $query) } $Rows $Repeat
+    $floor = Measure-Run { (Write-ReadyObject -Count $Rows | Measure-Object).Count } $Rows $Repeat
     $module = Measure-Run { (Invoke-LakebaseQuery @target $query | Measure-Object).Count } $Rows $Repeat
     $moduleTenth = Measure-Run { (Invoke-LakebaseQuery @target "$query LIMIT $tenth" | Measure-Object).Count } $tenth $Repeat
     $dataTable = Measure-Run { (Invoke-DataTableQuery -ConnectionString $npgsql -Query $query | Measure-Object).Count } $Rows
@@ -145,6 +169,7 @@ FROM generate_series(1, $Rows) g
     function Write-Run([string] $Name, $Run, [int] $Count, [string] $Note) { $line -f $Name, $Run.Seconds, ($Count / $Run.Seconds), $Run.CpuSeconds, $Run.HeapMiB, $Note }
     Write-Run 'raw Npgsql read loop (no objects)' $raw $Rows ''
     Write-Run 'Invoke-LakebaseQuery | Measure-Object' $module $Rows ('{0:N2}x raw (target <= 1.3)' -f ($module.Seconds / $raw.Seconds))
+    Write-Run '  PowerShell alone: ready objects | Measure-Object' $floor $Rows ('{0:N2}x raw: the floor for one object per row, no database' -f ($floor.Seconds / $raw.Seconds))
     Write-Run "  same, $tenth rows" $moduleTenth $tenth '(memory flat: heap peak independent of the row count)'
     Write-Run 'DataTable rows (Invoke-Sqlcmd style)' $dataTable $Rows ('{0:N2}x raw; module {1:N1}x faster (target >= 3)' -f ($dataTable.Seconds / $raw.Seconds), ($dataTable.Seconds / $module.Seconds))
     Write-Run 'psql --csv | ConvertFrom-Csv' $csv $Rows ('{0:N2}x raw; module {1:N1}x faster (target >= 8)' -f ($csv.Seconds / $raw.Seconds), ($csv.Seconds / $module.Seconds))
