@@ -46,29 +46,38 @@ try {
     $direct = "host=$socket user=lakebase_admin dbname=databricks_postgres"
     # The same pgbench run on both sides: select-only, simple protocol, same clients, threads and duration. Clients must
     # use TLS to reach the proxy (as with Lakebase), so the proxied side also pays for TLS in pgbench itself.
+    # The whole machine's busy CPU time (all cores, from /proc/stat) per transaction: pgbench, postgres and the proxy.
+    function Get-BusySeconds { $ticks = (Get-Content /proc/stat -TotalCount 1) -split ' +' | Select-Object -Skip 1 | ForEach-Object { [double]$_ }; ($ticks[0] + $ticks[1] + $ticks[2] + $ticks[5] + $ticks[6]) / 100 }
     function Invoke-Pgbench([string] $Connection, [int] $Clients) {
+        $busy = Get-BusySeconds
         $output = & "$bin/pgbench" -S -n -M simple -c $Clients -j ([math]::Min($Clients, 2)) -T $PgbenchSeconds $Connection 2>&1
+        $transactions = [long](($output | Select-String 'actually processed: (\d+)').Matches[0].Groups[1].Value)
         [pscustomobject]@{
             Tps          = [double](($output | Select-String 'tps = ([\d.]+)').Matches[0].Groups[1].Value)
-            Transactions = [long](($output | Select-String 'actually processed: (\d+)').Matches[0].Groups[1].Value)
+            Transactions = $transactions
+            CpuMicroseconds = ((Get-BusySeconds) - $busy) * 1e6 / $transactions
         }
     }
     function Get-Median([double[]] $Values) { ($Values | Sort-Object)[[int][math]::Floor($Values.Count / 2)] }
     'Proxy cost: pgbench -S, {0} s per run, direct and proxied runs alternated {1} times (medians)' -f $PgbenchSeconds, $Rounds
     foreach ($clients in 4, 1) {
-        $directTps = [Collections.Generic.List[double]]::new()
-        $proxiedTps = [Collections.Generic.List[double]]::new()
+        $directRuns = [Collections.Generic.List[object]]::new()
+        $proxiedRuns = [Collections.Generic.List[object]]::new()
         $proxyCpu = [Collections.Generic.List[double]]::new()
         foreach ($round in 1..$Rounds) {
-            $directTps.Add((Invoke-Pgbench $direct $clients).Tps)
+            $directRuns.Add((Invoke-Pgbench $direct $clients))
             $before = (Get-Process -Id $server.Id).TotalProcessorTime
             $run = Invoke-Pgbench $proxied $clients
-            $proxiedTps.Add($run.Tps)
+            $proxiedRuns.Add($run)
             $proxyCpu.Add(((Get-Process -Id $server.Id).TotalProcessorTime - $before).TotalMicroseconds / $run.Transactions)
         }
-        $ratio = (Get-Median $proxiedTps) / (Get-Median $directTps)
-        '  {0} client(s): direct Unix socket {1,8:N0} tps   through the proxy (TLS) {2,8:N0} tps   ratio {3:N2}   proxy CPU {4:N0} us/transaction' -f `
-            $clients, (Get-Median $directTps), (Get-Median $proxiedTps), $ratio, (Get-Median $proxyCpu)
+        $directTps = Get-Median $directRuns.Tps
+        $proxiedTps = Get-Median $proxiedRuns.Tps
+        $directCpu = Get-Median $directRuns.CpuMicroseconds
+        $proxiedCpu = Get-Median $proxiedRuns.CpuMicroseconds
+        '  {0} client(s): direct Unix socket {1,8:N0} tps   through the proxy (TLS) {2,8:N0} tps   ratio {3:N2}' -f $clients, $directTps, $proxiedTps, ($proxiedTps / $directTps)
+        '               machine CPU per transaction: direct {0,4:N0} us, proxied {1,4:N0} us (the proxy itself {2:N0} us); with every core busy the ratio can be at most {3:N2}' -f `
+            $directCpu, $proxiedCpu, (Get-Median $proxyCpu), ($directCpu / $proxiedCpu)
     }
     '  (target ratio >= 0.85; with as many cores as busy processes. On a machine whose cores pgbench, postgres and the'
     '   proxy all share, the ratio is bounded by the CPU the relay and TLS take, even for a native relay.)'
