@@ -96,6 +96,27 @@ SELECT 7 AS id, 2.50::numeric AS amount, timestamptz '2024-05-01 12:00:00+02' AS
         ($branch | Invoke-LakebaseQuery "$query UNION ALL $query").ForEach('GetType') | Select-Object -Unique | Should -Be $row.GetType()
     }
 
+    It 'gives json and jsonb columns as objects with -ParseJson, as ConvertFrom-Json would' {
+        $query = @"
+SELECT '{"name": "ada", "tags": ["x", "y"], "n": 12345678901, "big": 123456789012345678901234567890, "ratio": 0.5, "nested": {"ok": true, "none": null}}'::jsonb AS doc,
+       '[1, {"a": 2}]'::json AS list, '"2024-05-01"'::json AS day, NULL::jsonb AS missing, 'plain' AS label
+"@
+        $row = $branch | Invoke-LakebaseQuery $query -ParseJson
+        $row.doc.name | Should -Be 'ada'
+        $row.doc.tags | Should -Be x, y
+        $row.doc.n | Should -BeOfType [long]
+        $row.doc.big | Should -Be ([bigint]::Parse('123456789012345678901234567890'))
+        $row.doc.ratio | Should -BeOfType [double]
+        $row.doc.nested.ok | Should -BeTrue
+        $row.doc.nested.PSObject.Properties.Name | Should -Be ok, none
+        $row.list[1].a | Should -Be 2
+        $row.day | Should -Be '2024-05-01'
+        $null -eq $row.missing | Should -BeTrue
+        $row.label | Should -Be 'plain'
+        ($branch | Invoke-LakebaseQuery $query -ParseJson -As Hashtable).doc.tags | Should -Be x, y
+        ($branch | Invoke-LakebaseQuery $query).doc | Should -BeOfType [string]
+    }
+
     It 'never pastes parameters into the SQL' {
         $branch | Invoke-LakebaseQuery 'SELECT count(*) FROM orders WHERE item = @item' -Parameters @{ item = "x'; DROP TABLE orders; --" } -As Scalar | Should -Be 0
         $branch | Invoke-LakebaseQuery 'SELECT count(*) FROM orders' -As Scalar | Should -Be 100

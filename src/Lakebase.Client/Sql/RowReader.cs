@@ -10,7 +10,14 @@ namespace Lakebase.Client.Sql;
 
 /// <summary>One column of a result as a row property: its name (made unique) and CLR type (nullable, since any
 /// column may hold NULL).</summary>
-public sealed record RowColumn(string Name, Type Type);
+public sealed record RowColumn(string Name, Type Type)
+{
+    /// <summary>A json or jsonb column read through a <see cref="JsonParser"/>.</summary>
+    internal bool ParsedJson { get; init; }
+}
+
+/// <summary>Makes a value of json text, for readers that parse json and jsonb columns.</summary>
+public delegate object? JsonParser(string json);
 
 /// <summary>
 /// Reads the rows of one result shape as instances of a CLR class made for that shape: public properties in column
@@ -23,8 +30,9 @@ public sealed class RowReader
 {
     private static readonly ModuleBuilder Rows = AssemblyBuilder.DefineDynamicAssembly(new AssemblyName("Lakebase.Rows"), AssemblyBuilderAccess.Run)
         .DefineDynamicModule("Lakebase.Rows");
-    private static readonly Dictionary<string, RowReader> Shapes = [];
-    /// <summary>Names given so far (under the lock of <see cref="Shapes"/>): a hash prefix could repeat.</summary>
+    private static readonly Dictionary<(string Shape, JsonParser? Json), RowReader> Readers = [];
+    private static readonly Dictionary<string, Type> Shapes = [];
+    /// <summary>Names given so far (under the lock of <see cref="Readers"/>): a hash prefix could repeat.</summary>
     private static readonly HashSet<string> TypeNames = [];
     private static readonly MethodInfo IsDBNull = typeof(NpgsqlDataReader).GetMethod(nameof(NpgsqlDataReader.IsDBNull), [typeof(int)])!;
     private static readonly MethodInfo GetValue = typeof(NpgsqlDataReader).GetMethod(nameof(NpgsqlDataReader.GetValue), [typeof(int)])!;
@@ -46,15 +54,17 @@ public sealed class RowReader
 
     public IReadOnlyList<RowColumn> Columns { get; }
 
-    /// <summary>The reader for the current result of <paramref name="reader"/>.</summary>
-    public static RowReader For(NpgsqlDataReader reader)
+    /// <summary>The reader for the current result of <paramref name="reader"/>. With <paramref name="json"/>, json
+    /// and jsonb columns are <see cref="object"/> properties holding what it makes of the text, instead of the text.</summary>
+    public static RowReader For(NpgsqlDataReader reader, JsonParser? json = null)
     {
-        var columns = ColumnsOf(reader);
+        var columns = ColumnsOf(reader, json is not null);
         var key = string.Join('\n', columns.Select(c => c.Name + '\t' + c.Type.AssemblyQualifiedName));
         // Once per result set, not per row: a lock is cheap here, and makes one class per shape.
-        lock (Shapes)
+        lock (Readers)
         {
-            if (!Shapes.TryGetValue(key, out var shape)) Shapes[key] = shape = Create(columns, key);
+            if (!Shapes.TryGetValue(key, out var type)) Shapes[key] = type = DefineType(columns, key);
+            if (!Readers.TryGetValue((key, json), out var shape)) Readers[(key, json)] = shape = Create(type, columns, json);
             return shape;
         }
     }
@@ -68,7 +78,7 @@ public sealed class RowReader
     /// <summary>The .NET type each column is read as: Npgsql's, with timestamptz as DateTimeOffset (an instant, kept
     /// in UTC rather than turned into local time) and value types nullable. Arrays are <see cref="Array"/>, as a
     /// Postgres array may have several dimensions (int?[], or int?[,]), except timestamptz[] (DateTimeOffset?[]).</summary>
-    private static RowColumn[] ColumnsOf(NpgsqlDataReader reader)
+    private static RowColumn[] ColumnsOf(NpgsqlDataReader reader, bool parseJson)
     {
         var columns = new RowColumn[reader.FieldCount];
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -78,7 +88,10 @@ public sealed class RowReader
             // PowerShell finds properties by name, ignoring case: a repeated name gets a suffix.
             var name = column;
             for (var n = 2; !names.Add(name); n++) name = $"{column}_{n}";
-            columns[i] = new RowColumn(name, PropertyType(reader.GetPostgresType(i), reader.GetFieldType(i)));
+            var postgresType = reader.GetPostgresType(i);
+            columns[i] = parseJson && postgresType.InternalName is "json" or "jsonb"
+                ? new RowColumn(name, typeof(object)) { ParsedJson = true }
+                : new RowColumn(name, PropertyType(postgresType, reader.GetFieldType(i)));
         }
         return columns;
     }
@@ -91,28 +104,31 @@ public sealed class RowReader
         _ => fieldType,
     };
 
-    private static RowReader Create(RowColumn[] columns, string key)
+    private static RowReader Create(Type type, RowColumn[] columns, JsonParser? json)
     {
-        var type = DefineType(columns, key);
         var reader = Expression.Parameter(typeof(NpgsqlDataReader), "reader");
         var row = Expression.MemberInit(Expression.New(type),
-            columns.Select((column, i) => Expression.Bind(type.GetProperty(column.Name)!, ReadColumn(reader, i, column.Type))));
+            columns.Select((column, i) => Expression.Bind(type.GetProperty(column.Name)!, ReadColumn(reader, i, column, json))));
         var read = Expression.Lambda<Func<NpgsqlDataReader, object>>(row, reader).Compile();
         var values = new Lazy<Func<NpgsqlDataReader, object?>[]>(() => columns
-            .Select((column, i) => Expression.Lambda<Func<NpgsqlDataReader, object?>>(Expression.Convert(ReadColumn(reader, i, column.Type), typeof(object)), reader).Compile())
+            .Select((column, i) => Expression.Lambda<Func<NpgsqlDataReader, object?>>(Expression.Convert(ReadColumn(reader, i, column, json), typeof(object)), reader).Compile())
             .ToArray());
         return new RowReader(columns, read, values);
     }
 
     /// <summary>The typed getter, which reads without boxing: GetFieldValue&lt;int?&gt; gives null for NULL by itself;
-    /// reference types are guarded by IsDBNull; arrays and types Npgsql reads only as object come from GetValue.</summary>
-    private static Expression ReadColumn(ParameterExpression reader, int ordinal, Type type)
+    /// reference types are guarded by IsDBNull; arrays and types Npgsql reads only as object come from GetValue;
+    /// parsed json is the parser's result for the text.</summary>
+    private static Expression ReadColumn(ParameterExpression reader, int ordinal, RowColumn column, JsonParser? json)
     {
         var index = Expression.Constant(ordinal);
+        var type = column.Type;
         if (Nullable.GetUnderlyingType(type) is not null) return Expression.Call(reader, GetFieldValue.MakeGenericMethod(type), index);
         Expression value = type == typeof(object) || type == typeof(Array)
             ? Expression.Convert(Expression.Call(reader, GetValue, index), type)
             : Expression.Call(reader, GetFieldValue.MakeGenericMethod(type), index);
+        if (column.ParsedJson)
+            value = Expression.Invoke(Expression.Constant(json), Expression.Call(reader, GetFieldValue.MakeGenericMethod(typeof(string)), index));
         return Expression.Condition(Expression.Call(reader, IsDBNull, index), Expression.Default(type), value);
     }
 

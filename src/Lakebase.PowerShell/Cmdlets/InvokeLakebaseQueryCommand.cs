@@ -60,6 +60,10 @@ public sealed class InvokeLakebaseQueryCommand : LakebaseCmdlet
     [ValidateSet("Row", "Hashtable", "DataTable", "Scalar", "NonQuery")]
     public string As { get; set; } = "Row";
 
+    /// <summary>json and jsonb columns as objects (as ConvertFrom-Json makes them) instead of their text.</summary>
+    [Parameter]
+    public SwitchParameter ParseJson { get; set; }
+
     /// <summary>Runs everything in one transaction: all of it happens, or none of it.</summary>
     [Parameter]
     public SwitchParameter Transaction { get; set; }
@@ -163,7 +167,7 @@ public sealed class InvokeLakebaseQueryCommand : LakebaseCmdlet
                 if (reader.IsClosed) return;
                 continue;
             }
-            var rows = RowReader.For(reader);
+            var rows = RowReader.For(reader, ParseJson ? JsonValues.Parse : null);
             var batch = new List<object>(Batch);
             while (true)
             {
