@@ -197,6 +197,18 @@ SELECT '{"name": "ada", "tags": ["x", "y"], "n": 12345678901, "big": 12345678901
         $second.pid | Should -Not -Be $first.pid
     }
 
+    It 'closes its pooled database connections on Disconnect-Lakebase' {
+        $own = Connect-Lakebase -Local -StateRoot $root -NoDefault
+        $pooled = @{ pid = (Invoke-LakebaseQuery @work 'SELECT pg_backend_pid()' -Context $own -As Scalar) }
+        $alive = 'SELECT count(*) FROM pg_stat_activity WHERE pid = @pid'
+        Invoke-LakebaseQuery @work $alive -Parameters $pooled -As Scalar | Should -Be 1
+
+        Disconnect-Lakebase -Context $own
+        $deadline = [DateTime]::UtcNow.AddSeconds(30)
+        while (($open = Invoke-LakebaseQuery @work $alive -Parameters $pooled -As Scalar) -gt 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        $open | Should -Be 0
+    }
+
     It 'wakes a suspended compute' {
         Set-LakebaseEndpoint -ProjectId query-app -BranchId work primary -Disabled $true | Out-Null
         (Get-LakebaseEndpoint -ProjectId query-app -BranchId work primary).State | Should -Be 'IDLE'

@@ -12,6 +12,6 @@ public sealed class DisconnectLakebaseCommand : LakebaseCmdlet
         var context = Context ?? ContextStore.Current;
         if (context is null) return;
         if (ReferenceEquals(context, ContextStore.Current)) ContextStore.Current = null;
-        context.Client.Dispose();
+        Await(_ => context.CloseAsync());
     }
 }

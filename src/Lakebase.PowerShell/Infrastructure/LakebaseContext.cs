@@ -23,9 +23,16 @@ public sealed class LakebaseContext
 
     internal LakebaseClient Client { get; }
 
-    /// <summary>Pooled database connections for this identity, made on first use.</summary>
-    internal DatabaseSessions Sessions => _sessions ??= new DatabaseSessions(Client);
+    /// <summary>Pooled database connections for this identity, made on first use (by whichever runspace comes first).</summary>
+    internal DatabaseSessions Sessions => LazyInitializer.EnsureInitialized(ref _sessions, () => new DatabaseSessions(Client));
     private DatabaseSessions? _sessions;
+
+    /// <summary>Closes the pooled database connections and the API connection.</summary>
+    internal async Task CloseAsync()
+    {
+        if (Interlocked.Exchange(ref _sessions, null) is { } sessions) await sessions.DisposeAsync().ConfigureAwait(false);
+        Client.Dispose();
+    }
 
     public override string ToString() => $"{UserName} @ {Host}";
 }
