@@ -173,6 +173,16 @@ SELECT '{"name": "ada", "tags": ["x", "y"], "n": 12345678901, "big": 12345678901
         }
     }
 
+    It 'takes the connection strings psql takes: the one Get-LakebaseCredential writes, and a postgresql:// URI' {
+        $libpq = $branch | Get-LakebaseCredential -AsConnectionString
+        Invoke-LakebaseQuery -ConnectionString $libpq 'SELECT current_user' -As Scalar | Should -Be $context.UserName
+
+        $credential = $branch | Get-LakebaseCredential -AsPlainText
+        $uri = 'postgresql://{0}:{1}@{2}:{3}/{4}?sslmode=verify-full&sslrootcert={5}' -f [uri]::EscapeDataString($credential.UserName),
+            $credential.Token, $credential.Host, $credential.Port, $credential.Database, [uri]::EscapeDataString((Join-Path $root 'tls/ca.pem'))
+        Invoke-LakebaseQuery -ConnectionString $uri 'SELECT 1' -As Scalar | Should -Be 1
+    }
+
     It 'connects to -HostAddress and still reaches the endpoint it names' {
         # The proxy's shared port has no endpoint of its own: only the name sent (SNI, options=endpoint=<uid>) routes.
         $router = "127.0.0.1:$((Get-LakebaseLocal -StateRoot $root).ProxyPort)"
@@ -181,6 +191,7 @@ SELECT '{"name": "ada", "tags": ["x", "y"], "n": 12345678901, "big": 12345678901
             Should -BeTrue
         $connectionString = $branch | Get-LakebaseCredential -AsConnectionString -HostAddress $router
         & psql $connectionString -Atc 'SELECT count(*) FROM orders' | Should -Be 100
+        Invoke-LakebaseQuery -ConnectionString $connectionString 'SELECT count(*) FROM orders' -As Scalar | Should -Be 100
     }
 
     It 'keeps working past the expiry of its first credential' {

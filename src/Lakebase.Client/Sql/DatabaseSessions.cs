@@ -19,6 +19,7 @@ public sealed record WakeProgress(string Host, int Attempt, Exception Reason);
 /// </summary>
 public sealed class DatabaseSessions(LakebaseClient client) : IAsyncDisposable
 {
+    private static readonly ConcurrentDictionary<string, NpgsqlDataSource> DirectSources = new();
     private readonly ConcurrentDictionary<(DatabaseTarget Target, TimeSpan? Ttl), NpgsqlDataSource> _sources = new();
 
     /// <summary>How long opening may keep retrying a waking compute.</summary>
@@ -46,6 +47,21 @@ public sealed class DatabaseSessions(LakebaseClient client) : IAsyncDisposable
             .Build();
         return await pipeline.ExecuteAsync(async token => await OpenLiveAsync(source, token).ConfigureAwait(false), cancellationToken)
             .ConfigureAwait(false);
+    }
+
+    /// <summary>A connection for a connection string in any form <see cref="PostgresConnectionString"/> reads, pooled
+    /// per string for the process's life (as Npgsql pools plain connection strings).</summary>
+    public static async Task<NpgsqlConnection> OpenDirectAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        var source = DirectSources.GetOrAdd(connectionString, text =>
+        {
+            var parsed = PostgresConnectionString.Parse(text);
+            parsed.Settings.ArrayNullabilityMode = RowReader.ArrayNullability;
+            var builder = new NpgsqlDataSourceBuilder(parsed.Settings.ConnectionString);
+            if (parsed.ServerName is { } serverName) builder.UseSslClientAuthenticationOptionsCallback(options => options.TargetHost = serverName);
+            return builder.Build();
+        });
+        return await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A pooled connection may have died while idle (its compute was suspended, which ends idle sessions):

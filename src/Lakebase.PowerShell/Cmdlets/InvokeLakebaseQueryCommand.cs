@@ -117,7 +117,7 @@ public sealed class InvokeLakebaseQueryCommand : LakebaseCmdlet
         Await(async cancellationToken =>
         {
             await using var connection = context is null
-                ? await OpenDirectAsync(cancellationToken).ConfigureAwait(false)
+                ? await DatabaseSessions.OpenDirectAsync(ConnectionString!, cancellationToken).ConfigureAwait(false)
                 : await OpenAsync(context, waking, cancellationToken).ConfigureAwait(false);
             await using var transaction = Transaction ? await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : null;
             await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = Timeout };
@@ -133,13 +133,6 @@ public sealed class InvokeLakebaseQueryCommand : LakebaseCmdlet
     {
         var endpoint = await EndpointResolver.ResolveAsync(context.Client, ProjectId, BranchId, EndpointId, ReadOnly, cancellationToken).ConfigureAwait(false);
         return await context.Sessions.OpenAsync(DatabaseTarget.For(endpoint, Database, HostAddress), CredentialTtl, waking, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<NpgsqlConnection> OpenDirectAsync(CancellationToken cancellationToken)
-    {
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { ArrayNullabilityMode = RowReader.ArrayNullability }.ConnectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return connection;
     }
 
     private async Task ExecuteAsync(NpgsqlCommand command, CancellationToken cancellationToken)
