@@ -8,11 +8,8 @@ namespace Lakebase.PowerShell.Cmdlets;
 /// <summary>Changes a project's settings; only the parameters given are sent (the update mask is built from them).</summary>
 [Cmdlet(VerbsCommon.Set, "LakebaseProject", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(LakebaseProject), typeof(LakebaseOperation), typeof(LakebaseJob))]
-public sealed class SetLakebaseProjectCommand : OperationCmdlet
+public sealed class SetLakebaseProjectCommand : ProjectOperationCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    public string ProjectId { get; set; } = "";
-
     [Parameter]
     public string? DisplayName { get; set; }
 
@@ -40,11 +37,9 @@ public sealed class SetLakebaseProjectCommand : OperationCmdlet
     [Parameter]
     public string? DefaultBranch { get; set; }
 
-    protected override object? Target => ProjectId;
-
     protected override void ProcessItem()
     {
-        var name = Names.Project(ProjectId);
+        var name = ProjectName();
         var bound = MyInvocation.BoundParameters;
         ComputeParameters.Check(bound.ContainsKey(nameof(MinCu)) ? MinCu : null, bound.ContainsKey(nameof(MaxCu)) ? MaxCu : null,
             bound.ContainsKey(nameof(SuspendTimeout)), NoSuspension);
