@@ -46,17 +46,14 @@ public sealed class NewLakebaseEndpointCommand : NewBranchChildCmdlet
     {
         var branch = ParentBranch();
         var endpointId = Names.CheckedId(EndpointId, nameof(EndpointId));
-        ComputeParameters.Check(MinCu, MaxCu, SuspendTimeout is not null, NoSuspension);
+        var compute = new ComputeParameters(MinCu, MaxCu, SuspendTimeout, NoSuspension);
         var spec = new EndpointSpec
         {
             EndpointType = Type == "ReadWrite" ? EndpointType.ReadWrite : EndpointType.ReadOnly,
-            AutoscalingLimitMinCu = MinCu,
-            AutoscalingLimitMaxCu = MaxCu,
-            SuspendTimeoutDuration = SuspendTimeout,
-            NoSuspension = NoSuspension ? true : null,
             Disabled = Disabled ? true : null,
             Settings = PgSetting is null ? null : new EndpointSettings { PgSettings = Settings.FromHashtable(PgSetting) },
         };
+        compute.ApplyTo(spec);
         Complete<Endpoint>((client, cancellationToken) => client.CreateEndpointAsync(branch.ToString(), endpointId, new Endpoint { Spec = spec }, false, cancellationToken),
             endpoint => new LakebaseEndpoint(endpoint), $"Creating endpoint {endpointId} on {branch}");
     }
