@@ -102,6 +102,27 @@ Describe 'Roles and databases' {
     }
 }
 
+Describe 'Compute settings' {
+    It 'sets a project''s endpoint defaults and a new endpoint''s own size and suspension' {
+        $project = Set-LakebaseProject pester-app -MinCu 0.5 -MaxCu 2 -SuspendTimeout 10m
+        $project.MinCu | Should -Be 0.5
+        $project.MaxCu | Should -Be 2
+        $project.SuspendTimeout | Should -Be ([TimeSpan]::FromMinutes(10))
+        $endpoint = Get-LakebaseBranch -ProjectId pester-app production | New-LakebaseEndpoint 'reader' -MinCu 0.5 -MaxCu 1 -NoSuspension
+        $endpoint.Type | Should -Be 'ReadOnly'
+        $endpoint.MinCu | Should -Be 0.5
+        $endpoint.MaxCu | Should -Be 1
+        $endpoint.NoSuspension | Should -BeTrue
+        $endpoint | Remove-LakebaseEndpoint -Confirm:$false
+    }
+
+    It 'rejects -MinCu above -MaxCu, and -SuspendTimeout with -NoSuspension, before sending anything' {
+        { Set-LakebaseProject pester-app -MinCu 4 -MaxCu 2 -ErrorAction Stop } | Should -Throw '*must not exceed -MaxCu*'
+        { New-LakebaseEndpoint -ProjectId pester-app -BranchId production 'never' -SuspendTimeout 5m -NoSuspension -ErrorAction Stop } |
+            Should -Throw '*either -SuspendTimeout or -NoSuspension*'
+    }
+}
+
 Describe 'Errors a user can act on' {
     It 'rejects a bad id before sending anything' {
         $error.Clear()

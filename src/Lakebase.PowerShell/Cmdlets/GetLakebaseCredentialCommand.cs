@@ -14,14 +14,8 @@ namespace Lakebase.PowerShell.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "LakebaseCredential", DefaultParameterSetName = "Object")]
 [OutputType(typeof(LakebaseCredential), typeof(string))]
-public sealed class GetLakebaseCredentialCommand : LakebaseCmdlet
+public sealed class GetLakebaseCredentialCommand : BranchChildCmdlet
 {
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? ProjectId { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? BranchId { get; set; }
-
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     public string? EndpointId { get; set; }
 

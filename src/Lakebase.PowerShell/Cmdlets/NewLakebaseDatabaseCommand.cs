@@ -9,14 +9,8 @@ namespace Lakebase.PowerShell.Cmdlets;
 /// <summary>Creates a Postgres database on a branch, owned by one of its roles.</summary>
 [Cmdlet(VerbsCommon.New, "LakebaseDatabase")]
 [OutputType(typeof(LakebaseDatabase), typeof(LakebaseOperation), typeof(LakebaseJob))]
-public sealed class NewLakebaseDatabaseCommand : OperationCmdlet
+public sealed class NewLakebaseDatabaseCommand : NewBranchChildCmdlet
 {
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? ProjectId { get; set; }
-
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
-    public string BranchId { get; set; } = "";
-
     [Parameter(Mandatory = true, Position = 0)]
     public string PostgresDatabase { get; set; } = "";
 
@@ -31,7 +25,7 @@ public sealed class NewLakebaseDatabaseCommand : OperationCmdlet
 
     protected override void ProcessItem()
     {
-        var branch = Names.Branch(ProjectId, BranchId);
+        var branch = ParentBranch();
         var databaseId = DatabaseId is null ? null : Names.CheckedId(DatabaseId, nameof(DatabaseId));
         var owner = Names.Child(ResourceKind.Role, branch.ProjectId, branch.BranchId, OwnerRole, nameof(OwnerRole)).ToString();
         var database = new Database { Spec = new DatabaseSpec { PostgresDatabase = PostgresDatabase, Role = owner } };

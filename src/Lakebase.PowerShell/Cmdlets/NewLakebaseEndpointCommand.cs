@@ -10,14 +10,8 @@ namespace Lakebase.PowerShell.Cmdlets;
 /// <summary>Adds a compute to a branch: a read-only replica by default (each branch already has its read-write primary).</summary>
 [Cmdlet(VerbsCommon.New, "LakebaseEndpoint")]
 [OutputType(typeof(LakebaseEndpoint), typeof(LakebaseOperation), typeof(LakebaseJob))]
-public sealed class NewLakebaseEndpointCommand : OperationCmdlet
+public sealed class NewLakebaseEndpointCommand : NewBranchChildCmdlet
 {
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? ProjectId { get; set; }
-
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
-    public string BranchId { get; set; } = "";
-
     [Parameter(Mandatory = true, Position = 0)]
     [Alias("Name")]
     public string EndpointId { get; set; } = "";
@@ -50,19 +44,16 @@ public sealed class NewLakebaseEndpointCommand : OperationCmdlet
 
     protected override void ProcessItem()
     {
-        var branch = Names.Branch(ProjectId, BranchId);
+        var branch = ParentBranch();
         var endpointId = Names.CheckedId(EndpointId, nameof(EndpointId));
-        ComputeParameters.Check(MinCu, MaxCu, SuspendTimeout is not null, NoSuspension);
+        var compute = new ComputeParameters(MinCu, MaxCu, SuspendTimeout, NoSuspension);
         var spec = new EndpointSpec
         {
             EndpointType = Type == "ReadWrite" ? EndpointType.ReadWrite : EndpointType.ReadOnly,
-            AutoscalingLimitMinCu = MinCu,
-            AutoscalingLimitMaxCu = MaxCu,
-            SuspendTimeoutDuration = SuspendTimeout,
-            NoSuspension = NoSuspension ? true : null,
             Disabled = Disabled ? true : null,
             Settings = PgSetting is null ? null : new EndpointSettings { PgSettings = Settings.FromHashtable(PgSetting) },
         };
+        compute.ApplyTo(spec);
         Complete<Endpoint>((client, cancellationToken) => client.CreateEndpointAsync(branch.ToString(), endpointId, new Endpoint { Spec = spec }, false, cancellationToken),
             endpoint => new LakebaseEndpoint(endpoint), $"Creating endpoint {endpointId} on {branch}");
     }

@@ -50,7 +50,7 @@ public sealed class NewLakebaseProjectCommand : OperationCmdlet
     protected override void ProcessItem()
     {
         var projectId = Names.CheckedId(ProjectId, nameof(ProjectId));
-        ComputeParameters.Check(MinCu, MaxCu, SuspendTimeout is not null, NoSuspension);
+        var compute = new ComputeParameters(MinCu, MaxCu, SuspendTimeout, NoSuspension);
         var project = new Project
         {
             Spec = new ProjectSpec
@@ -59,13 +59,7 @@ public sealed class NewLakebaseProjectCommand : OperationCmdlet
                 PgVersion = PgVersion,
                 HistoryRetentionDuration = HistoryRetention,
                 EnablePgNativeLogin = EnablePgNativeLogin ? true : null,
-                DefaultEndpointSettings = MinCu is null && MaxCu is null && SuspendTimeout is null && !NoSuspension ? null : new ProjectDefaultEndpointSettings
-                {
-                    AutoscalingLimitMinCu = MinCu,
-                    AutoscalingLimitMaxCu = MaxCu,
-                    SuspendTimeoutDuration = SuspendTimeout,
-                    NoSuspension = NoSuspension ? true : null,
-                },
+                DefaultEndpointSettings = compute.ToProjectDefaults(),
             },
             InitialBranchSpec = ProtectDefaultBranch ? new InitialBranchSpec { IsProtected = true } : null,
         };

@@ -8,14 +8,8 @@ namespace Lakebase.PowerShell.Cmdlets;
 /// <summary>Creates a Postgres role on a branch: a Databricks identity (logs in with OAuth tokens) or a plain role.</summary>
 [Cmdlet(VerbsCommon.New, "LakebaseRole")]
 [OutputType(typeof(LakebaseRole), typeof(LakebaseOperation), typeof(LakebaseJob))]
-public sealed class NewLakebaseRoleCommand : OperationCmdlet
+public sealed class NewLakebaseRoleCommand : NewBranchChildCmdlet
 {
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? ProjectId { get; set; }
-
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
-    public string BranchId { get; set; } = "";
-
     /// <summary>The Postgres role name: a user's e-mail, a service principal's application id, or any name.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     public string PostgresRole { get; set; } = "";
@@ -49,7 +43,7 @@ public sealed class NewLakebaseRoleCommand : OperationCmdlet
 
     protected override void ProcessItem()
     {
-        var branch = Names.Branch(ProjectId, BranchId).ToString();
+        var branch = ParentBranch().ToString();
         var roleId = RoleId is null ? null : Names.CheckedId(RoleId, nameof(RoleId));
         var spec = new RoleSpec
         {

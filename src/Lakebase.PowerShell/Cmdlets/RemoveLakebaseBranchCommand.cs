@@ -7,22 +7,14 @@ namespace Lakebase.PowerShell.Cmdlets;
 /// <summary>Deletes a branch and its computes. Without -Purge it can be restored until its purge time.</summary>
 [Cmdlet(VerbsCommon.Remove, "LakebaseBranch", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(LakebaseOperation), typeof(LakebaseJob))]
-public sealed class RemoveLakebaseBranchCommand : OperationCmdlet
+public sealed class RemoveLakebaseBranchCommand : BranchOperationCmdlet
 {
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? ProjectId { get; set; }
-
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    public string BranchId { get; set; } = "";
-
     [Parameter]
     public SwitchParameter Purge { get; set; }
 
-    protected override object? Target => BranchId;
-
     protected override void ProcessItem()
     {
-        var name = Names.Branch(ProjectId, BranchId).ToString();
+        var name = BranchName().ToString();
         if (!ShouldProcess(name, Purge ? "Delete permanently, with its data" : "Delete (restorable until purged)")) return;
         Complete((client, cancellationToken) => client.DeleteBranchAsync(name, Purge, cancellationToken), $"Deleting {name}");
     }

@@ -7,20 +7,15 @@ namespace Lakebase.PowerShell.Cmdlets;
 /// <summary>Deletes a project with all its branches. Without -Purge it can be restored until its purge time.</summary>
 [Cmdlet(VerbsCommon.Remove, "LakebaseProject", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(LakebaseOperation), typeof(LakebaseJob))]
-public sealed class RemoveLakebaseProjectCommand : OperationCmdlet
+public sealed class RemoveLakebaseProjectCommand : ProjectOperationCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    public string ProjectId { get; set; } = "";
-
     /// <summary>Deletes for good, at once; no restore.</summary>
     [Parameter]
     public SwitchParameter Purge { get; set; }
 
-    protected override object? Target => ProjectId;
-
     protected override void ProcessItem()
     {
-        var name = Names.Project(ProjectId).ToString();
+        var name = ProjectName().ToString();
         if (!ShouldProcess(name, Purge ? "Delete permanently, with all branches and data" : "Delete (restorable until purged)")) return;
         Complete((client, cancellationToken) => client.DeleteProjectAsync(name, Purge, cancellationToken), $"Deleting {name}");
     }

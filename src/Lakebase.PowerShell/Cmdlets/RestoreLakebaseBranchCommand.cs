@@ -7,19 +7,11 @@ namespace Lakebase.PowerShell.Cmdlets;
 /// <summary>Brings back a soft-deleted branch (undelete).</summary>
 [Cmdlet(VerbsData.Restore, "LakebaseBranch", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(LakebaseBranch), typeof(LakebaseOperation), typeof(LakebaseJob))]
-public sealed class RestoreLakebaseBranchCommand : OperationCmdlet
+public sealed class RestoreLakebaseBranchCommand : BranchOperationCmdlet
 {
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? ProjectId { get; set; }
-
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    public string BranchId { get; set; } = "";
-
-    protected override object? Target => BranchId;
-
     protected override void ProcessItem()
     {
-        var name = Names.Branch(ProjectId, BranchId).ToString();
+        var name = BranchName().ToString();
         if (!ShouldProcess(name, "Undelete")) return;
         Complete((client, cancellationToken) => client.UndeleteBranchAsync(name, cancellationToken), $"Restoring {name}");
         if (!NoWait && !AsJob) WriteObject(new LakebaseBranch(Await(cancellationToken => Client.GetBranchAsync(name, cancellationToken))));

@@ -7,16 +7,11 @@ namespace Lakebase.PowerShell.Cmdlets;
 /// <summary>Brings back a soft-deleted project (undelete).</summary>
 [Cmdlet(VerbsData.Restore, "LakebaseProject", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(LakebaseProject), typeof(LakebaseOperation), typeof(LakebaseJob))]
-public sealed class RestoreLakebaseProjectCommand : OperationCmdlet
+public sealed class RestoreLakebaseProjectCommand : ProjectOperationCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    public string ProjectId { get; set; } = "";
-
-    protected override object? Target => ProjectId;
-
     protected override void ProcessItem()
     {
-        var name = Names.Project(ProjectId).ToString();
+        var name = ProjectName().ToString();
         if (!ShouldProcess(name, "Undelete")) return;
         Complete((client, cancellationToken) => client.UndeleteProjectAsync(name, cancellationToken), $"Restoring {name}");
         if (!NoWait && !AsJob) WriteObject(new LakebaseProject(Await(cancellationToken => Client.GetProjectAsync(name, cancellationToken))));

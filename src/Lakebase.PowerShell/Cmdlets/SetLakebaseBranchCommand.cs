@@ -9,14 +9,8 @@ namespace Lakebase.PowerShell.Cmdlets;
 /// <summary>Changes a branch's protection or expiration; only the parameters given are sent.</summary>
 [Cmdlet(VerbsCommon.Set, "LakebaseBranch", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(LakebaseBranch), typeof(LakebaseOperation), typeof(LakebaseJob))]
-public sealed class SetLakebaseBranchCommand : OperationCmdlet
+public sealed class SetLakebaseBranchCommand : BranchOperationCmdlet
 {
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? ProjectId { get; set; }
-
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    public string BranchId { get; set; } = "";
-
     [Parameter]
     public bool Protected { get; set; }
 
@@ -30,11 +24,9 @@ public sealed class SetLakebaseBranchCommand : OperationCmdlet
     [Parameter]
     public SwitchParameter NoExpiry { get; set; }
 
-    protected override object? Target => BranchId;
-
     protected override void ProcessItem()
     {
-        var name = Names.Branch(ProjectId, BranchId).ToString();
+        var name = BranchName().ToString();
         var bound = MyInvocation.BoundParameters;
         var spec = new BranchSpec();
         var mask = new List<string>();

@@ -43,18 +43,10 @@ public sealed class SetLakebaseEndpointCommand : BranchChildOperationCmdlet
     {
         var name = ChildName(ResourceKind.Endpoint, EndpointId, nameof(EndpointId)).ToString();
         var bound = MyInvocation.BoundParameters;
-        ComputeParameters.Check(bound.ContainsKey(nameof(MinCu)) ? MinCu : null, bound.ContainsKey(nameof(MaxCu)) ? MaxCu : null,
-            bound.ContainsKey(nameof(SuspendTimeout)), NoSuspension);
+        var compute = ComputeParameters.FromBound(bound, MinCu, MaxCu, SuspendTimeout, NoSuspension);
         var spec = new EndpointSpec();
-        var mask = new List<string>();
-        if (bound.ContainsKey(nameof(MinCu))) { spec.AutoscalingLimitMinCu = MinCu; mask.Add("spec.autoscaling_limit_min_cu"); }
-        if (bound.ContainsKey(nameof(MaxCu))) { spec.AutoscalingLimitMaxCu = MaxCu; mask.Add("spec.autoscaling_limit_max_cu"); }
-        if (bound.ContainsKey(nameof(SuspendTimeout)) || NoSuspension)
-        {
-            spec.SuspendTimeoutDuration = NoSuspension ? null : SuspendTimeout;
-            spec.NoSuspension = NoSuspension ? true : null;
-            mask.Add(FieldMask.EndpointSuspension);
-        }
+        compute.ApplyTo(spec);
+        var mask = compute.MaskPaths("spec.").ToList();
         if (bound.ContainsKey(nameof(Disabled))) { spec.Disabled = Disabled; mask.Add("spec.disabled"); }
         if (PgSetting is not null) { spec.Settings = new EndpointSettings { PgSettings = Settings.FromHashtable(PgSetting) }; mask.Add("spec.settings.pg_settings"); }
         if (mask.Count == 0) throw new ArgumentException("Nothing to change: give -MinCu, -MaxCu, -SuspendTimeout, -NoSuspension, -Disabled or -PgSetting.");

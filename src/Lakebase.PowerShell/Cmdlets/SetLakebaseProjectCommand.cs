@@ -8,11 +8,8 @@ namespace Lakebase.PowerShell.Cmdlets;
 /// <summary>Changes a project's settings; only the parameters given are sent (the update mask is built from them).</summary>
 [Cmdlet(VerbsCommon.Set, "LakebaseProject", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(LakebaseProject), typeof(LakebaseOperation), typeof(LakebaseJob))]
-public sealed class SetLakebaseProjectCommand : OperationCmdlet
+public sealed class SetLakebaseProjectCommand : ProjectOperationCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    public string ProjectId { get; set; } = "";
-
     [Parameter]
     public string? DisplayName { get; set; }
 
@@ -40,30 +37,18 @@ public sealed class SetLakebaseProjectCommand : OperationCmdlet
     [Parameter]
     public string? DefaultBranch { get; set; }
 
-    protected override object? Target => ProjectId;
-
     protected override void ProcessItem()
     {
-        var name = Names.Project(ProjectId);
+        var name = ProjectName();
         var bound = MyInvocation.BoundParameters;
-        ComputeParameters.Check(bound.ContainsKey(nameof(MinCu)) ? MinCu : null, bound.ContainsKey(nameof(MaxCu)) ? MaxCu : null,
-            bound.ContainsKey(nameof(SuspendTimeout)), NoSuspension);
+        var compute = ComputeParameters.FromBound(bound, MinCu, MaxCu, SuspendTimeout, NoSuspension);
         var mask = new List<string>();
-        var spec = new ProjectSpec();
-        var defaults = new ProjectDefaultEndpointSettings();
+        var spec = new ProjectSpec { DefaultEndpointSettings = compute.ToProjectDefaults() };
         if (bound.ContainsKey(nameof(DisplayName))) { spec.DisplayName = DisplayName; mask.Add("spec.display_name"); }
         if (bound.ContainsKey(nameof(HistoryRetention))) { spec.HistoryRetentionDuration = HistoryRetention; mask.Add("spec.history_retention_duration"); }
         if (bound.ContainsKey(nameof(EnablePgNativeLogin))) { spec.EnablePgNativeLogin = EnablePgNativeLogin; mask.Add("spec.enable_pg_native_login"); }
         if (bound.ContainsKey(nameof(DefaultBranch))) { spec.DefaultBranch = Names.Branch(name.ProjectId, DefaultBranch!).ToString(); mask.Add("spec.default_branch"); }
-        if (bound.ContainsKey(nameof(MinCu))) { defaults.AutoscalingLimitMinCu = MinCu; mask.Add("spec.default_endpoint_settings.autoscaling_limit_min_cu"); }
-        if (bound.ContainsKey(nameof(MaxCu))) { defaults.AutoscalingLimitMaxCu = MaxCu; mask.Add("spec.default_endpoint_settings.autoscaling_limit_max_cu"); }
-        if (bound.ContainsKey(nameof(SuspendTimeout)) || NoSuspension)
-        {
-            defaults.SuspendTimeoutDuration = NoSuspension ? null : SuspendTimeout;
-            defaults.NoSuspension = NoSuspension ? true : null;
-            mask.Add("spec.default_endpoint_settings.suspension");
-        }
-        if (mask.Any(path => path.StartsWith("spec.default_endpoint_settings", StringComparison.Ordinal))) spec.DefaultEndpointSettings = defaults;
+        mask.AddRange(compute.MaskPaths("spec.default_endpoint_settings."));
         if (mask.Count == 0) throw new ArgumentException("Nothing to change: give at least one setting.");
         if (!ShouldProcess(name.ToString(), $"Update {string.Join(", ", mask)}")) return;
         Complete<Project>((client, cancellationToken) => client.UpdateProjectAsync(name.ToString(), new Project { Spec = spec }, mask, cancellationToken),

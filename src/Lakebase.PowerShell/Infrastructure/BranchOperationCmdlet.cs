@@ -1,0 +1,22 @@
+using System.Management.Automation;
+using Lakebase.Contract;
+
+namespace Lakebase.PowerShell.Infrastructure;
+
+/// <summary>
+/// An operation on an existing branch (Set-, Remove-, Restore-LakebaseBranch). The branch is named by its id plus
+/// -ProjectId, both binding from a piped branch, or by its full name alone.
+/// </summary>
+public abstract class BranchOperationCmdlet : OperationCmdlet
+{
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? ProjectId { get; set; }
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    public string BranchId { get; set; } = "";
+
+    protected override object? Target => BranchId;
+
+    /// <summary>The full name of the branch, checked.</summary>
+    protected ResourceName BranchName() => Names.Branch(ProjectId, BranchId);
+}

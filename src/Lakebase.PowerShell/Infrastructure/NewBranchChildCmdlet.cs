@@ -1,0 +1,21 @@
+using System.Management.Automation;
+using Lakebase.Contract;
+
+namespace Lakebase.PowerShell.Infrastructure;
+
+/// <summary>
+/// New-* for a resource inside a branch (endpoint, role, database). The branch is named by -BranchId plus
+/// -ProjectId, which bind from a piped branch, or by its full name alone; the new resource's own id never binds
+/// from the pipeline.
+/// </summary>
+public abstract class NewBranchChildCmdlet : OperationCmdlet
+{
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? ProjectId { get; set; }
+
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    public string BranchId { get; set; } = "";
+
+    /// <summary>The full name of the branch the resource is created in, checked.</summary>
+    protected ResourceName ParentBranch() => Names.Branch(ProjectId, BranchId);
+}
