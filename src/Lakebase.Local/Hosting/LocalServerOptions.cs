@@ -20,7 +20,8 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
                            otherwise the per-user data folder)
           --port <port>    REST API port on 127.0.0.1 (default 8470; 0 picks a free port)
           --user <name>    the local user identity (default admin@lakebase.local)
-          --pg-root <dir>  folder holding <major>/bin/postgres (default /usr/lib/postgresql)
+          --pg-root <dir>  folder holding <major>/bin/postgres (default: where this OS's packagings put it,
+                           /usr/lib/postgresql on Debian and Ubuntu)
           --proxy-port <port>  the proxy's shared port on 127.0.0.1 (default 5432, or a free one when taken)
 
         For tests (the service's own limits are longer):
