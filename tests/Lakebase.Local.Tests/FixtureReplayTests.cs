@@ -6,12 +6,12 @@ using Xunit;
 namespace Lakebase.Local.Tests;
 
 /// <summary>
-/// Replays the requests the Databricks CLI sent to the real service (../shared/fixtures) against Lakebase Local, in
+/// Replays the requests the Databricks CLI sent to the real service (tests/Fixtures) against Lakebase Local, in
 /// order, and checks that each is accepted and that GET answers have the fields the real service's answers have.
 /// </summary>
 public sealed partial class FixtureReplayTests(SharedServer shared) : IClassFixture<SharedServer>
 {
-    private static readonly string FixtureRoot = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../shared/fixtures/databricks-cli-postgres"));
+    private static readonly string FixtureRoot = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../Fixtures/databricks-cli-postgres"));
 
     public static TheoryData<string> Scenarios()
     {

@@ -162,11 +162,15 @@ internal static class Fixtures
         ("[UNIQUE_NAME]", "u1"),
     ];
 
-    public static string Directory([CallerFilePath] string source = "") => Path.Combine(Path.GetDirectoryName(source)!, "Fixtures");
+    private static string Root([CallerFilePath] string source = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(source)!, "../../Fixtures/databricks-cli-postgres"));
 
-    public static IReadOnlyList<JsonObject> Load(string file)
+    /// <summary>A recording named "{resource}__{test}.{file}", e.g. branches__basic.out.requests.direct.json for
+    /// acceptance__bundle__resources__postgres_branches__basic/out.requests.direct.json.</summary>
+    public static IReadOnlyList<JsonObject> Load(string name)
     {
-        var text = File.ReadAllText(Path.Combine(Directory(), file));
+        var split = name.IndexOf(".out.", StringComparison.Ordinal);
+        var text = File.ReadAllText(Path.Combine(Root(), "acceptance__bundle__resources__postgres_" + name[..split], name[(split + 1)..]));
         foreach (var (placeholder, value) in Substitutions) text = text.Replace(placeholder, value, StringComparison.Ordinal);
         var result = new List<JsonObject>();
         var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(text), new JsonReaderOptions { AllowMultipleValues = true });
