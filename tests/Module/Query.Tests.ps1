@@ -131,11 +131,14 @@ SELECT '{"name": "ada", "tags": ["x", "y"], "n": 12345678901, "big": 12345678901
         $results[1].second | Should -Be 2
     }
 
-    It 'reports SQL errors with their SQLSTATE' {
+    It 'reports SQL errors with their SQLSTATE, position and the statement that failed' {
         $error.Clear()
         $branch | Invoke-LakebaseQuery 'SELECT * FROM no_such_table' -ErrorAction SilentlyContinue
         $error[0].FullyQualifiedErrorId | Should -BeLike '42P01,*'
-        $error[0].ErrorDetails.Message | Should -BeLike '*no_such_table*SQLSTATE 42P01*'
+        $error[0].ErrorDetails.Message | Should -BeLike '*no_such_table*SQLSTATE 42P01*Position: 15*Statement: SELECT * FROM no_such_table'
+
+        $branch | Invoke-LakebaseQuery "SELECT 1;`nSELECT nope FROM orders;`nSELECT 2" -ErrorAction SilentlyContinue
+        $error[0].ErrorDetails.Message | Should -BeLike '*"nope"*Statement: SELECT nope FROM orders'
     }
 
     It 'takes SQL from the pipeline' {

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using System.Runtime.CompilerServices;
 using Lakebase.Client;
 
 namespace Lakebase.PowerShell.Infrastructure;
@@ -18,7 +19,7 @@ internal static class ErrorRecords
             ErrorDetails = new ErrorDetails($"{sql.MessageText} (SQLSTATE {sql.SqlState})"
                 + (sql.Detail is null ? "" : $"\nDetail: {sql.Detail}")
                 + (sql.Position > 0 ? $"\nPosition: {sql.Position}" : "")
-                + (sql.BatchCommand?.CommandText is { } statement ? $"\nStatement: {statement}" : "")),
+                + (StatementOf(sql) is { Length: > 0 } statement ? $"\nStatement: {statement}" : "")),
         },
         Npgsql.NpgsqlException connection => new ErrorRecord(connection, "DatabaseConnectionFailed", ErrorCategory.ConnectionError, target),
         LakebaseConfigException config => new ErrorRecord(config, "LakebaseConfiguration", ErrorCategory.AuthenticationError, target),
@@ -32,6 +33,19 @@ internal static class ErrorRecords
     /// Kept apart from the cmdlets so Npgsql loads only when a failure is examined.</summary>
     public static bool IsExpected(Exception exception) => exception is LakebaseApiException or LakebaseConfigException or ArgumentException
         or TimeoutException or HttpRequestException or InvalidOperationException or IOException or Npgsql.NpgsqlException;
+
+    /// <summary>The statement that failed. A script run as one command is split by Npgsql into statements whose
+    /// public CommandText is empty; their text is kept in an internal property, read here when it exists.</summary>
+    private static string? StatementOf(Npgsql.PostgresException sql)
+    {
+        if (sql.BatchCommand is not { } command) return null;
+        if (command.CommandText.Length > 0) return command.CommandText;
+        try { return FinalCommandText(command); }
+        catch (MissingMethodException) { return null; }
+    }
+
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "get_FinalCommandText")]
+    private static extern string? FinalCommandText(Npgsql.NpgsqlBatchCommand command);
 
     public static ErrorRecord NotConnected() => new(
         new InvalidOperationException("Not connected. Run Connect-Lakebase (or Connect-Lakebase -Local), or pass -Context."),
