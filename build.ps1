@@ -66,7 +66,8 @@ function Get-PwshCommand {
 
 function Test-Module {
     if ($Suite -in 'All', 'Unit') {
-        Invoke-Native dotnet @('test', (Join-Path $root 'Lakebase.sln'), '-c', $Configuration, '--no-build', '--nologo', '-v', 'q')
+        # Quiet, except that a failing test shows its message and stack trace.
+        Invoke-Native dotnet @('test', (Join-Path $root 'Lakebase.sln'), '-c', $Configuration, '--no-build', '--nologo', '-v', 'q', '--logger', 'console;verbosity=minimal')
     }
     if ($Suite -in 'All', 'Module') {
         $pester = Get-PesterModule
