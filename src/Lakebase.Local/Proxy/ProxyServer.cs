@@ -18,11 +18,11 @@ internal sealed record ProxyOptions(int RouterPort, SessionLimits Sessions);
 /// on its own, so a slow or hostile client never holds up another.
 /// </summary>
 internal sealed class ProxyServer(ProxyOptions options, Catalog catalog, ComputeManager computes, CredentialTokens credentials,
-    LocalCertificateAuthority authority, ProxySessions sessions, ILogger<ProxyServer> logger) : BackgroundService
+    LocalCertificateAuthority authority, ProxySessions sessions, ILogger<ProxyServer> logger) : IHostedService, IDisposable
 {
     public const int PostgresPort = 5432;
     private readonly ConcurrentDictionary<string, TcpListener> _listeners = new();
-    private CancellationToken _stopping;
+    private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>The shared router port actually bound (the option may ask for 0, any free port).</summary>
     public int RouterPort { get; private set; }
@@ -44,9 +44,10 @@ internal sealed class ProxyServer(ProxyOptions options, Catalog catalog, Compute
         }
     }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>Binds every listener before the host reports itself started, so server.json never names a port that
+    /// is not bound yet.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        _stopping = stoppingToken;
         TcpListener router;
         try
         {
@@ -60,9 +61,17 @@ internal sealed class ProxyServer(ProxyOptions options, Catalog catalog, Compute
         RouterPort = ((IPEndPoint)router.LocalEndpoint).Port;
         foreach (var endpoint in catalog.Store.List<Endpoint>(ResourceKind.Endpoint, null))
             if (endpoint.Status?.Hosts?.Host is { } host) EnsureListening(host);
-        stoppingToken.Register(() => { foreach (var listener in _listeners.Values) listener.Stop(); });
         return Task.CompletedTask;
     }
+
+    /// <summary>Stops accepting, and ends the sessions being relayed.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        foreach (var listener in _listeners.Values) listener.Stop();
+    }
+
+    public void Dispose() => _stopping.Dispose();
 
     private TcpListener Listen(string host, int port)
     {
@@ -82,7 +91,7 @@ internal sealed class ProxyServer(ProxyOptions options, Catalog catalog, Compute
             Socket client;
             try
             {
-                client = await listener.AcceptSocketAsync(_stopping).ConfigureAwait(false);
+                client = await listener.AcceptSocketAsync(_stopping.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
             {
@@ -90,7 +99,7 @@ internal sealed class ProxyServer(ProxyOptions options, Catalog catalog, Compute
             }
             client.NoDelay = true;
             var connection = new ProxyConnection(client, local, catalog, computes, credentials, authority, sessions, options.Sessions, logger);
-            _ = Task.Run(() => connection.RunAsync(_stopping));
+            _ = Task.Run(() => connection.RunAsync(_stopping.Token));
         }
     }
 }
