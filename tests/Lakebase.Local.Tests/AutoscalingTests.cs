@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Lakebase.Local.Compute;
 using Npgsql;
 using Xunit;
 
@@ -28,7 +29,6 @@ public sealed class AutoscalingTests(FastAutoscalingServer shared) : IClassFixtu
         });
         var observed = new List<double>();
         Assert.Equal(0.5, await WaitForSizeAsync(endpoint, cu => cu == 0.5, observed));
-        var smallWorkMem = await Server.QueryAsync<string>(endpoint, "SHOW work_mem");
 
         // Four queries running at once ask for 4 CU; the endpoint may grow to 2.
         var sessions = new List<(NpgsqlConnection Connection, NpgsqlCommand Command, Task Running)>();
@@ -39,7 +39,7 @@ public sealed class AutoscalingTests(FastAutoscalingServer shared) : IClassFixtu
             sessions.Add((connection, command, command.ExecuteNonQueryAsync()));
         }
         Assert.Equal(2, await WaitForSizeAsync(endpoint, cu => cu == 2, observed));
-        Assert.NotEqual(smallWorkMem, await Server.QueryAsync<string>(endpoint, "SHOW work_mem"));
+        await WaitForWorkMemAsync(endpoint, cu: 2);
 
         foreach (var (connection, command, running) in sessions)
         {
@@ -51,8 +51,19 @@ public sealed class AutoscalingTests(FastAutoscalingServer shared) : IClassFixtu
             await connection.DisposeAsync();
         }
         Assert.Equal(0.5, await WaitForSizeAsync(endpoint, cu => cu == 0.5, observed));
-        Assert.Equal(smallWorkMem, await Server.QueryAsync<string>(endpoint, "SHOW work_mem"));
+        await WaitForWorkMemAsync(endpoint, cu: 0.5);
         Assert.All(observed, cu => Assert.InRange(cu, 0.5, 2));
+    }
+
+    /// <summary>Waits until a new session sees the work_mem of a compute at <paramref name="cu"/> (of at most 2 CU):
+    /// the size is reported once the reload is signalled, and postgres applies it a moment later.</summary>
+    private async Task WaitForWorkMemAsync(string endpoint, double cu)
+    {
+        var expected = ComputeSize.Settings(cu, maxCu: 2, connectionsCu: 2)["work_mem"];
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        string? seen;
+        while ((seen = await Server.QueryAsync<string>(endpoint, "SHOW work_mem")) != expected && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.Equal(expected, seen);
     }
 
     /// <summary>Polls Lakebase Local's compute report until the endpoint's current size satisfies the condition,
