@@ -36,9 +36,21 @@ public sealed record PostgresConnectionString(NpgsqlConnectionStringBuilder Sett
         var trimmed = text.Trim();
         if (trimmed.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase) || trimmed.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase))
             return FromLibpq(UriKeywords(trimmed));
-        // libpq separates settings with spaces and never uses ';'; Npgsql's form is ';'-separated.
-        if (!trimmed.Contains(';') && LooksLikeLibpq(trimmed)) return FromLibpq(KeywordValues(trimmed));
+        // libpq separates settings with spaces (a ';' only inside a quoted value); Npgsql's form is ';'-separated.
+        if (!HasSeparatorOutsideQuotes(trimmed) && LooksLikeLibpq(trimmed)) return FromLibpq(KeywordValues(trimmed));
         return new PostgresConnectionString(new NpgsqlConnectionStringBuilder(trimmed), null);
+    }
+
+    private static bool HasSeparatorOutsideQuotes(string text)
+    {
+        var quoted = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (quoted && text[i] == '\\') i++;
+            else if (text[i] == '\'') quoted = !quoted;
+            else if (text[i] == ';' && !quoted) return true;
+        }
+        return false;
     }
 
     /// <summary>Space-separated pairs, or one pair with a libpq keyword (which are lower case; "Host=x" is Npgsql's).</summary>

@@ -23,6 +23,15 @@ public class PostgresConnectionStringTests
     }
 
     [Fact]
+    public void A_quoted_libpq_value_may_hold_a_semicolon()
+    {
+        var parsed = PostgresConnectionString.Parse("host=db user=ada password='p;w d'");
+
+        Assert.Equal("db", parsed.Settings.Host);
+        Assert.Equal("p;w d", parsed.Settings.Password);
+    }
+
+    [Fact]
     public void Hostaddr_connects_to_the_address_and_names_the_host_for_TLS()
     {
         var parsed = PostgresConnectionString.Parse("host=ep-1.example.com hostaddr=10.0.0.5 options='endpoint=ep-1' user = ada sslmode=require");
