@@ -12,6 +12,11 @@ using Lakebase.Local.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
+if (!LocalPlatform.IsSupported)
+{
+    Console.Error.WriteLine(LocalPlatform.NotSupportedMessage);
+    return 1;
+}
 LocalServerOptions? options;
 try
 {

@@ -62,42 +62,30 @@ public static class LocalServer
     /// <summary>Starts the server detached (it outlives this process), logging to {root}/server.log, and waits until it answers.</summary>
     public static async Task<LocalServerInfo> StartAsync(LocalServerStartOptions options, CancellationToken cancellationToken = default)
     {
+        if (!LocalPlatform.IsSupported) throw new PlatformNotSupportedException(LocalPlatform.NotSupportedMessage);
         var root = ResolveRoot(options.StateRoot);
         if (await FindRunningAsync(root, cancellationToken).ConfigureAwait(false) is { } running) return running;
         if (!File.Exists(options.ServerPath)) throw new FileNotFoundException($"Lakebase Local is not at {options.ServerPath}.", options.ServerPath);
         Directory.CreateDirectory(root);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
+        File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
         var log = Path.Combine(root, "server.log");
 
         var arguments = new List<string> { options.ServerPath, "--root", root, "--port", options.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (PostgresRootOf(options) is { } postgresRoot) arguments.AddRange(["--pg-root", postgresRoot]);
-        // A shell detaches the server from this process's lifetime and sends its output to the log file; on Unix it
-        // prints the server's pid so an early exit is noticed at once instead of after the whole start timeout.
-        int? launchedPid = null;
-        if (OperatingSystem.IsWindows())
-        {
-            var commandLine = string.Join(' ', new[] { DotnetHost() }.Concat(arguments).Select(QuoteForCmd));
-            var startInfo = new ProcessStartInfo(Environment.GetEnvironmentVariable("ComSpec") ?? "cmd.exe")
-            {
-                UseShellExecute = false,
-                CreateNoWindow = true,
-                Arguments = $"/d /s /c \"{commandLine} >> {QuoteForCmd(log)} 2>&1\"",
-            };
-            using (Process.Start(startInfo)) { }
-        }
-        else
-        {
-            var startInfo = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardOutput = true };
-            startInfo.ArgumentList.Add("-c");
-            startInfo.ArgumentList.Add("nohup \"$0\" \"$@\" >>\"$LAKEBASE_LOG\" 2>&1 </dev/null & echo $!");
-            startInfo.ArgumentList.Add(DotnetHost());
-            foreach (var argument in arguments) startInfo.ArgumentList.Add(argument);
-            startInfo.Environment["LAKEBASE_LOG"] = log;
-            using var shell = Process.Start(startInfo)!;
-            var printed = await shell.StandardOutput.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
-            await shell.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-            if (int.TryParse(printed.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid)) launchedPid = pid;
-        }
+        // A shell detaches the server from this process's lifetime and sends its output to the log file, and prints
+        // the server's pid so an early exit is noticed at once instead of after the whole start timeout.
+        var startInfo = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardOutput = true };
+        startInfo.ArgumentList.Add("-c");
+        startInfo.ArgumentList.Add("nohup \"$0\" \"$@\" >>\"$LAKEBASE_LOG\" 2>&1 </dev/null & echo $!");
+        startInfo.ArgumentList.Add(DotnetHost());
+        foreach (var argument in arguments) startInfo.ArgumentList.Add(argument);
+        startInfo.Environment["LAKEBASE_LOG"] = log;
+        using var shell = Process.Start(startInfo)!;
+        var printed = await shell.StandardOutput.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+        await shell.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        int? launchedPid = int.TryParse(printed.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var shellPid)
+            ? shellPid
+            : null;
 
         var deadline = DateTime.UtcNow + options.StartTimeout;
         while (DateTime.UtcNow < deadline)
@@ -164,7 +152,6 @@ public static class LocalServer
         return string.Join(Environment.NewLine, lines.TakeLast(20));
     }
 
-    private static string QuoteForCmd(string argument) => "\"" + argument.Replace("\"", "\"\"") + "\"";
 
     private static bool IsAlive(int pid)
     {

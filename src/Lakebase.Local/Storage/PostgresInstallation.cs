@@ -3,13 +3,13 @@ namespace Lakebase.Local.Storage;
 /// <summary>The PostgreSQL server binaries of one major version.</summary>
 internal sealed record PostgresBinaries(int Major, string BinDirectory)
 {
-    public string Tool(string name) => Path.Combine(BinDirectory, OperatingSystem.IsWindows() ? name + ".exe" : name);
+    public string Tool(string name) => Path.Combine(BinDirectory, name);
 }
 
 /// <summary>
 /// The PostgreSQL majors installed on this machine, found in a {root}/{major}/bin layout, which the common packagings
-/// share: Debian and Ubuntu (/usr/lib/postgresql/16), the EDB installers on Windows (Program Files\PostgreSQL\16),
-/// Postgres.app (Versions/16) and, named postgresql@16, Homebrew. --pg-root points at another such folder.
+/// share: Debian and Ubuntu (/usr/lib/postgresql/16), Postgres.app (Versions/16) and, named postgresql@16, Homebrew.
+/// --pg-root points at another such folder.
 /// </summary>
 internal sealed class PostgresInstallation
 {
@@ -19,11 +19,9 @@ internal sealed class PostgresInstallation
         _byMajor = binaries.GroupBy(b => b.Major).ToDictionary(g => g.Key, g => g.First());
 
     /// <summary>Where this OS's packagings put PostgreSQL, searched in order when no root is given.</summary>
-    public static IReadOnlyList<string> DefaultRoots { get; } = OperatingSystem.IsWindows()
-        ? [Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ProgramFiles), "PostgreSQL")]
-        : OperatingSystem.IsMacOS()
-            ? ["/Applications/Postgres.app/Contents/Versions", "/opt/homebrew/opt", "/usr/local/opt"]
-            : ["/usr/lib/postgresql"];
+    public static IReadOnlyList<string> DefaultRoots { get; } = OperatingSystem.IsMacOS()
+        ? ["/Applications/Postgres.app/Contents/Versions", "/opt/homebrew/opt", "/usr/local/opt"]
+        : ["/usr/lib/postgresql"];
 
     /// <summary>Installed majors, newest first.</summary>
     public IReadOnlyList<int> Majors => _byMajor.Keys.OrderDescending().ToList();
