@@ -3,6 +3,7 @@ using System.Text.Json;
 using Lakebase.Client.Auth;
 using Lakebase.Contract;
 using Lakebase.Contract.Json;
+using Lakebase.Contract.Local;
 using Lakebase.Contract.Models;
 
 namespace Lakebase.Client;
@@ -30,6 +31,7 @@ public sealed class LakebaseClient : IDisposable
 {
     private const string ApiRoot = "/api/2.0/postgres/";
     private const string ScimMe = "/api/2.0/preview/scim/v2/Me";
+    private const string LocalComputes = "/api/2.0/lakebase-local/computes";
     private readonly ApiTransport _transport;
     private readonly TimeProvider _clock;
 
@@ -169,6 +171,14 @@ public sealed class LakebaseClient : IDisposable
         SendAsync<DatabaseCredential>(HttpMethod.Post, "credentials", request, cancellationToken);
 
     public Task<Operation> GetOperationAsync(string name, CancellationToken cancellationToken = default) => GetAsync<Operation>(name, cancellationToken);
+
+    /// <summary>Lakebase Local's computes with the size each runs at (its own API; a workspace has none).</summary>
+    public async Task<IReadOnlyList<LocalCompute>> ListLocalComputesAsync(CancellationToken cancellationToken = default)
+    {
+        if (!IsLocal) throw new InvalidOperationException("Only Lakebase Local reports the size its computes run at.");
+        var list = await _transport.SendAsync<LocalComputeList>(HttpMethod.Get, LocalComputes, null, "computes", cancellationToken).ConfigureAwait(false);
+        return list.Computes;
+    }
 
     /// <summary>
     /// Polls until the operation is done (always at least once, as the SDKs do) and returns it; throws

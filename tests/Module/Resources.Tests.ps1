@@ -52,6 +52,18 @@ Describe 'Projects and branches from the pipeline' {
         (Set-LakebaseBranch -ProjectId pester-app feature -Protected $false).IsProtected | Should -BeFalse
     }
 
+    It 'shows the size a running compute runs at, within its limits, and leaves it empty once it is stopped' {
+        $endpoint = Get-LakebaseEndpoint -ProjectId pester-app -BranchId feature primary
+        $endpoint.State | Should -Be 'ACTIVE'
+        $endpoint.CurrentCu | Should -BeGreaterOrEqual $endpoint.MinCu
+        $endpoint.CurrentCu | Should -BeLessOrEqual $endpoint.MaxCu
+        (Get-LakebaseBranch -ProjectId pester-app feature | Get-LakebaseEndpoint).CurrentCu | Should -Be $endpoint.CurrentCu
+
+        $stopped = Set-LakebaseEndpoint -ProjectId pester-app -BranchId feature primary -Disabled $true | ForEach-Object { Get-LakebaseEndpoint -ProjectId pester-app -BranchId feature primary }
+        $stopped.CurrentCu | Should -BeNullOrEmpty
+        Set-LakebaseEndpoint -ProjectId pester-app -BranchId feature primary -Disabled $false | Out-Null
+    }
+
     It 'shows -WhatIf without deleting' {
         Remove-LakebaseBranch -ProjectId pester-app feature -WhatIf
         (Get-LakebaseBranch -ProjectId pester-app feature).State | Should -Be 'READY'

@@ -1,37 +1,28 @@
-using System.Text.Json.Nodes;
 using Lakebase.Contract;
+using Lakebase.Contract.Local;
 using Lakebase.Local.Compute;
 using Lakebase.Local.ControlPlane;
 
 namespace Lakebase.Local.Api;
 
-/// <summary>
-/// Lakebase Local's own view of its computes. The postgres API reports an endpoint's autoscaling limits but has no
-/// field for the size it runs at, so the size the autoscaler picked within them, and the load it picked it from, are
-/// reported here, under Lakebase Local's own prefix.
-/// </summary>
+/// <summary>Lakebase Local's own view of its computes (see <see cref="LocalCompute"/>): the size each runs at, which
+/// the postgres API has no field for.</summary>
 internal static class ComputeApi
 {
     public static void MapComputeApi(this IEndpointRouteBuilder routes) =>
-        routes.MapGet("/api/2.0/lakebase-local/computes", (Catalog catalog, ComputeManager computes, Autoscaler autoscaler) =>
+        routes.MapGet("/api/2.0/lakebase-local/computes", (Catalog catalog, ComputeManager computes, Autoscaler autoscaler) => ApiResults.Json(new LocalComputeList
         {
-            var list = new JsonArray();
-            foreach (var endpoint in catalog.Store.List<Endpoint>(ResourceKind.Endpoint, null).OrderBy(e => e.Name, StringComparer.Ordinal))
+            Computes = catalog.Store.List<Endpoint>(ResourceKind.Endpoint, null).OrderBy(e => e.Name, StringComparer.Ordinal).Select(endpoint => new LocalCompute
             {
-                var uid = endpoint.Uid!;
-                var compute = new JsonObject
-                {
-                    ["endpoint"] = endpoint.Name,
-                    ["uid"] = uid,
-                    ["running"] = computes.IsRunning(uid),
-                    ["autoscaling_limit_min_cu"] = endpoint.Status!.AutoscalingLimitMinCu,
-                    ["autoscaling_limit_max_cu"] = endpoint.Status.AutoscalingLimitMaxCu,
-                };
-                if (computes.Sizing(uid)?.CurrentCu is { } currentCu) compute["current_cu"] = currentCu;
-                if (autoscaler.Load(uid) is { } load)
-                    compute["load"] = new JsonObject { ["active_queries"] = load.ActiveQueries, ["busy_cores"] = Math.Round(load.BusyCores, 2) };
-                list.Add(compute);
-            }
-            return Results.Json(new JsonObject { ["computes"] = list });
-        });
+                Endpoint = endpoint.Name,
+                Uid = endpoint.Uid,
+                Running = computes.IsRunning(endpoint.Uid!),
+                AutoscalingLimitMinCu = endpoint.Status!.AutoscalingLimitMinCu,
+                AutoscalingLimitMaxCu = endpoint.Status.AutoscalingLimitMaxCu,
+                CurrentCu = computes.Sizing(endpoint.Uid!)?.CurrentCu,
+                Load = autoscaler.Load(endpoint.Uid!) is { } load
+                    ? new LocalComputeLoad { ActiveQueries = load.ActiveQueries, BusyCores = Math.Round(load.BusyCores, 2) }
+                    : null,
+            }).ToList(),
+        }));
 }

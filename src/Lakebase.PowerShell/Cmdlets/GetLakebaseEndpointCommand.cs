@@ -5,7 +5,7 @@ using Lakebase.PowerShell.Objects;
 
 namespace Lakebase.PowerShell.Cmdlets;
 
-/// <summary>Gets one endpoint, or lists a branch's endpoints.</summary>
+/// <summary>Gets one endpoint, or lists a branch's endpoints; against Lakebase Local with the size each runs at now.</summary>
 [Cmdlet(VerbsCommon.Get, "LakebaseEndpoint")]
 [OutputType(typeof(LakebaseEndpoint))]
 public sealed class GetLakebaseEndpointCommand : BranchChildCmdlet
@@ -15,8 +15,21 @@ public sealed class GetLakebaseEndpointCommand : BranchChildCmdlet
 
     protected override object? Target => EndpointId ?? BranchId;
 
-    protected override void ProcessItem() => GetOrList(ResourceKind.Endpoint, EndpointId,
-        (client, name, cancellationToken) => client.GetEndpointAsync(name, cancellationToken),
-        (client, branch, cancellationToken) => client.ListEndpointsAsync(branch, cancellationToken),
-        endpoint => new LakebaseEndpoint(endpoint));
+    protected override void ProcessItem()
+    {
+        var sizes = CurrentSizes();
+        GetOrList(ResourceKind.Endpoint, EndpointId,
+            (client, name, cancellationToken) => client.GetEndpointAsync(name, cancellationToken),
+            (client, branch, cancellationToken) => client.ListEndpointsAsync(branch, cancellationToken),
+            endpoint => new LakebaseEndpoint(endpoint, sizes?.GetValueOrDefault(endpoint.Name ?? "")));
+    }
+
+    /// <summary>The size each compute runs at, which only Lakebase Local reports; null against a workspace.</summary>
+    private Dictionary<string, double?>? CurrentSizes()
+    {
+        var client = Client;
+        if (!client.IsLocal) return null;
+        var computes = Await(cancellationToken => client.ListLocalComputesAsync(cancellationToken));
+        return computes.Where(compute => compute.Endpoint is not null).ToDictionary(compute => compute.Endpoint!, compute => compute.CurrentCu);
+    }
 }

@@ -6,7 +6,7 @@ namespace Lakebase.PowerShell.Objects;
 /// <summary>An endpoint: a branch's compute, with its size limits, suspension and host.</summary>
 public sealed class LakebaseEndpoint
 {
-    internal LakebaseEndpoint(Endpoint endpoint)
+    internal LakebaseEndpoint(Endpoint endpoint, double? currentCu = null)
     {
         Raw = endpoint;
         var status = endpoint.Status ?? new EndpointStatus();
@@ -24,6 +24,7 @@ public sealed class LakebaseEndpoint
         State = status.CurrentState;
         MinCu = status.AutoscalingLimitMinCu;
         MaxCu = status.AutoscalingLimitMaxCu;
+        CurrentCu = currentCu;
         SuspendTimeout = status.SuspendTimeoutDuration;
         NoSuspension = status.NoSuspension ?? false;
         Disabled = status.Disabled ?? false;
@@ -40,6 +41,9 @@ public sealed class LakebaseEndpoint
     public string? State { get; }
     public double? MinCu { get; }
     public double? MaxCu { get; }
+    /// <summary>The size the compute runs at now, within MinCu..MaxCu, as Lakebase Local's autoscaler picked it from
+    /// the load; empty while it is suspended, and against a workspace (the service reports only the limits).</summary>
+    public double? CurrentCu { get; }
     public TimeSpan? SuspendTimeout { get; }
     public bool NoSuspension { get; }
     public bool Disabled { get; }
