@@ -32,9 +32,8 @@ public sealed class SetLakebaseBranchCommand : BranchOperationCmdlet
         var mask = new List<string>();
         if (bound.ContainsKey(nameof(Protected))) { spec.IsProtected = Protected; mask.Add("spec.is_protected"); }
         if (Expiration.IsGiven(bound)) { Expiration.Apply(spec, bound, Ttl, ExpireTime); mask.Add(FieldMask.BranchExpiration); }
-        if (mask.Count == 0) throw new ArgumentException("Nothing to change: give -Protected, -Ttl, -ExpireTime or -NoExpiry.");
-        if (!ShouldProcess(name, $"Update {string.Join(", ", mask)}")) return;
-        Complete<Branch>((client, cancellationToken) => client.UpdateBranchAsync(name, new Branch { Spec = spec }, mask, cancellationToken),
-            branch => new LakebaseBranch(branch), $"Updating {name}");
+        CompleteUpdate<Branch>(name, mask, "give -Protected, -Ttl, -ExpireTime or -NoExpiry",
+            (client, cancellationToken) => client.UpdateBranchAsync(name, new Branch { Spec = spec }, mask, cancellationToken),
+            branch => new LakebaseBranch(branch));
     }
 }

@@ -33,9 +33,8 @@ public sealed class SetLakebaseDatabaseCommand : BranchChildOperationCmdlet
             spec.Role = Names.Child(ResourceKind.Role, name.ProjectId, name.BranchId, OwnerRole, nameof(OwnerRole)).ToString();
             mask.Add("spec.role");
         }
-        if (mask.Count == 0) throw new ArgumentException("Nothing to change: give -PostgresDatabase or -OwnerRole.");
-        if (!ShouldProcess(name.ToString(), $"Update {string.Join(", ", mask)}")) return;
-        Complete<Database>((client, cancellationToken) => client.UpdateDatabaseAsync(name.ToString(), new Database { Spec = spec }, mask, cancellationToken),
-            database => new LakebaseDatabase(database), $"Updating {name}");
+        CompleteUpdate<Database>(name.ToString(), mask, "give -PostgresDatabase or -OwnerRole",
+            (client, cancellationToken) => client.UpdateDatabaseAsync(name.ToString(), new Database { Spec = spec }, mask, cancellationToken),
+            database => new LakebaseDatabase(database));
     }
 }

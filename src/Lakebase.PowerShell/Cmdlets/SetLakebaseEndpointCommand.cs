@@ -49,9 +49,8 @@ public sealed class SetLakebaseEndpointCommand : BranchChildOperationCmdlet
         var mask = compute.MaskPaths("spec.").ToList();
         if (bound.ContainsKey(nameof(Disabled))) { spec.Disabled = Disabled; mask.Add("spec.disabled"); }
         if (PgSetting is not null) { spec.Settings = new EndpointSettings { PgSettings = Settings.FromHashtable(PgSetting) }; mask.Add("spec.settings.pg_settings"); }
-        if (mask.Count == 0) throw new ArgumentException("Nothing to change: give -MinCu, -MaxCu, -SuspendTimeout, -NoSuspension, -Disabled or -PgSetting.");
-        if (!ShouldProcess(name, $"Update {string.Join(", ", mask)}")) return;
-        Complete<Endpoint>((client, cancellationToken) => client.UpdateEndpointAsync(name, new Endpoint { Spec = spec }, mask, cancellationToken),
-            endpoint => new LakebaseEndpoint(endpoint), $"Updating {name}");
+        CompleteUpdate<Endpoint>(name, mask, "give -MinCu, -MaxCu, -SuspendTimeout, -NoSuspension, -Disabled or -PgSetting",
+            (client, cancellationToken) => client.UpdateEndpointAsync(name, new Endpoint { Spec = spec }, mask, cancellationToken),
+            endpoint => new LakebaseEndpoint(endpoint));
     }
 }

@@ -49,9 +49,8 @@ public sealed class SetLakebaseProjectCommand : ProjectOperationCmdlet
         if (bound.ContainsKey(nameof(EnablePgNativeLogin))) { spec.EnablePgNativeLogin = EnablePgNativeLogin; mask.Add("spec.enable_pg_native_login"); }
         if (bound.ContainsKey(nameof(DefaultBranch))) { spec.DefaultBranch = Names.Branch(name.ProjectId, DefaultBranch!).ToString(); mask.Add("spec.default_branch"); }
         mask.AddRange(compute.MaskPaths("spec.default_endpoint_settings."));
-        if (mask.Count == 0) throw new ArgumentException("Nothing to change: give at least one setting.");
-        if (!ShouldProcess(name.ToString(), $"Update {string.Join(", ", mask)}")) return;
-        Complete<Project>((client, cancellationToken) => client.UpdateProjectAsync(name.ToString(), new Project { Spec = spec }, mask, cancellationToken),
-            project => new LakebaseProject(project), $"Updating {name}");
+        CompleteUpdate<Project>(name.ToString(), mask, "give at least one setting",
+            (client, cancellationToken) => client.UpdateProjectAsync(name.ToString(), new Project { Spec = spec }, mask, cancellationToken),
+            project => new LakebaseProject(project));
     }
 }

@@ -43,9 +43,8 @@ public sealed class SetLakebaseRoleCommand : BranchChildOperationCmdlet
         if (bound.ContainsKey(nameof(CreateDb))) { spec.Attributes.Createdb = CreateDb; mask.Add("spec.attributes.createdb"); }
         if (bound.ContainsKey(nameof(CreateRole))) { spec.Attributes.Createrole = CreateRole; mask.Add("spec.attributes.createrole"); }
         if (bound.ContainsKey(nameof(BypassRls))) { spec.Attributes.Bypassrls = BypassRls; mask.Add("spec.attributes.bypassrls"); }
-        if (mask.Count == 0) throw new ArgumentException("Nothing to change: give -PostgresRole, -Superuser, -CreateDb, -CreateRole or -BypassRls.");
-        if (!ShouldProcess(name, $"Update {string.Join(", ", mask)}")) return;
-        Complete<Role>((client, cancellationToken) => client.UpdateRoleAsync(name, new Role { Spec = spec }, mask, cancellationToken),
-            role => new LakebaseRole(role), $"Updating {name}");
+        CompleteUpdate<Role>(name, mask, "give -PostgresRole, -Superuser, -CreateDb, -CreateRole or -BypassRls",
+            (client, cancellationToken) => client.UpdateRoleAsync(name, new Role { Spec = spec }, mask, cancellationToken),
+            role => new LakebaseRole(role));
     }
 }

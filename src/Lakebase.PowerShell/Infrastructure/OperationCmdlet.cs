@@ -61,6 +61,17 @@ public abstract class OperationCmdlet : LakebaseCmdlet
         }
     }
 
+    /// <summary>What every Set-* does once it has the changes: refuses an empty change (<paramref name="give"/> says
+    /// what to give), asks ShouldProcess naming the mask paths, then runs the update as an operation.</summary>
+    internal void CompleteUpdate<TResource>(string name, IReadOnlyCollection<string> mask, string give,
+        Func<LakebaseClient, CancellationToken, Task<Operation>> update, Func<TResource, object?> wrap)
+        where TResource : class
+    {
+        if (mask.Count == 0) throw new ArgumentException($"Nothing to change: {give}.");
+        if (!ShouldProcess(name, $"Update {string.Join(", ", mask)}")) return;
+        Complete(update, wrap, $"Updating {name}");
+    }
+
     /// <summary>For operations that finish with an empty result (deletes, undeletes): nothing is output.</summary>
     internal void Complete(Func<LakebaseClient, CancellationToken, Task<Operation>> start, string activity) =>
         Complete<object>(start, _ => null, activity);
