@@ -37,7 +37,7 @@ public sealed record PostgresConnectionString(NpgsqlConnectionStringBuilder Sett
         if (trimmed.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase) || trimmed.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase))
             return FromLibpq(UriKeywords(trimmed));
         // libpq separates settings with spaces (a ';' only inside a quoted value); Npgsql's form is ';'-separated.
-        if (!HasSeparatorOutsideQuotes(trimmed) && LooksLikeLibpq(trimmed)) return FromLibpq(KeywordValues(trimmed));
+        if (!HasSeparatorOutsideQuotes(trimmed) && KeywordValuesOrNull(trimmed) is { } pairs && IsLibpq(pairs)) return FromLibpq(pairs);
         return new PostgresConnectionString(new NpgsqlConnectionStringBuilder(trimmed), null);
     }
 
@@ -54,8 +54,8 @@ public sealed record PostgresConnectionString(NpgsqlConnectionStringBuilder Sett
     }
 
     /// <summary>Space-separated pairs, or one pair with a libpq keyword (which are lower case; "Host=x" is Npgsql's).</summary>
-    private static bool LooksLikeLibpq(string text) =>
-        KeywordValuesOrNull(text) is { Count: > 0 } pairs && (pairs.Count > 1 || LibpqKeywords.ContainsKey(pairs[0].Key) || pairs[0].Key == "hostaddr");
+    private static bool IsLibpq(List<KeyValuePair<string, string>> pairs) =>
+        pairs.Count > 1 || (pairs is [var pair] && (LibpqKeywords.ContainsKey(pair.Key) || pair.Key == "hostaddr"));
 
     private static PostgresConnectionString FromLibpq(IReadOnlyList<KeyValuePair<string, string>> pairs)
     {
@@ -112,9 +112,6 @@ public sealed record PostgresConnectionString(NpgsqlConnectionStringBuilder Sett
         }
         return pairs;
     }
-
-    private static List<KeyValuePair<string, string>> KeywordValues(string text) =>
-        KeywordValuesOrNull(text) ?? throw new ArgumentException("The connection string is neither keyword=value pairs nor Npgsql's form.");
 
     /// <summary>libpq's keyword = value list: values may be single-quoted, with \' and \\ escaped.</summary>
     private static List<KeyValuePair<string, string>>? KeywordValuesOrNull(string text)
