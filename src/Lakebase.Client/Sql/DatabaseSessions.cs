@@ -56,10 +56,7 @@ public sealed class DatabaseSessions(LakebaseClient client) : IAsyncDisposable
         var source = DirectSources.GetOrAdd(connectionString, text =>
         {
             var parsed = PostgresConnectionString.Parse(text);
-            parsed.Settings.ArrayNullabilityMode = RowReader.ArrayNullability;
-            var builder = new NpgsqlDataSourceBuilder(parsed.Settings.ConnectionString);
-            if (parsed.ServerName is { } serverName) builder.UseSslClientAuthenticationOptionsCallback(options => options.TargetHost = serverName);
-            return builder.Build();
+            return DataSourceBuilder(parsed.Settings, parsed.ServerName).Build();
         });
         return await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -101,7 +98,7 @@ public sealed class DatabaseSessions(LakebaseClient client) : IAsyncDisposable
     private NpgsqlDataSource Build(DatabaseTarget target, TimeSpan? credentialTtl)
     {
         var local = client.Config.LocalCaCertificateFile;
-        var builder = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder
+        var builder = DataSourceBuilder(new NpgsqlConnectionStringBuilder
         {
             Host = target.ConnectHost,
             Port = target.ConnectPort,
@@ -113,10 +110,7 @@ public sealed class DatabaseSessions(LakebaseClient client) : IAsyncDisposable
             ApplicationName = "lakebase-powershell",
             Timeout = 30,
             CommandTimeout = 0,
-            ArrayNullabilityMode = RowReader.ArrayNullability,
-        }.ConnectionString);
-        if (target.ServerName != target.ConnectHost)
-            builder.UseSslClientAuthenticationOptionsCallback(options => options.TargetHost = target.ServerName);
+        }, target.ServerName != target.ConnectHost ? target.ServerName : null);
         var lifetime = credentialTtl ?? TimeSpan.FromHours(1);
         // Refresh at half the credential's life; retry a failed refresh soon.
         builder.UsePeriodicPasswordProvider(async (_, cancellationToken) =>
@@ -126,6 +120,16 @@ public sealed class DatabaseSessions(LakebaseClient client) : IAsyncDisposable
             return credential.Token!;
         }, lifetime / 2, TimeSpan.FromSeconds(5));
         return builder.Build();
+    }
+
+    /// <summary>Connections as rows need them (<see cref="RowReader.ArrayNullability"/>); with a
+    /// <paramref name="serverName"/>, the address connected to is not the name TLS checks (libpq's hostaddr).</summary>
+    private static NpgsqlDataSourceBuilder DataSourceBuilder(NpgsqlConnectionStringBuilder settings, string? serverName)
+    {
+        settings.ArrayNullabilityMode = RowReader.ArrayNullability;
+        var builder = new NpgsqlDataSourceBuilder(settings.ConnectionString);
+        if (serverName is not null) builder.UseSslClientAuthenticationOptionsCallback(options => options.TargetHost = serverName);
+        return builder;
     }
 
     /// <summary>A compute that is starting refuses connections, answers 57P03, or is not reachable yet.</summary>
