@@ -15,6 +15,10 @@ public sealed class GetLakebaseEndpointCommand : BranchChildCmdlet
 
     protected override object? Target => EndpointId ?? BranchId;
 
+    /// <summary>The size each compute runs at, which only Lakebase Local reports: read once per pipeline, not per
+    /// piped branch.</summary>
+    private Dictionary<string, double?>? _sizes;
+
     protected override void ProcessItem()
     {
         var sizes = CurrentSizes();
@@ -24,12 +28,12 @@ public sealed class GetLakebaseEndpointCommand : BranchChildCmdlet
             endpoint => new LakebaseEndpoint(endpoint, sizes?.GetValueOrDefault(endpoint.Name ?? "")));
     }
 
-    /// <summary>The size each compute runs at, which only Lakebase Local reports; null against a workspace.</summary>
+    /// <summary>Null against a workspace.</summary>
     private Dictionary<string, double?>? CurrentSizes()
     {
         var client = Client;
-        if (!client.IsLocal) return null;
+        if (!client.IsLocal || _sizes is not null) return _sizes;
         var computes = Await(cancellationToken => client.ListLocalComputesAsync(cancellationToken));
-        return computes.Where(compute => compute.Endpoint is not null).ToDictionary(compute => compute.Endpoint!, compute => compute.CurrentCu);
+        return _sizes = computes.Where(compute => compute.Endpoint is not null).ToDictionary(compute => compute.Endpoint!, compute => compute.CurrentCu);
     }
 }
