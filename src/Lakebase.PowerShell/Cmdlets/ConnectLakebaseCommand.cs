@@ -4,7 +4,9 @@ using System.Net;
 using System.Security;
 using Lakebase.Client;
 using Lakebase.Client.Local;
-using Lakebase.PowerShell.Infrastructure;
+using Lakebase.PowerShell.CmdletBases;
+using Lakebase.PowerShell.Loading;
+using Lakebase.PowerShell.Sessions;
 
 namespace Lakebase.PowerShell.Cmdlets;
 

@@ -1,5 +1,6 @@
 using System.Management.Automation;
-using Lakebase.PowerShell.Infrastructure;
+using Lakebase.PowerShell.CmdletBases;
+using Lakebase.PowerShell.Sessions;
 
 namespace Lakebase.PowerShell.Cmdlets;
 

@@ -2,8 +2,10 @@ using System.Management.Automation;
 using System.Net;
 using Lakebase.Client.Sql;
 using Lakebase.Contract.Models;
-using Lakebase.PowerShell.Infrastructure;
+using Lakebase.PowerShell.CmdletBases;
+using Lakebase.PowerShell.Sessions;
 using Lakebase.PowerShell.Objects;
+using Lakebase.PowerShell.Binding;
 
 namespace Lakebase.PowerShell.Cmdlets;
 

@@ -4,8 +4,11 @@ using System.Management.Automation;
 using System.Net;
 using System.Text;
 using Lakebase.Client.Sql;
-using Lakebase.PowerShell.Infrastructure;
+using Lakebase.PowerShell.CmdletBases;
+using Lakebase.PowerShell.Output;
+using Lakebase.PowerShell.Sessions;
 using Npgsql;
+using Lakebase.PowerShell.Binding;
 
 namespace Lakebase.PowerShell.Cmdlets;
 

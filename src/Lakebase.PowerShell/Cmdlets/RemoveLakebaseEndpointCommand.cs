@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using Lakebase.Contract;
-using Lakebase.PowerShell.Infrastructure;
+using Lakebase.PowerShell.CmdletBases;
 using Lakebase.PowerShell.Objects;
 
 namespace Lakebase.PowerShell.Cmdlets;

@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using Lakebase.PowerShell.Infrastructure;
+using Lakebase.PowerShell.CmdletBases;
 using Lakebase.PowerShell.Objects;
 
 namespace Lakebase.PowerShell.Cmdlets;

@@ -1,7 +1,8 @@
 using System.Management.Automation;
 using Lakebase.Contract;
 using Lakebase.Contract.Models;
-using Lakebase.PowerShell.Infrastructure;
+using Lakebase.PowerShell.Binding;
+using Lakebase.PowerShell.CmdletBases;
 using Lakebase.PowerShell.Objects;
 
 namespace Lakebase.PowerShell.Cmdlets;

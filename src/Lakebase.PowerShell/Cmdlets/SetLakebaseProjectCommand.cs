@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using Lakebase.Contract.Models;
-using Lakebase.PowerShell.Infrastructure;
+using Lakebase.PowerShell.Binding;
+using Lakebase.PowerShell.CmdletBases;
 using Lakebase.PowerShell.Objects;
 
 namespace Lakebase.PowerShell.Cmdlets;

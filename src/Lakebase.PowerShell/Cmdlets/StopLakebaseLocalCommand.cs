@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using Lakebase.Client.Local;
-using Lakebase.PowerShell.Infrastructure;
+using Lakebase.PowerShell.CmdletBases;
+using Lakebase.PowerShell.Sessions;
 
 namespace Lakebase.PowerShell.Cmdlets;
 

@@ -1,7 +1,8 @@
 using System.Management.Automation;
 using Lakebase.Contract.Models;
-using Lakebase.PowerShell.Infrastructure;
+using Lakebase.PowerShell.CmdletBases;
 using Lakebase.PowerShell.Objects;
+using Lakebase.PowerShell.Binding;
 
 namespace Lakebase.PowerShell.Cmdlets;
 

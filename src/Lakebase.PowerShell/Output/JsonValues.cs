@@ -2,7 +2,7 @@ using System.Management.Automation;
 using System.Numerics;
 using System.Text.Json;
 
-namespace Lakebase.PowerShell.Infrastructure;
+namespace Lakebase.PowerShell.Output;
 
 /// <summary>
 /// json text as ConvertFrom-Json makes it, so parsed json columns behave like the objects users already know:

@@ -1,6 +1,6 @@
 using Lakebase.Contract;
 
-namespace Lakebase.PowerShell.Infrastructure;
+namespace Lakebase.PowerShell.Binding;
 
 /// <summary>Builds resource names from what the user typed: an id (dev) or a full name (projects/app/branches/dev).</summary>
 internal static class Names

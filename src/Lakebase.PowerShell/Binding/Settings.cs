@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Globalization;
 
-namespace Lakebase.PowerShell.Infrastructure;
+namespace Lakebase.PowerShell.Binding;
 
 /// <summary>pg_settings from a hashtable: keys and values as invariant strings.</summary>
 internal static class Settings

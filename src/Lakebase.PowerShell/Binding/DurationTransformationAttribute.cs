@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Management.Automation;
 using System.Text.RegularExpressions;
 
-namespace Lakebase.PowerShell.Infrastructure;
+namespace Lakebase.PowerShell.Binding;
 
 /// <summary>
 /// Lets duration parameters take 7d, 12h, 30m, 90s, a number of seconds, or a TimeSpan. PowerShell itself reads the

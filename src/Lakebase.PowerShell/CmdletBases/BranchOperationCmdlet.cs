@@ -1,7 +1,8 @@
 using System.Management.Automation;
 using Lakebase.Contract;
+using Lakebase.PowerShell.Binding;
 
-namespace Lakebase.PowerShell.Infrastructure;
+namespace Lakebase.PowerShell.CmdletBases;
 
 /// <summary>
 /// An operation on an existing branch (Set-, Remove-, Restore-LakebaseBranch). The branch is named by its id plus

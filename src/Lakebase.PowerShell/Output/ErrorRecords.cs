@@ -2,7 +2,7 @@ using System.Management.Automation;
 using System.Runtime.CompilerServices;
 using Lakebase.Client;
 
-namespace Lakebase.PowerShell.Infrastructure;
+namespace Lakebase.PowerShell.Output;
 
 /// <summary>Turns failures into ErrorRecords a user can act on: the service's error_code as the error id, a category
 /// from the HTTP status, the resource as the target. Never a stack trace, never a secret.</summary>

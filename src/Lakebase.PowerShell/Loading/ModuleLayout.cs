@@ -1,4 +1,4 @@
-namespace Lakebase.PowerShell.Infrastructure;
+namespace Lakebase.PowerShell.Loading;
 
 /// <summary>Where the module's parts are installed: Lakebase Local ships under local/ next to the cmdlet assembly.</summary>
 internal static class ModuleLayout

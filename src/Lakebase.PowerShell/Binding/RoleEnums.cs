@@ -1,6 +1,6 @@
 using Lakebase.Contract.Models;
 
-namespace Lakebase.PowerShell.Infrastructure;
+namespace Lakebase.PowerShell.Binding;
 
 /// <summary>Friendly parameter values to the API's enum strings.</summary>
 internal static class RoleEnums

@@ -2,8 +2,9 @@ using System.Management.Automation;
 using Lakebase.Client;
 using Lakebase.Contract.Models;
 using Lakebase.PowerShell.Objects;
+using Lakebase.PowerShell.Binding;
 
-namespace Lakebase.PowerShell.Infrastructure;
+namespace Lakebase.PowerShell.CmdletBases;
 
 /// <summary>
 /// Base of cmdlets that start a long-running operation. By default they wait (with Write-Progress and the SDKs'

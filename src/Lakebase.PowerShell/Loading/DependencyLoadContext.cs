@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.Loader;
 
-namespace Lakebase.PowerShell.Infrastructure;
+namespace Lakebase.PowerShell.Loading;
 
 /// <summary>
 /// Loads the module's dependencies (Lakebase.Client, Npgsql, Polly, ...) from deps/ into a private

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
 using Lakebase.Client;
+using Lakebase.PowerShell.Output;
+using Lakebase.PowerShell.Sessions;
 
-namespace Lakebase.PowerShell.Infrastructure;
+namespace Lakebase.PowerShell.CmdletBases;
 
 /// <summary>
 /// Base of every cmdlet: the -Context parameter, Ctrl+C (StopProcessing cancels the running call), and the bridge

@@ -1,7 +1,8 @@
 using System.Management.Automation;
 using Lakebase.Contract;
+using Lakebase.PowerShell.Binding;
 
-namespace Lakebase.PowerShell.Infrastructure;
+namespace Lakebase.PowerShell.CmdletBases;
 
 /// <summary>
 /// An operation on an existing project (Set-, Remove-, Restore-LakebaseProject), named by its id or full name,

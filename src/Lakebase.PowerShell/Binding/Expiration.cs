@@ -1,6 +1,6 @@
 using Lakebase.Contract.Models;
 
-namespace Lakebase.PowerShell.Infrastructure;
+namespace Lakebase.PowerShell.Binding;
 
 /// <summary>The branch expiration oneof from -Ttl, -ExpireTime or -NoExpiry (at most one may be given).</summary>
 internal static class Expiration

@@ -1,8 +1,9 @@
 using Lakebase.Client;
 using Lakebase.Contract;
 using Lakebase.Contract.Models;
+using Lakebase.PowerShell.Binding;
 
-namespace Lakebase.PowerShell.Infrastructure;
+namespace Lakebase.PowerShell.Sessions;
 
 /// <summary>The endpoint SQL goes to: the one named, or the branch's read-write endpoint (its read-only one with
 /// -ReadOnly).</summary>

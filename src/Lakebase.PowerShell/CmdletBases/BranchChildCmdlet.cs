@@ -1,8 +1,9 @@
 using System.Management.Automation;
 using Lakebase.Client;
 using Lakebase.Contract;
+using Lakebase.PowerShell.Binding;
 
-namespace Lakebase.PowerShell.Infrastructure;
+namespace Lakebase.PowerShell.CmdletBases;
 
 /// <summary>
 /// A cmdlet that reads a resource inside a branch (endpoint, role, database). The resource is named by its id plus

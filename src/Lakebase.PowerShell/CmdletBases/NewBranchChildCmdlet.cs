@@ -1,7 +1,8 @@
 using System.Management.Automation;
 using Lakebase.Contract;
+using Lakebase.PowerShell.Binding;
 
-namespace Lakebase.PowerShell.Infrastructure;
+namespace Lakebase.PowerShell.CmdletBases;
 
 /// <summary>
 /// New-* for a resource inside a branch (endpoint, role, database). The branch is named by -BranchId plus

@@ -1,6 +1,7 @@
 using System.Management.Automation;
+using Lakebase.PowerShell.Output;
 
-namespace Lakebase.PowerShell.Infrastructure;
+namespace Lakebase.PowerShell.CmdletBases;
 
 /// <summary>
 /// The job -AsJob returns: waits for a long-running operation in the background and outputs the finished resource.

@@ -1,6 +1,6 @@
 using Lakebase.Contract.Models;
 
-namespace Lakebase.PowerShell.Infrastructure;
+namespace Lakebase.PowerShell.Binding;
 
 /// <summary>
 /// The compute settings -MinCu, -MaxCu, -SuspendTimeout and -NoSuspension as given (null: not given), checked, and
