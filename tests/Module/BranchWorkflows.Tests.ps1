@@ -52,6 +52,32 @@ GRANT SELECT ON orders TO app_reader;
         ($differences | Format-Table | Out-String -Width 80) | Should -Match 'Changed Column\s+public\.orders\.amount'
     }
 
+    It 'covers views, sequences, triggers, extensions, roles and role memberships' {
+        $kinds = New-LakebaseBranch -ProjectId 'flow-app' -Name 'kinds' -Ttl 1d
+        $kinds | Invoke-LakebaseQuery -As NonQuery -Query @'
+CREATE EXTENSION pg_trgm;
+CREATE SEQUENCE invoice_numbers START 1000;
+CREATE VIEW big_orders AS SELECT id FROM orders WHERE amount > 100;
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER orders_touch BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION touch();
+CREATE ROLE app_writer NOLOGIN;
+GRANT app_reader TO app_writer;
+'@ | Out-Null
+
+        $differences = @(Compare-LakebaseBranch -ProjectId 'flow-app' -BranchId 'kinds')
+        $differences | Where-Object Change -NE 'Added' | Should -BeNullOrEmpty
+        $differences | ForEach-Object { "$($_.Kind) $($_.Name)" } | Should -Be @(
+            'Extension pg_trgm'
+            'Role app_writer'
+            'Sequence public.invoice_numbers'
+            'View public.big_orders'
+            'Function public.touch()'
+            'Trigger public.orders.orders_touch'
+            'Grant app_reader TO app_writer')
+        ($differences | Where-Object Kind -EQ 'View').After | Should -BeLike "CREATE VIEW public.big_orders AS*FROM public.orders*"
+        ($differences | Where-Object Kind -EQ 'Role').After | Should -BeLike 'CREATE ROLE app_writer WITH NOLOGIN *'
+    }
+
     It 'gives a unified diff of the DDL that is the same on every run' {
         $first = Compare-LakebaseBranch -ProjectId 'flow-app' -BranchId 'migrated' -AsText
         $second = Compare-LakebaseBranch -ProjectId 'flow-app' -BranchId 'migrated' -AsText
@@ -73,7 +99,7 @@ GRANT SELECT ON orders TO app_reader;
         Get-LakebaseBranch -ProjectId 'flow-app' -BranchId 'migrated' | Invoke-LakebaseQuery -As NonQuery -Query 'CREATE TABLE audit (at timestamptz)' | Out-Null
 
         $differences = @(Compare-LakebaseBranch -ProjectId 'flow-app' -BranchId 'migrated' -AsOf $beforeAudit)
-        $differences | ForEach-Object { "$($_.Change) $($_.Kind) $($_.Name)" } | Should -Be @('Added Table public.audit', 'Added Column public.audit."at"')
+        $differences | ForEach-Object { "$($_.Change) $($_.Kind) $($_.Name)" } | Should -Be @('Added Table public.audit', 'Added Column public.audit.at')
         Get-LakebaseBranch -ProjectId 'flow-app' | Where-Object BranchId -Like 'compare-*' | Should -BeNullOrEmpty
     }
 

@@ -41,7 +41,7 @@ Describe 'Recipe: a database branch per pull request (azure-pipelines.yml)' {
         }
     }
 
-    It 'gives the pull request branch pr-<id> with a TTL, migrates it and puts the schema diff in the summary' {
+    It 'gives the pull request its own branch pr-42 with a TTL, migrates it and puts the schema diff in the summary' {
         $branch = Invoke-Step Open | Select-Object -Last 1
         $branch.BranchId | Should -Be 'pr-42'
         $branch.ExpireTime | Should -Not -BeNullOrEmpty
@@ -132,7 +132,7 @@ Describe 'Recipe: restore drill (restore-drill.ps1)' {
         $drill.SchemaChanges | ForEach-Object { "$($_.Change) $($_.Kind) $($_.Name)" } | Should -Be 'Added Column public.orders.note'
         $drill.LostRows | Should -Be 1
         $drill.CopiedRows | Should -Be 1
-        ($production | Invoke-LakebaseQuery -Query 'SELECT item FROM orders ORDER BY id').item | Should -Be 'tea', 'cake', 'jam'
+        $production | Invoke-LakebaseQuery -Query 'SELECT item FROM orders ORDER BY id' | ForEach-Object item | Should -Be 'tea', 'cake', 'jam'
         Get-LakebaseBranch -ProjectId 'drill-app' | ForEach-Object BranchId | Should -Be 'production'
     }
 }

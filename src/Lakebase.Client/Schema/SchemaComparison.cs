@@ -42,7 +42,8 @@ public sealed record BranchSchemaSource(DatabaseSessions Sessions, string Branch
         var client = Sessions.Client;
         var source = ResourceName.Parse(BranchName);
         // compare-<branch>-<6 hex>, within the 63 characters an id may have.
-        var temporaryId = $"compare-{source.BranchId![..Math.Min(source.BranchId.Length, 48)].TrimEnd('-')}-{Convert.ToHexString(RandomNumberGenerator.GetBytes(3)).ToLowerInvariant()}";
+        var branchId = source.BranchId!;
+        var temporaryId = $"compare-{branchId[..Math.Min(branchId.Length, 48)].TrimEnd('-')}-{Convert.ToHexString(RandomNumberGenerator.GetBytes(3)).ToLowerInvariant()}";
         progress?.Report($"Creating {temporaryId}, {BranchName} as it was at {time:u}");
         var created = await client.CreateBranchAsync(source.ProjectName, temporaryId, new Branch
         {

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using Lakebase.Client.Schema;
 using Lakebase.PowerShell.Binding;
 using Lakebase.PowerShell.CmdletBases;
+using Lakebase.PowerShell.Objects;
 using Lakebase.PowerShell.Sessions;
 
 namespace Lakebase.PowerShell.Cmdlets;
@@ -12,7 +13,7 @@ namespace Lakebase.PowerShell.Cmdlets;
 /// per difference, or with -AsText a unified diff of the normalized DDL.
 /// </summary>
 [Cmdlet(VerbsData.Compare, "LakebaseBranch", DefaultParameterSetName = BranchSet)]
-[OutputType(typeof(SchemaDifference), typeof(string))]
+[OutputType(typeof(LakebaseSchemaDifference), typeof(string))]
 public sealed class CompareLakebaseBranchCommand : LakebaseCmdlet
 {
     private const string BranchSet = "Branch";
@@ -77,7 +78,7 @@ public sealed class CompareLakebaseBranchCommand : LakebaseCmdlet
         var progress = new Progress<string>(step => Post(() => WriteProgress(new ProgressRecord(progressId, "Comparing schemas", step))));
         var comparison = Await(cancellationToken => SchemaComparison.CompareAsync(reference, difference, progress, cancellationToken));
         WriteProgress(new ProgressRecord(progressId, "Comparing schemas", "Done") { RecordType = ProgressRecordType.Completed });
-        if (!AsText) WriteObject(comparison.Differences, enumerateCollection: true);
+        if (!AsText) WriteObject(comparison.Differences.Select(difference => new LakebaseSchemaDifference(difference)), enumerateCollection: true);
         else if (comparison.Text.Length > 0) WriteObject(comparison.Text);
     }
 
