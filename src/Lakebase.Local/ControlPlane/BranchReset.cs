@@ -31,13 +31,22 @@ internal sealed class BranchReset(Provisioning provisioning, OperationRunner ope
                 Branch? preserved;
                 List<Endpoint> endpoints;
                 string oldUid;
-                lock (provisioning.MetadataGate)
+                try
                 {
-                    (branch, _) = CheckResettable(name, preserveUnderName);
-                    endpoints = Catalog.Endpoints(branch.Name!);
-                    oldUid = branch.Uid!;
-                    preserved = preserveUnderName is null ? null : PreservedBranch(branch, preserveUnderName);
-                    SwapData(branch, parent, newUid, point, preserved, project);
+                    // Checked again: a child branch or the preserved name may have appeared while the copy was made.
+                    lock (provisioning.MetadataGate)
+                    {
+                        (branch, _) = CheckResettable(name, preserveUnderName);
+                        endpoints = Catalog.Endpoints(branch.Name!);
+                        oldUid = branch.Uid!;
+                        preserved = preserveUnderName is null ? null : PreservedBranch(branch, preserveUnderName);
+                        SwapData(branch, parent, newUid, point, preserved, project);
+                    }
+                }
+                catch
+                {
+                    provisioning.Storage.Delete(newUid);
+                    throw;
                 }
                 // Sessions on the old data end here; the next connection, or the start below, runs on the new data. A
                 // read-only compute's standby copy follows the old primary, so it is rebuilt on its next start.
