@@ -7,7 +7,8 @@
     still runs, exceptions that escaped a connection, hung cases, descriptors against the baseline, and the
     concurrent session's queries and errors.
 #>
-param([int] $Cases = 1000000, [int] $Seed = [Environment]::TickCount)
+# -ModulePath is what build.ps1 -Task Bench passes every bench; this one drives the proxy from the xUnit project.
+param([string] $ModulePath, [int] $Cases = 1000000, [int] $Seed = [Environment]::TickCount)
 $ErrorActionPreference = 'Stop'
 $root = Split-Path $PSScriptRoot
 $project = Join-Path $root 'tests/Lakebase.Local.Tests'
