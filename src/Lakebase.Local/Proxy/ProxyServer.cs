@@ -118,7 +118,7 @@ internal sealed class ProxyServer(ProxyOptions options, IControlPlaneApi control
     /// socket's buffer takes it), and the connection closed.</summary>
     private static void Refuse(Socket client)
     {
-        try { client.Send(PgWire.Fatal("53300", "too many connections in progress from this address, try again later"), SocketFlags.None); }
+        try { client.Send(PgWire.Fatal("53300", "too many connections are authenticating, from this address or in all; try again later"), SocketFlags.None); }
         catch (SocketException) { }
         client.Dispose();
     }

@@ -38,9 +38,6 @@ internal sealed class LocalCertificateAuthority
         return leaf.Certificate;
     }
 
-    /// <summary>How many certificates are kept.</summary>
-    public int CachedCount => _leaves.Count;
-
     private X509Certificate2 Issue(string host)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
