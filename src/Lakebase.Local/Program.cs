@@ -7,6 +7,7 @@ using Lakebase.Local.ControlPlane;
 using Lakebase.Local.Hosting;
 using Lakebase.Local.Platform;
 using Lakebase.Local.Proxy;
+using Lakebase.Local.Proxy.Handshake;
 using Lakebase.Local.State;
 using Lakebase.Local.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -46,6 +47,7 @@ builder.Services.AddSingleton(options.Limits);
 builder.Services.AddSingleton(options.Autoscaling);
 builder.Services.AddSingleton(new CredentialTokens(Path.Combine(layout.TlsDirectory, "credential-signing.key")));
 builder.Services.AddSingleton(new LocalCertificateAuthority(layout.TlsDirectory));
+builder.Services.AddSingleton<IControlPlaneApi, ProxyControlPlane>();
 builder.Services.AddSingleton(new ProxyOptions(options.ProxyPort, options.Sessions));
 builder.Services.AddSingleton(sp => new CredentialApi(sp.GetRequiredService<Catalog>(), sp.GetRequiredService<CredentialTokens>())
 {
