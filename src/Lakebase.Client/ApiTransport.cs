@@ -33,8 +33,10 @@ public sealed record RetryOptions
 /// <summary>
 /// HTTP for the REST API: auth headers from the credential strategy, the SDKs' headers, JSON in the contract's
 /// encoding, and retries exactly as §4.5 recommends: 429 and 503 (honouring an integer Retry-After, else 1 s, plus
-/// 0–1 s jitter) and transient network failures (linear backoff min(attempt, 10) s plus jitter), within a 5-minute
-/// budget; nothing else (not 500, not other 4xx).
+/// 0–1 s jitter) and transient network failures (linear backoff min(attempt, 10) s plus jitter), within the retry
+/// budget (retry_timeout_seconds, 5 minutes by default); nothing else (not 500, not other 4xx). An error says whether
+/// an attempt whose answer was lost went before it (<see cref="LakebaseApiException.AfterLostAnswer"/>); a spent
+/// budget ends with the service's last refusal.
 /// </summary>
 internal sealed class ApiTransport : IDisposable
 {
