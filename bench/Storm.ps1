@@ -63,12 +63,13 @@ function Invoke-Run([string] $Project, [hashtable[]] $Faults) {
     $roles = @(Get-LakebaseRole -ProjectId $Project -BranchId production -Context $direct).PostgresRole
     $removed = @($plan | Where-Object Kind -eq 'removed' | ForEach-Object Id)
     $wrong = @($plan | Where-Object {
-        switch ($_.Kind) {
+        $step = $_
+        switch ($step.Kind) {
             'branch' {
-                $branch = $branches | Where-Object BranchId -eq $_.Id
-                if ($_.Id -in $removed) { $null -ne $branch } else { -not $branch -or $branch.State -ne 'READY' -or -not $branch.ExpireTime }
+                $branch = $branches | Where-Object BranchId -eq $step.Id
+                if ($step.Id -in $removed) { $null -ne $branch } else { -not $branch -or $branch.State -ne 'READY' -or -not $branch.ExpireTime }
             }
-            'role' { $_.Id -notin $roles }
+            'role' { $step.Id -notin $roles }
             'removed' { $false }   # judged with its branch
         }
     })
