@@ -33,8 +33,10 @@ public sealed record RetryOptions
 /// <summary>
 /// HTTP for the REST API: auth headers from the credential strategy, the SDKs' headers, JSON in the contract's
 /// encoding, and retries exactly as §4.5 recommends: 429 and 503 (honouring an integer Retry-After, else 1 s, plus
-/// 0–1 s jitter) and transient network failures (linear backoff min(attempt, 10) s plus jitter), within a 5-minute
-/// budget; nothing else (not 500, not other 4xx).
+/// 0–1 s jitter) and transient network failures (linear backoff min(attempt, 10) s plus jitter), within the retry
+/// budget (retry_timeout_seconds, 5 minutes by default); nothing else (not 500, not other 4xx). An error says whether
+/// an attempt whose answer was lost went before it (<see cref="LakebaseApiException.AfterLostAnswer"/>); a spent
+/// budget ends with the service's last refusal.
 /// </summary>
 internal sealed class ApiTransport : IDisposable
 {
@@ -57,6 +59,9 @@ internal sealed class ApiTransport : IDisposable
 
     public string AuthType => _credentials.AuthType;
 
+    /// <summary>How long one call keeps retrying (retry_timeout_seconds).</summary>
+    public TimeSpan RetryBudget => _retry.Budget;
+
     /// <summary>The User-Agent: product first, as the SDKs put theirs, then runtime, OS and auth type.</summary>
     public string UserAgent =>
         $"{Product} dotnet/{Environment.Version} os/{OperatingSystemName()} auth/{_credentials.AuthType}";
@@ -68,7 +73,8 @@ internal sealed class ApiTransport : IDisposable
         var json = body is null ? null : JsonSerializer.Serialize(body, body.GetType(), WireJson.Options);
         var url = _host + path;
         target ??= path.Split('?')[0];
-        using var response = await ExecuteWithRetriesAsync(target, async token =>
+        var attempts = new AttemptLog();
+        using var response = await ExecuteWithRetriesAsync(target, attempts, async token =>
         {
             using var request = new HttpRequestMessage(method, url);
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
@@ -85,7 +91,12 @@ internal sealed class ApiTransport : IDisposable
         }, cancellationToken).ConfigureAwait(false);
 
         var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode) throw LakebaseApiException.FromResponse(response, text, target);
+        if (!response.IsSuccessStatusCode)
+        {
+            var error = LakebaseApiException.FromResponse(response, text, target);
+            error.AfterLostAnswer = attempts.LostAnswer;
+            throw error;
+        }
         try
         {
             return JsonSerializer.Deserialize<T>(string.IsNullOrWhiteSpace(text) ? "{}" : text, WireJson.Options)!;
@@ -99,22 +110,45 @@ internal sealed class ApiTransport : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    private async Task<HttpResponseMessage> ExecuteWithRetriesAsync(string target, Func<CancellationToken, ValueTask<HttpResponseMessage>> send,
-        CancellationToken cancellationToken)
+    /// <summary>What the retries of one call saw: the last refusal as the service worded it, and whether an attempt
+    /// may have reached the service although its answer never came back.</summary>
+    private sealed class AttemptLog
     {
-        string? lastFailure = null;
-        var pipeline = BuildPipeline(_retry, failure => lastFailure = failure);
+        public LakebaseApiException? LastRefusal { get; set; }
+        public string? LastFailure { get; set; }
+        public bool LostAnswer { get; set; }
+    }
+
+    private async Task<HttpResponseMessage> ExecuteWithRetriesAsync(string target, AttemptLog attempts,
+        Func<CancellationToken, ValueTask<HttpResponseMessage>> send, CancellationToken cancellationToken)
+    {
+        var pipeline = BuildPipeline(_retry, target, attempts);
         try
         {
             return await pipeline.ExecuteAsync(send, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutRejectedException ex) when (!cancellationToken.IsCancellationRequested)
         {
+            var gaveUp = $"Gave up after retrying for {_retry.Budget.TotalSeconds:0.###} s (the retry budget, retry_timeout_seconds).";
+            if (attempts.LastRefusal is { } refusal)
+            {
+                var error = refusal.Explained(gaveUp, ex);
+                error.AfterLostAnswer = attempts.LostAnswer;
+                throw error;
+            }
             throw new TimeoutException(
-                $"{target} did not answer successfully within the retry budget of {_retry.Budget.TotalSeconds:0.###} s" +
-                (lastFailure is null ? "." : $" (last: {lastFailure})."), ex);
+                $"{target} did not answer successfully. {gaveUp}" + (attempts.LastFailure is null ? "" : $" Last failure: {attempts.LastFailure}"), ex);
         }
     }
+
+    /// <summary>The request went out but its answer did not come back (the connection dropped mid-answer, the
+    /// attempt timed out): the service may have acted on it. A refused connection never reached it.</summary>
+    private static bool MayHaveBeenDelivered(Exception? exception) => exception switch
+    {
+        TimeoutRejectedException => true,
+        HttpRequestException http => http.HttpRequestError != HttpRequestError.ConnectionError && IsTransient(http),
+        _ => false,
+    };
 
     /// <summary>Connection refused or reset, a connection dropped mid-answer: worth another try. DNS, TLS and protocol
     /// failures are not (they would only burn the budget).</summary>
@@ -147,7 +181,7 @@ internal sealed class ApiTransport : IDisposable
         return linear + jitter;
     }
 
-    private static ResiliencePipeline<HttpResponseMessage> BuildPipeline(RetryOptions retry, Action<string> noteFailure) =>
+    private static ResiliencePipeline<HttpResponseMessage> BuildPipeline(RetryOptions retry, string target, AttemptLog attempts) =>
         new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddTimeout(retry.Budget)
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
@@ -163,13 +197,20 @@ internal sealed class ApiTransport : IDisposable
                     retry.OnDelay?.Invoke(delay);
                     return ValueTask.FromResult<TimeSpan?>(delay);
                 },
-                OnRetry = arguments =>
+                OnRetry = async arguments =>
                 {
-                    noteFailure(arguments.Outcome.Result is { } response
-                        ? $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}"
-                        : arguments.Outcome.Exception?.Message ?? "unknown failure");
-                    arguments.Outcome.Result?.Dispose();
-                    return ValueTask.CompletedTask;
+                    if (arguments.Outcome.Result is { } response)
+                    {
+                        using (response)
+                        {
+                            var body = await response.Content.ReadAsStringAsync(arguments.Context.CancellationToken).ConfigureAwait(false);
+                            attempts.LastRefusal = LakebaseApiException.FromResponse(response, body, target);
+                        }
+                        return;
+                    }
+                    attempts.LastRefusal = null;
+                    attempts.LastFailure = arguments.Outcome.Exception?.Message ?? "unknown failure";
+                    attempts.LostAnswer |= MayHaveBeenDelivered(arguments.Outcome.Exception);
                 },
             })
             .AddTimeout(retry.RequestTimeout)

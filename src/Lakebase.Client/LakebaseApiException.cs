@@ -11,8 +11,9 @@ namespace Lakebase.Client;
 /// </summary>
 public sealed partial class LakebaseApiException : Exception
 {
-    public LakebaseApiException(string errorCode, string message, int httpStatus, string? target, JsonElement? details = null, string? requestId = null)
-        : base(message)
+    public LakebaseApiException(string errorCode, string message, int httpStatus, string? target, JsonElement? details = null, string? requestId = null,
+        Exception? innerException = null)
+        : base(message, innerException)
     {
         ErrorCode = errorCode;
         HttpStatus = httpStatus;
@@ -31,6 +32,19 @@ public sealed partial class LakebaseApiException : Exception
     public JsonElement? Details { get; }
     /// <summary>The request id from a RequestInfo detail or the x-request-id header, for support cases.</summary>
     public string? RequestId { get; }
+    /// <summary>This answer came to a call that was re-sent after an attempt whose answer was lost (a dropped
+    /// connection, a timed-out attempt): the lost attempt may have taken effect.</summary>
+    public bool AfterLostAnswer { get; internal set; }
+
+    /// <summary>The service says the resource exists: 409 ALREADY_EXISTS, or the 400 roles and databases answer.</summary>
+    internal bool IsAlreadyExists => ErrorCode is "ALREADY_EXISTS" or "RESOURCE_ALREADY_EXISTS" ||
+        (HttpStatus == 400 && Message.Contains("already exists", StringComparison.OrdinalIgnoreCase));
+
+    internal bool IsNotFound => ErrorCode is "NOT_FOUND" or "RESOURCE_DOES_NOT_EXIST" || HttpStatus == 404;
+
+    /// <summary>The same error with <paramref name="explanation"/> appended to its message.</summary>
+    internal LakebaseApiException Explained(string explanation, Exception? innerException = null) =>
+        new(ErrorCode, $"{Message.TrimEnd('.')}. {explanation}", HttpStatus, Target, Details, RequestId, innerException ?? this);
 
     /// <summary>The error of a finished operation (HttpStatus 0).</summary>
     internal static LakebaseApiException FromOperationError(ApiError error, string? target)

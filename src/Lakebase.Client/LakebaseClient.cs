@@ -89,7 +89,7 @@ public sealed class LakebaseClient : IDisposable
         try
         {
             var credentials = CredentialChain.Select(config, http, options.Clock);
-            transport = new ApiTransport(http, credentials, config.Host!, config.WorkspaceId, options.Retry);
+            transport = new ApiTransport(http, credentials, config.Host!, config.WorkspaceId, config.ApplyTo(options.Retry));
             var me = await transport.SendAsync<JsonElement>(HttpMethod.Get, ScimMe, null, "scim/v2/Me", cancellationToken).ConfigureAwait(false);
             var userName = me.ValueKind == JsonValueKind.Object && me.TryGetProperty("userName", out var name) && name.ValueKind == JsonValueKind.String
                 ? name.GetString()
@@ -111,60 +111,69 @@ public sealed class LakebaseClient : IDisposable
 
     // Projects
     public Task<Operation> CreateProjectAsync(string projectId, Project project, CancellationToken cancellationToken = default) =>
-        SendAsync<Operation>(HttpMethod.Post, "projects" + Query(("project_id", projectId)), project, cancellationToken);
+        CreateAsync("projects" + Query(("project_id", projectId)), project, project.Spec,
+            async token => await GetProjectAsync("projects/" + projectId, token).ConfigureAwait(false), cancellationToken);
     public Task<Project> GetProjectAsync(string name, CancellationToken cancellationToken = default) => GetAsync<Project>(name, cancellationToken);
     public IAsyncEnumerable<Project> ListProjectsAsync(bool showDeleted = false, CancellationToken cancellationToken = default) =>
         ListAsync<ListProjectsResponse, Project>("projects", r => (r.Projects, r.NextPageToken), cancellationToken, ShowDeleted(showDeleted));
     public Task<Operation> UpdateProjectAsync(string name, Project project, IReadOnlyCollection<string> updateMask, CancellationToken cancellationToken = default) =>
         UpdateAsync(name, project, updateMask, cancellationToken);
     public Task<Operation> DeleteProjectAsync(string name, bool purge = false, CancellationToken cancellationToken = default) =>
-        SendAsync<Operation>(HttpMethod.Delete, name + Query(Purge(purge)), null, cancellationToken);
-    public Task<Operation> UndeleteProjectAsync(string name, CancellationToken cancellationToken = default) => UndeleteAsync(name, cancellationToken);
+        DeleteAsync(name + Query(Purge(purge)), cancellationToken);
+    public Task<Operation> UndeleteProjectAsync(string name, CancellationToken cancellationToken = default) =>
+        UndeleteAsync(name, async token => await GetProjectAsync(name, token).ConfigureAwait(false), cancellationToken);
 
     // Branches
     public Task<Operation> CreateBranchAsync(string parent, string branchId, Branch branch, bool replaceExisting = false, CancellationToken cancellationToken = default) =>
-        CreateChildAsync(parent, "branches", ("branch_id", branchId), branch, replaceExisting, cancellationToken);
+        CreateChildAsync(parent, "branches", ("branch_id", branchId), branch, branch.Spec, replaceExisting,
+            async token => await GetBranchAsync($"{parent}/branches/{branchId}", token).ConfigureAwait(false), cancellationToken);
     public Task<Branch> GetBranchAsync(string name, CancellationToken cancellationToken = default) => GetAsync<Branch>(name, cancellationToken);
     public IAsyncEnumerable<Branch> ListBranchesAsync(string parent, bool showDeleted = false, CancellationToken cancellationToken = default) =>
         ListAsync<ListBranchesResponse, Branch>(parent + "/branches", r => (r.Branches, r.NextPageToken), cancellationToken, ShowDeleted(showDeleted));
     public Task<Operation> UpdateBranchAsync(string name, Branch branch, IReadOnlyCollection<string> updateMask, CancellationToken cancellationToken = default) =>
         UpdateAsync(name, branch, updateMask, cancellationToken);
     public Task<Operation> DeleteBranchAsync(string name, bool purge = false, CancellationToken cancellationToken = default) =>
-        SendAsync<Operation>(HttpMethod.Delete, name + Query(Purge(purge)), null, cancellationToken);
-    public Task<Operation> UndeleteBranchAsync(string name, CancellationToken cancellationToken = default) => UndeleteAsync(name, cancellationToken);
+        DeleteAsync(name + Query(Purge(purge)), cancellationToken);
+    public Task<Operation> UndeleteBranchAsync(string name, CancellationToken cancellationToken = default) =>
+        UndeleteAsync(name, async token => await GetBranchAsync(name, token).ConfigureAwait(false), cancellationToken);
 
     // Endpoints
     public Task<Operation> CreateEndpointAsync(string parent, string endpointId, Endpoint endpoint, bool replaceExisting = false, CancellationToken cancellationToken = default) =>
-        CreateChildAsync(parent, "endpoints", ("endpoint_id", endpointId), endpoint, replaceExisting, cancellationToken);
+        CreateChildAsync(parent, "endpoints", ("endpoint_id", endpointId), endpoint, endpoint.Spec, replaceExisting,
+            async token => await GetEndpointAsync($"{parent}/endpoints/{endpointId}", token).ConfigureAwait(false), cancellationToken);
     public Task<Endpoint> GetEndpointAsync(string name, CancellationToken cancellationToken = default) => GetAsync<Endpoint>(name, cancellationToken);
     public IAsyncEnumerable<Endpoint> ListEndpointsAsync(string parent, CancellationToken cancellationToken = default) =>
         ListAsync<ListEndpointsResponse, Endpoint>(parent + "/endpoints", r => (r.Endpoints, r.NextPageToken), cancellationToken);
     public Task<Operation> UpdateEndpointAsync(string name, Endpoint endpoint, IReadOnlyCollection<string> updateMask, CancellationToken cancellationToken = default) =>
         UpdateAsync(name, endpoint, updateMask, cancellationToken);
-    public Task<Operation> DeleteEndpointAsync(string name, CancellationToken cancellationToken = default) =>
-        SendAsync<Operation>(HttpMethod.Delete, name, null, cancellationToken);
+    public Task<Operation> DeleteEndpointAsync(string name, CancellationToken cancellationToken = default) => DeleteAsync(name, cancellationToken);
 
     // Roles
     public Task<Operation> CreateRoleAsync(string parent, string? roleId, Role role, bool replaceExisting = false, CancellationToken cancellationToken = default) =>
-        CreateChildAsync(parent, "roles", ("role_id", roleId), role, replaceExisting, cancellationToken);
+        CreateChildAsync(parent, "roles", ("role_id", roleId), role, role.Spec, replaceExisting, async token => roleId is not null
+            ? await GetRoleAsync($"{parent}/roles/{roleId}", token).ConfigureAwait(false)
+            : await FindAsync(ListRolesAsync(parent, token), r => r.Status?.PostgresRole == role.Spec?.PostgresRole).ConfigureAwait(false),
+            cancellationToken);
     public Task<Role> GetRoleAsync(string name, CancellationToken cancellationToken = default) => GetAsync<Role>(name, cancellationToken);
     public IAsyncEnumerable<Role> ListRolesAsync(string parent, CancellationToken cancellationToken = default) =>
         ListAsync<ListRolesResponse, Role>(parent + "/roles", r => (r.Roles, r.NextPageToken), cancellationToken);
     public Task<Operation> UpdateRoleAsync(string name, Role role, IReadOnlyCollection<string> updateMask, CancellationToken cancellationToken = default) =>
         UpdateAsync(name, role, updateMask, cancellationToken);
     public Task<Operation> DeleteRoleAsync(string name, string? reassignOwnedTo = null, CancellationToken cancellationToken = default) =>
-        SendAsync<Operation>(HttpMethod.Delete, name + Query(("reassign_owned_to", reassignOwnedTo)), null, cancellationToken);
+        DeleteAsync(name + Query(("reassign_owned_to", reassignOwnedTo)), cancellationToken);
 
     // Databases
     public Task<Operation> CreateDatabaseAsync(string parent, string? databaseId, Database database, bool replaceExisting = false, CancellationToken cancellationToken = default) =>
-        CreateChildAsync(parent, "databases", ("database_id", databaseId), database, replaceExisting, cancellationToken);
+        CreateChildAsync(parent, "databases", ("database_id", databaseId), database, database.Spec, replaceExisting, async token => databaseId is not null
+            ? await GetDatabaseAsync($"{parent}/databases/{databaseId}", token).ConfigureAwait(false)
+            : await FindAsync(ListDatabasesAsync(parent, token), d => d.Status?.PostgresDatabase == database.Spec?.PostgresDatabase).ConfigureAwait(false),
+            cancellationToken);
     public Task<Database> GetDatabaseAsync(string name, CancellationToken cancellationToken = default) => GetAsync<Database>(name, cancellationToken);
     public IAsyncEnumerable<Database> ListDatabasesAsync(string parent, CancellationToken cancellationToken = default) =>
         ListAsync<ListDatabasesResponse, Database>(parent + "/databases", r => (r.Databases, r.NextPageToken), cancellationToken);
     public Task<Operation> UpdateDatabaseAsync(string name, Database database, IReadOnlyCollection<string> updateMask, CancellationToken cancellationToken = default) =>
         UpdateAsync(name, database, updateMask, cancellationToken);
-    public Task<Operation> DeleteDatabaseAsync(string name, CancellationToken cancellationToken = default) =>
-        SendAsync<Operation>(HttpMethod.Delete, name, null, cancellationToken);
+    public Task<Operation> DeleteDatabaseAsync(string name, CancellationToken cancellationToken = default) => DeleteAsync(name, cancellationToken);
 
     // Credentials and operations
     public Task<DatabaseCredential> GenerateDatabaseCredentialAsync(DatabaseCredentialRequest request, CancellationToken cancellationToken = default) =>
@@ -209,14 +218,55 @@ public sealed class LakebaseClient : IDisposable
     public async Task<Operation> WaitForOperationAsync(Operation operation, IProgress<OperationWaitProgress>? progress = null, TimeSpan? timeout = null,
         CancellationToken cancellationToken = default)
     {
+        using var deadline = new Deadline(timeout, _clock);
+        return await WaitForOperationAsync(operation, progress, deadline, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Polls until the operation is done, within <paramref name="deadline"/>. A poll that fails with a 5xx or a dropped
+    /// connection is repeated on the poll schedule (a GET is safe to repeat) until the deadline, or without one until
+    /// polls have failed for the retry budget; the operation's own error ends the wait at once. Every way of giving up
+    /// other than that error says the operation may still be running and how to resume waiting for it.
+    /// </summary>
+    public async Task<Operation> WaitForOperationAsync(Operation operation, IProgress<OperationWaitProgress>? progress, Deadline deadline,
+        CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(operation);
+        ArgumentNullException.ThrowIfNull(deadline);
+        if (operation is { Name: null, IsDone: true }) return operation; // settled by the client (SettledOperation)
         var name = operation.Name ?? throw new ArgumentException("The operation has no name.", nameof(operation));
+        Exception? lastFailure = null;
+        return await deadline.RunAsync(token => PollAsync(name, progress, failure => lastFailure = failure, token),
+            limit => $"Timed out after {limit} waiting for operation {name}" +
+                (lastFailure is null ? "" : $" (the last poll failed: {lastFailure.Message})") + $". {StillRunning(name)}",
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<Operation> PollAsync(string name, IProgress<OperationWaitProgress>? progress, Action<Exception> noteFailure,
+        CancellationToken cancellationToken)
+    {
         var target = ResourceName.TryParse(name, out var parsed) && parsed.OperationTarget is { } resource ? resource.ToString() : name;
         var started = _clock.GetTimestamp();
+        long? failingSince = null;
         for (var attempt = 1; ; attempt++)
         {
-            operation = await GetOperationAsync(name, cancellationToken).ConfigureAwait(false);
-            var elapsed = _clock.GetElapsedTime(started);
+            var asked = _clock.GetTimestamp();
+            Operation operation;
+            try
+            {
+                operation = await GetOperationAsync(name, cancellationToken).ConfigureAwait(false);
+                failingSince = null;
+            }
+            catch (Exception failure) when (IsTransientPollFailure(failure))
+            {
+                noteFailure(failure);
+                failingSince ??= asked;
+                if (_clock.GetElapsedTime(failingSince.Value) >= _transport.RetryBudget)
+                    throw failure is LakebaseApiException api ? api.Explained(StillRunning(name)) : new TimeoutException($"{failure.Message} {StillRunning(name)}", failure);
+                progress?.Report(new OperationWaitProgress(name, attempt, _clock.GetElapsedTime(started)));
+                await Task.Delay(PollDelay(attempt), _clock, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
             if (operation.IsDone)
             {
                 if (operation.Error is { } error) throw LakebaseApiException.FromOperationError(error, target);
@@ -224,22 +274,29 @@ public sealed class LakebaseClient : IDisposable
                     throw new InvalidOperationException($"Operation {name} completed but no response is available.");
                 return operation;
             }
-            progress?.Report(new OperationWaitProgress(name, attempt, elapsed));
-            var delay = PollDelay(attempt);
-            if (timeout is { } limit)
-            {
-                if (elapsed >= limit) throw new TimeoutException($"Timed out after {FormatSpan(limit)} waiting for operation {name}.");
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks, (limit - elapsed).Ticks));
-            }
-            await Task.Delay(delay, _clock, cancellationToken).ConfigureAwait(false);
+            progress?.Report(new OperationWaitProgress(name, attempt, _clock.GetElapsedTime(started)));
+            await Task.Delay(PollDelay(attempt), _clock, cancellationToken).ConfigureAwait(false);
         }
     }
 
+    /// <summary>A poll that says nothing about the operation: the service or the way to it failed (5xx, a dropped or
+    /// refused connection, a retry budget spent on 429/503).</summary>
+    private static bool IsTransientPollFailure(Exception failure) => failure switch
+    {
+        LakebaseApiException api => api.HttpStatus >= 500,
+        HttpRequestException http => ApiTransport.IsTransient(http),
+        TimeoutException => true,
+        _ => false,
+    };
+
+    private static string StillRunning(string operationName) =>
+        $"The operation may still be running: resume with `Wait-LakebaseOperation {operationName}`.";
+
     /// <summary>Waits and returns the finished operation's response as <typeparamref name="T"/>; null for deletes.</summary>
-    public async Task<T?> WaitForResultAsync<T>(Operation operation, IProgress<OperationWaitProgress>? progress = null, TimeSpan? timeout = null,
+    public async Task<T?> WaitForResultAsync<T>(Operation operation, IProgress<OperationWaitProgress>? progress = null, Deadline? deadline = null,
         CancellationToken cancellationToken = default) where T : class
     {
-        var done = await WaitForOperationAsync(operation, progress, timeout, cancellationToken).ConfigureAwait(false);
+        var done = await WaitForOperationAsync(operation, progress, deadline ?? Deadline.None, cancellationToken).ConfigureAwait(false);
         return ReadResponse<T>(done);
     }
 
@@ -255,14 +312,103 @@ public sealed class LakebaseClient : IDisposable
 
     private Task<T> GetAsync<T>(string name, CancellationToken cancellationToken) => SendAsync<T>(HttpMethod.Get, name, null, cancellationToken);
 
-    private Task<Operation> CreateChildAsync(string parent, string collection, (string, string?) id, object body, bool replaceExisting, CancellationToken cancellationToken) =>
-        SendAsync<Operation>(HttpMethod.Post, $"{parent}/{collection}" + Query(id, ("replace_existing", replaceExisting ? "true" : null)), body, cancellationToken);
+    private Task<Operation> CreateChildAsync(string parent, string collection, (string, string?) id, object body, object? spec, bool replaceExisting,
+        Func<CancellationToken, Task<object?>> readExisting, CancellationToken cancellationToken) =>
+        CreateAsync($"{parent}/{collection}" + Query(id, ("replace_existing", replaceExisting ? "true" : null)), body, spec, readExisting, cancellationToken);
+
+    /// <summary>
+    /// A create. When it had to be re-sent because an attempt's answer was lost and the service now says the resource
+    /// exists, that attempt probably made it: the resource is read and, when it is what <paramref name="spec"/> asks
+    /// for, adopted (once it has settled) as this call's result. Otherwise the refusal says what differs.
+    /// </summary>
+    private async Task<Operation> CreateAsync(string path, object body, object? spec, Func<CancellationToken, Task<object?>> readExisting,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await SendAsync<Operation>(HttpMethod.Post, path, body, cancellationToken).ConfigureAwait(false);
+        }
+        catch (LakebaseApiException refused) when (refused.AfterLostAnswer && refused.IsAlreadyExists)
+        {
+            const string EarlierAttempt = "An earlier attempt of this call, whose answer was lost, may have created it";
+            var existing = await ReadIfExistsAsync(readExisting, cancellationToken).ConfigureAwait(false)
+                ?? throw refused.Explained(EarlierAttempt + ", but it cannot be read.");
+            var differences = RequestedState.Differences(spec, Status(existing));
+            if (differences.Count > 0)
+                throw refused.Explained($"{EarlierAttempt}, but it differs from what was asked in {string.Join(", ", differences)}.");
+            for (var poll = 1; RequestedState.IsSettling(Status(existing)); poll++)
+            {
+                await Task.Delay(PollDelay(poll), _clock, cancellationToken).ConfigureAwait(false);
+                existing = await ReadIfExistsAsync(readExisting, cancellationToken).ConfigureAwait(false)
+                    ?? throw refused.Explained(EarlierAttempt + ", but it is gone again: that attempt failed.");
+            }
+            return SettledOperation(existing);
+        }
+    }
+
+    /// <summary>A delete re-sent after a lost answer that finds nothing to delete: the lost attempt deleted it.</summary>
+    private async Task<Operation> DeleteAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await SendAsync<Operation>(HttpMethod.Delete, path, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (LakebaseApiException gone) when (gone.AfterLostAnswer && gone.IsNotFound)
+        {
+            return SettledOperation(null);
+        }
+    }
+
+    /// <summary>An undelete re-sent after a lost answer and refused: when the resource is no longer deleted, the lost
+    /// attempt restored it.</summary>
+    private async Task<Operation> UndeleteAsync(string name, Func<CancellationToken, Task<object?>> read, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await SendAsync<Operation>(HttpMethod.Post, name + "/undelete", new { }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (LakebaseApiException refused) when (refused.AfterLostAnswer)
+        {
+            var current = await ReadIfExistsAsync(read, cancellationToken).ConfigureAwait(false);
+            if (current is null || (Status(current) is { } status && status.TryGetProperty("delete_time", out _))) throw;
+            return SettledOperation(current);
+        }
+    }
+
+    /// <summary>The first listed item that matches (a role or database created without an id is found by its Postgres name).</summary>
+    private static async Task<T?> FindAsync<T>(IAsyncEnumerable<T> items, Func<T, bool> match) where T : class
+    {
+        await foreach (var item in items.ConfigureAwait(false))
+            if (match(item)) return item;
+        return null;
+    }
+
+    private static async Task<object?> ReadIfExistsAsync(Func<CancellationToken, Task<object?>> read, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await read(cancellationToken).ConfigureAwait(false);
+        }
+        catch (LakebaseApiException missing) when (missing.IsNotFound)
+        {
+            return null;
+        }
+    }
+
+    private static JsonElement? Status(object resource) =>
+        JsonSerializer.SerializeToElement(resource, resource.GetType(), WireJson.Options) is { ValueKind: JsonValueKind.Object } json &&
+        json.TryGetProperty("status", out var status) ? status : null;
+
+    /// <summary>An operation the client settled itself from what the service already shows (it has no name to poll):
+    /// done, with the resource as its response (an empty one for deletes).</summary>
+    private static Operation SettledOperation(object? resource) => new()
+    {
+        Done = true,
+        Response = resource is null ? JsonSerializer.SerializeToElement(new { }) : JsonSerializer.SerializeToElement(resource, resource.GetType(), WireJson.Options),
+    };
 
     private Task<Operation> UpdateAsync(string name, object body, IReadOnlyCollection<string> updateMask, CancellationToken cancellationToken) =>
         SendAsync<Operation>(HttpMethod.Patch, name + Query(("update_mask", FieldMask.Join(updateMask))), body, cancellationToken);
-
-    private Task<Operation> UndeleteAsync(string name, CancellationToken cancellationToken) =>
-        SendAsync<Operation>(HttpMethod.Post, name + "/undelete", new { }, cancellationToken);
 
     /// <summary>Errors name the resource the call concerned: the path without its query string.</summary>
     private Task<T> SendAsync<T>(HttpMethod method, string relativePath, object? body, CancellationToken cancellationToken)
@@ -271,8 +417,6 @@ public sealed class LakebaseClient : IDisposable
         var target = query < 0 ? relativePath : relativePath[..query];
         return _transport.SendAsync<T>(method, ApiRoot + relativePath, body, target, cancellationToken);
     }
-
-    private static string FormatSpan(TimeSpan span) => span.TotalSeconds < 120 ? $"{span.TotalSeconds:0.###} s" : span.ToString();
 
     /// <summary>Follows next_page_token until it is missing or empty, resending the other parameters unchanged.</summary>
     private async IAsyncEnumerable<TItem> ListAsync<TResponse, TItem>(string path, Func<TResponse, (List<TItem>?, string?)> read,

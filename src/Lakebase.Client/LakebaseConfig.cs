@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Lakebase.Client;
 
 /// <summary>
@@ -21,6 +23,11 @@ public sealed record LakebaseConfig
     /// <summary>Forces one strategy: pat, oauth-m2m, azure-client-secret, azure-cli, databricks-cli.</summary>
     public string? AuthType { get; init; }
     public string? DatabricksCliPath { get; init; }
+    /// <summary>How long one API call keeps retrying 429, 503 and dropped connections (retry_timeout_seconds; the
+    /// SDKs read it from code or the profile, not the environment); null for their 300 s.</summary>
+    public int? RetryTimeoutSeconds { get; init; }
+    /// <summary>The timeout of each HTTP attempt (http_timeout_seconds); null for the SDKs' 60 s.</summary>
+    public int? HttpTimeoutSeconds { get; init; }
     /// <summary>PEM of the CA that signs Lakebase Local's data-plane certificates; null for a real workspace.</summary>
     public string? LocalCaCertificateFile { get; init; }
 
@@ -118,6 +125,8 @@ public sealed record LakebaseConfig
         Add("azure_client_id", AzureClientId); Add("azure_client_secret", AzureClientSecret, secret: true); Add("azure_tenant_id", AzureTenantId);
         Add("azure_workspace_resource_id", AzureWorkspaceResourceId); Add("workspace_id", WorkspaceId);
         Add("databricks_cli_path", DatabricksCliPath); Add("local_ca_certificate_file", LocalCaCertificateFile);
+        Add("retry_timeout_seconds", RetryTimeoutSeconds?.ToString(CultureInfo.InvariantCulture));
+        Add("http_timeout_seconds", HttpTimeoutSeconds?.ToString(CultureInfo.InvariantCulture));
         return "LakebaseConfig { " + string.Join(", ", parts) + " }";
     }
 
@@ -130,6 +139,8 @@ public sealed record LakebaseConfig
         Add("azure_workspace_resource_id", AzureWorkspaceResourceId); Add("workspace_id", WorkspaceId); Add("profile", Profile);
         Add("config_file", ConfigFile); Add("auth_type", AuthType); Add("databricks_cli_path", DatabricksCliPath);
         Add("local_ca_certificate_file", LocalCaCertificateFile);
+        Add("retry_timeout_seconds", RetryTimeoutSeconds?.ToString(CultureInfo.InvariantCulture));
+        Add("http_timeout_seconds", HttpTimeoutSeconds?.ToString(CultureInfo.InvariantCulture));
         return values;
     }
 
@@ -149,6 +160,20 @@ public sealed record LakebaseConfig
         AuthType = values.GetValueOrDefault("auth_type"),
         DatabricksCliPath = values.GetValueOrDefault("databricks_cli_path"),
         LocalCaCertificateFile = values.GetValueOrDefault("local_ca_certificate_file"),
+        RetryTimeoutSeconds = Seconds(values, "retry_timeout_seconds"),
+        HttpTimeoutSeconds = Seconds(values, "http_timeout_seconds"),
+    };
+
+    private static int? Seconds(Dictionary<string, string> values, string attribute) =>
+        !values.TryGetValue(attribute, out var text) ? null
+        : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 ? seconds
+        : throw new LakebaseConfigException($"{attribute} must be a positive whole number of seconds, not '{text}'.");
+
+    /// <summary>The SDKs' retry settings with this configuration's retry_timeout_seconds and http_timeout_seconds.</summary>
+    internal RetryOptions ApplyTo(RetryOptions retry) => retry with
+    {
+        Budget = RetryTimeoutSeconds is { } budget ? TimeSpan.FromSeconds(budget) : retry.Budget,
+        RequestTimeout = HttpTimeoutSeconds is { } attempt ? TimeSpan.FromSeconds(attempt) : retry.RequestTimeout,
     };
 }
 

@@ -20,7 +20,7 @@ public sealed record WakeProgress(string Host, int Attempt, Exception Reason);
 public sealed class DatabaseSessions(LakebaseClient client) : IAsyncDisposable
 {
     private static readonly ConcurrentDictionary<string, NpgsqlDataSource> DirectSources = new();
-    private readonly ConcurrentDictionary<(DatabaseTarget Target, TimeSpan? Ttl), NpgsqlDataSource> _sources = new();
+    private readonly ConcurrentDictionary<(DatabaseTarget Target, TimeSpan? Ttl), (NpgsqlDataSource Source, DatabasePasswords Passwords)> _sources = new();
 
     /// <summary>The client whose identity and credentials the sessions use.</summary>
     public LakebaseClient Client => client;
@@ -31,7 +31,10 @@ public sealed class DatabaseSessions(LakebaseClient client) : IAsyncDisposable
     public async Task<NpgsqlConnection> OpenAsync(DatabaseTarget target, TimeSpan? credentialTtl, IProgress<WakeProgress>? progress,
         CancellationToken cancellationToken)
     {
-        var source = _sources.GetOrAdd((target, credentialTtl), _ => Build(target, credentialTtl));
+        var (source, passwords) = _sources.GetOrAdd((target, credentialTtl), _ => Build(target, credentialTtl));
+        // The credential first, outside Npgsql: its failure then surfaces as the API's error (as Get-LakebaseCredential
+        // shows it), not wrapped as a connection failure, and a connection opened right after uses the same one.
+        await passwords.GetAsync(cancellationToken).ConfigureAwait(false);
         var pipeline = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
@@ -85,7 +88,7 @@ public sealed class DatabaseSessions(LakebaseClient client) : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var source in _sources.Values) await source.DisposeAsync().ConfigureAwait(false);
+        foreach (var (source, _) in _sources.Values) await source.DisposeAsync().ConfigureAwait(false);
         _sources.Clear();
     }
 
@@ -98,7 +101,7 @@ public sealed class DatabaseSessions(LakebaseClient client) : IAsyncDisposable
         return $"host={target.ServerName}{address} port={target.ConnectPort} dbname={target.Database} user='{client.UserName}' password={password} {tls}";
     }
 
-    private NpgsqlDataSource Build(DatabaseTarget target, TimeSpan? credentialTtl)
+    private (NpgsqlDataSource, DatabasePasswords) Build(DatabaseTarget target, TimeSpan? credentialTtl)
     {
         var local = client.Config.LocalCaCertificateFile;
         var builder = DataSourceBuilder(new NpgsqlConnectionStringBuilder
@@ -114,15 +117,11 @@ public sealed class DatabaseSessions(LakebaseClient client) : IAsyncDisposable
             Timeout = 30,
             CommandTimeout = 0,
         }, target.ServerName != target.ConnectHost ? target.ServerName : null);
-        var lifetime = credentialTtl ?? TimeSpan.FromHours(1);
-        // Refresh at half the credential's life; retry a failed refresh soon.
-        builder.UsePeriodicPasswordProvider(async (_, cancellationToken) =>
-        {
-            var credential = await client.GenerateDatabaseCredentialAsync(
-                new DatabaseCredentialRequest { Endpoint = target.EndpointName, Ttl = credentialTtl }, cancellationToken).ConfigureAwait(false);
-            return credential.Token!;
-        }, lifetime / 2, TimeSpan.FromSeconds(5));
-        return builder.Build();
+        var passwords = new DatabasePasswords(cancellationToken => client.GenerateDatabaseCredentialAsync(
+            new DatabaseCredentialRequest { Endpoint = target.EndpointName, Ttl = credentialTtl }, cancellationToken), credentialTtl ?? TimeSpan.FromHours(1));
+        builder.UsePasswordProvider(_ => throw new NotSupportedException("Lakebase connections are opened asynchronously."),
+            async (_, cancellationToken) => await passwords.GetAsync(cancellationToken).ConfigureAwait(false));
+        return (builder.Build(), passwords);
     }
 
     /// <summary>Connections as rows need them (<see cref="RowReader.ArrayNullability"/>); with a

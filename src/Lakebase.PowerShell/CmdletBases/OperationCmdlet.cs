@@ -25,35 +25,55 @@ public abstract class OperationCmdlet : LakebaseCmdlet
     [DurationTransformation]
     public TimeSpan? Timeout { get; set; }
 
-    /// <summary>Starts the operation, then waits, hands it to a job, or outputs it, as the switches ask.</summary>
+    /// <summary>Starts the operation, then waits, hands it to a job, or outputs it, as the switches ask. -Timeout is
+    /// one deadline for all of it: the request that starts the operation, every poll and every retry (a job's wait
+    /// included).</summary>
     internal void Complete<TResource>(Func<LakebaseClient, CancellationToken, Task<Operation>> start, Func<TResource, object?> wrap, string activity)
         where TResource : class
     {
         var client = Client;
-        var operation = Await(cancellationToken => start(client, cancellationToken));
-        if (NoWait)
+        var deadline = new Deadline(Timeout);
+        try
         {
-            WriteObject(new LakebaseOperation(operation));
-            return;
-        }
-        var timeout = Timeout;
-        if (AsJob)
-        {
-            var job = new LakebaseJob(MyInvocation.Line.Trim(), client.Host, async cancellationToken =>
+            var operation = Await(cancellationToken => deadline.RunAsync(token => start(client, token),
+                limit => $"Timed out after {limit} before the service answered ({activity}); the request may still take effect.", cancellationToken));
+            if (NoWait)
             {
-                var result = await client.WaitForResultAsync<TResource>(operation, null, timeout, cancellationToken).ConfigureAwait(false);
-                return result is null ? null : wrap(result);
-            });
-            JobRepository.Add(job);
-            WriteObject(job);
-            return;
+                WriteObject(new LakebaseOperation(operation));
+                return;
+            }
+            if (AsJob)
+            {
+                var owned = deadline;
+                deadline = null; // the job's to dispose now
+                var job = new LakebaseJob(MyInvocation.Line.Trim(), client.Host, async cancellationToken =>
+                {
+                    using (owned)
+                    {
+                        var result = await client.WaitForResultAsync<TResource>(operation, null, owned, cancellationToken).ConfigureAwait(false);
+                        return result is null ? null : wrap(result);
+                    }
+                });
+                JobRepository.Add(job);
+                WriteObject(job);
+                return;
+            }
+            Wait(client, operation, deadline, wrap, activity);
         }
+        finally
+        {
+            deadline?.Dispose();
+        }
+    }
 
+    private void Wait<TResource>(LakebaseClient client, Operation operation, Deadline deadline, Func<TResource, object?> wrap, string activity)
+        where TResource : class
+    {
         var progressId = Interlocked.Increment(ref s_progressId);
         var progress = new Progress(this, progressId, activity);
         try
         {
-            var finished = Await(cancellationToken => client.WaitForResultAsync<TResource>(operation, progress, timeout, cancellationToken));
+            var finished = Await(cancellationToken => client.WaitForResultAsync<TResource>(operation, progress, deadline, cancellationToken));
             if (finished is not null && wrap(finished) is { } output) WriteObject(output);
         }
         finally

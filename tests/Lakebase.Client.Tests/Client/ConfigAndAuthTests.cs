@@ -30,6 +30,25 @@ public sealed class ConfigResolveTests : IDisposable
         """;
 
     [Fact]
+    public void Reads_retry_timeout_seconds_and_http_timeout_seconds_from_the_profile()
+    {
+        WriteConfig("[ci]\nhost = https://ci.cloud.databricks.com\ntoken = t\nretry_timeout_seconds = 42\nhttp_timeout_seconds = 7\n");
+        var config = Resolve(new LakebaseConfig { Profile = "ci" });
+        Assert.Equal((42, 7), (config.RetryTimeoutSeconds, config.HttpTimeoutSeconds));
+        var retry = config.ApplyTo(new RetryOptions());
+        Assert.Equal((TimeSpan.FromSeconds(42), TimeSpan.FromSeconds(7)), (retry.Budget, retry.RequestTimeout));
+        Assert.Equal(TimeSpan.FromMinutes(5), new LakebaseConfig().ApplyTo(new RetryOptions()).Budget);
+    }
+
+    [Fact]
+    public void Refuses_a_retry_timeout_that_is_not_a_positive_number_of_seconds()
+    {
+        WriteConfig("[ci]\nhost = https://ci.cloud.databricks.com\ntoken = t\nretry_timeout_seconds = soon\n");
+        var error = Assert.Throws<LakebaseConfigException>(() => Resolve(new LakebaseConfig { Profile = "ci" }));
+        Assert.Contains("retry_timeout_seconds", error.Message);
+    }
+
+    [Fact]
     public void Explicit_beats_environment()
     {
         var config = Resolve(new LakebaseConfig { Host = "https://explicit.cloud.databricks.com", Token = "explicit" },

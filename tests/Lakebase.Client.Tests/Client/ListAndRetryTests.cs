@@ -228,16 +228,41 @@ public class RetryTests
     }
 
     [Fact]
-    public async Task Gives_up_with_a_timeout_when_the_budget_is_spent()
+    public async Task Gives_up_when_the_budget_is_spent_keeping_the_last_error_code_and_message()
     {
-        var handler = Sequence(() => Http.Status(HttpStatusCode.ServiceUnavailable, "20"));
-        using var client = await TestClient.ConnectAsync(handler);
-        // Retry-After 20 ms per try, budget 150 ms: a handful of tries, then TimeoutException naming the last failure.
-        var retry = TestClient.FastRetry(budget: TimeSpan.FromMilliseconds(150));
-        using var budgeted = await TestClient.ConnectAsync(handler, retry: retry);
+        var handler = Sequence(() =>
+        {
+            var refusal = Http.Json(HttpStatusCode.ServiceUnavailable, """{"error_code":"TEMPORARILY_UNAVAILABLE","message":"gateway overloaded"}""");
+            refusal.Headers.TryAddWithoutValidation("Retry-After", "20");
+            return refusal;
+        });
+        // Retry-After 20 ms per try, budget 150 ms: a handful of tries, then the last refusal as the service worded it.
+        using var budgeted = await TestClient.ConnectAsync(handler, retry: TestClient.FastRetry(budget: TimeSpan.FromMilliseconds(150)));
+        var error = await Assert.ThrowsAsync<LakebaseApiException>(() => budgeted.GetProjectAsync("projects/p"));
+        Assert.Equal(("TEMPORARILY_UNAVAILABLE", 503, "projects/p"), (error.ErrorCode, error.HttpStatus, error.Target));
+        Assert.StartsWith("gateway overloaded. Gave up after retrying for 0.15 s", error.Message);
+        Assert.True(handler.Requests.Count > 1);
+    }
+
+    [Fact]
+    public async Task Gives_up_with_a_timeout_naming_the_last_failure_when_no_answer_came()
+    {
+        var handler = new RecordingHandler((request, _, _) => request.IsScimMe()
+            ? Task.FromResult(Http.Json("""{"userName":"u"}"""))
+            : throw new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (dbc-test:443)"));
+        using var budgeted = await TestClient.ConnectAsync(handler, retry: TestClient.FastRetry(budget: TimeSpan.FromMilliseconds(150)));
         var error = await Assert.ThrowsAsync<TimeoutException>(() => budgeted.GetProjectAsync("projects/p"));
-        Assert.Contains("503", error.Message);
         Assert.Contains("projects/p", error.Message);
-        Assert.NotEmpty(handler.Requests);
+        Assert.Contains("Connection refused", error.Message);
+    }
+
+    [Fact]
+    public async Task The_budget_is_the_configs_retry_timeout_seconds()
+    {
+        var handler = Sequence(() => Http.Status(HttpStatusCode.TooManyRequests, "1"));
+        var config = new LakebaseConfig { Host = TestClient.Host, Token = TestClient.Token, RetryTimeoutSeconds = 1 };
+        using var client = await TestClient.ConnectAsync(handler, config, TestClient.FastRetry(budget: TimeSpan.FromMinutes(5)) with { RetryAfterUnit = TimeSpan.FromMilliseconds(100) });
+        var error = await Assert.ThrowsAsync<LakebaseApiException>(() => client.GetProjectAsync("projects/p"));
+        Assert.Contains("Gave up after retrying for 1 s", error.Message);
     }
 }
