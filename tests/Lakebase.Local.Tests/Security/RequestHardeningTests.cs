@@ -12,41 +12,31 @@ public sealed class RequestHardeningTests(SharedServer shared) : IClassFixture<S
 {
     private LocalServerProcess Server => shared.Server;
 
-    [Theory]
-    [InlineData("DELETE", "branches/%2e%2e")]
-    [InlineData("DELETE", "branches/%2E%2E/")]
-    [InlineData("DELETE", "branches/..")]
-    [InlineData("GET", "branches/production/roles/..")]
-    [InlineData("GET", "branches/production/roles/.")]
-    [InlineData("DELETE", "branches/production/endpoints/%2e")]
-    [InlineData("GET", "branches/production%0a")]
-    public async Task A_dot_segment_or_control_character_in_a_path_is_refused_and_never_reaches_the_parent(string method, string suffix)
+    [Fact]
+    public async Task A_dot_segment_or_control_character_in_a_path_is_refused_and_never_reaches_the_parent()
     {
         var id = SharedServer.NewId("path");
         await Server.CreateProjectAsync(id);
 
-        using var response = await RawRequestAsync($"{method} /api/2.0/postgres/projects/{id}/{suffix} HTTP/1.1");
-
-        Assert.Equal(400, response.Status);
-        Assert.Equal("INVALID_PARAMETER_VALUE", JsonNode.Parse(response.Body)!["error_code"]!.GetValue<string>());
+        foreach (var (method, suffix) in new[]
+        {
+            ("DELETE", "branches/%2e%2e"), ("DELETE", "branches/%2E%2E/"), ("DELETE", "branches/.."), ("DELETE", "branches/production/endpoints/%2e"),
+            ("GET", "branches/production/roles/.."), ("GET", "branches/production/roles/."), ("GET", "branches/production%0a"),
+        })
+        {
+            using var response = await RawRequestAsync($"{method} /api/2.0/postgres/projects/{id}/{suffix} HTTP/1.1");
+            Assert.True(response.Status == 400, $"{method} {suffix}: {response.Status} {response.Body}");
+            Assert.Equal("INVALID_PARAMETER_VALUE", JsonNode.Parse(response.Body)!["error_code"]!.GetValue<string>());
+        }
+        // Kestrel refuses a NUL in the decoded path itself, before any application code runs, with a 400 whose body
+        // it does not let an application write (aspnet/KestrelHttpServer#2947); what matters is that it never routes.
+        using (var nul = await RawRequestAsync($"DELETE /api/2.0/postgres/projects/{id}/branches/production%00 HTTP/1.1"))
+            Assert.Equal(400, nul.Status);
         var project = await Server.GetAsync($"projects/{id}");
         Assert.Null(project["delete_time"]);
         var branches = await Server.GetAsync($"projects/{id}/branches");
         Assert.Single(branches["branches"]!.AsArray());
-    }
-
-    /// <summary>Kestrel refuses a NUL in the decoded path itself, before any application code runs, with a 400 whose
-    /// body it does not let an application write (aspnet/KestrelHttpServer#2947); what matters is that it never routes.</summary>
-    [Fact]
-    public async Task An_encoded_NUL_in_a_path_is_refused_and_never_reaches_a_resource()
-    {
-        var id = SharedServer.NewId("path");
-        await Server.CreateProjectAsync(id);
-
-        using var response = await RawRequestAsync($"DELETE /api/2.0/postgres/projects/{id}/branches/production%00 HTTP/1.1");
-
-        Assert.Equal(400, response.Status);
-        Assert.Equal("READY", (await Server.GetAsync($"projects/{id}/branches/production"))["status"]!["current_state"]!.GetValue<string>());
+        Assert.Single((await Server.GetAsync($"projects/{id}/branches/production/endpoints"))["endpoints"]!.AsArray());
     }
 
     [Theory]
