@@ -83,8 +83,11 @@ internal sealed class CredentialTokens
     public CredentialClaims? Validate(string token)
     {
         if (string.IsNullOrEmpty(token) || token.Length > MaximumTokenLength) return null;
-        // Symmetric keys need no metadata fetch, so validation completes synchronously.
-        var result = _handler.ValidateTokenAsync(token, _validation).GetAwaiter().GetResult();
+        // Symmetric keys need no metadata fetch, so validation completes synchronously. A password is anything a client
+        // sent: whatever the library makes of it, a failure is "not a credential", never an exception in the proxy.
+        TokenValidationResult result;
+        try { result = _handler.ValidateTokenAsync(token, _validation).GetAwaiter().GetResult(); }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or SecurityTokenException) { return null; }
         if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt) return null;
         return jwt.TryGetPayloadValue<string>(JwtRegisteredClaimNames.Sub, out var subject) && jwt.TryGetPayloadValue<string>(EndpointClaim, out var endpoint)
             ? new CredentialClaims(subject, endpoint, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero))

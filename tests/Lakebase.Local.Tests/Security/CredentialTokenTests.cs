@@ -38,6 +38,11 @@ public sealed class CredentialTokenTests : IDisposable
         Assert.Null(_tokens.Validate($"{parts[0]}.{Base64Url.Encode(payload.ToJsonString())}.{parts[2]}"));
         Assert.Null(_tokens.Validate($"{Base64Url.Encode("""{"alg":"none","typ":"JWT"}""")}.{parts[1]}."));
         Assert.Null(_tokens.Validate($"{Base64Url.Encode("""{"alg":"HS512","typ":"JWT"}""")}.{parts[1]}.{parts[2]}"));
+        var token = _tokens.Issue(Claims(TimeSpan.FromMinutes(10)));
+        Assert.Null(_tokens.Validate(token[..^2] + (token[^2] == 'A' ? "B" : "A") + token[^1]));
+        Assert.Null(_tokens.Validate(token + "."));
+        Assert.Null(_tokens.Validate("a.b.c"));
+        Assert.Null(_tokens.Validate("...."));
         Assert.Null(_tokens.Validate(new string('a', 100_000)));
         Assert.Null(_tokens.Validate(""));
     }
