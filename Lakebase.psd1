@@ -10,6 +10,7 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('formats/Lakebase.Format.ps1xml')
     CmdletsToExport      = @(
+        'Compare-LakebaseBranch',
         'Connect-Lakebase',
         'Disconnect-Lakebase',
         'Get-LakebaseBranch',
@@ -34,6 +35,7 @@
         'Remove-LakebaseEndpoint',
         'Remove-LakebaseProject',
         'Remove-LakebaseRole',
+        'Reset-LakebaseBranch',
         'Restore-LakebaseBranch',
         'Restore-LakebaseProject',
         'Revoke-LakebasePermission',

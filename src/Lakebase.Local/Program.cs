@@ -73,7 +73,7 @@ foreach (var service in new[]
 {
     typeof(DataDirectoryCopier), typeof(BranchHistory), typeof(BranchStorage), typeof(ComputeManager), typeof(PointInTime), typeof(OperationRunner), typeof(Catalog), typeof(Provisioning), typeof(IdentityStore),
     typeof(PermissionService), typeof(ProjectService), typeof(BranchService), typeof(EndpointService), typeof(RoleService), typeof(DatabaseService), typeof(OperationLookup),
-    typeof(Recovery), typeof(ProxySessions), typeof(ProxyServer), typeof(Autoscaler),
+    typeof(BranchReset), typeof(Recovery), typeof(ProxySessions), typeof(ProxyServer), typeof(Autoscaler),
 })
 {
     builder.Services.AddSingleton(service);
@@ -95,6 +95,7 @@ app.MapAuthApi(version);
 app.MapPostgresApi();
 app.MapPermissionsApi();
 app.MapComputeApi();
+app.MapBranchResetApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {
