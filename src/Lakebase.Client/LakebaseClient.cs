@@ -181,6 +181,20 @@ public sealed class LakebaseClient : IDisposable
 
     public Task<Operation> GetOperationAsync(string name, CancellationToken cancellationToken = default) => GetAsync<Operation>(name, cancellationToken);
 
+    // Project permissions: the workspace permissions API, outside /api/2.0/postgres.
+    public Task<ObjectPermissions> GetProjectPermissionsAsync(string projectId, CancellationToken cancellationToken = default) =>
+        SendPermissionsAsync(HttpMethod.Get, projectId, null, cancellationToken);
+    /// <summary>PUT: the project's list becomes exactly <paramref name="accessControlList"/>.</summary>
+    public Task<ObjectPermissions> SetProjectPermissionsAsync(string projectId, IReadOnlyList<AccessControlRequest> accessControlList, CancellationToken cancellationToken = default) =>
+        SendPermissionsAsync(HttpMethod.Put, projectId, new ObjectPermissionsRequest { AccessControlList = [.. accessControlList] }, cancellationToken);
+    /// <summary>PATCH: the principals named get the levels given; the rest of the list stays.</summary>
+    public Task<ObjectPermissions> UpdateProjectPermissionsAsync(string projectId, IReadOnlyList<AccessControlRequest> accessControlList, CancellationToken cancellationToken = default) =>
+        SendPermissionsAsync(HttpMethod.Patch, projectId, new ObjectPermissionsRequest { AccessControlList = [.. accessControlList] }, cancellationToken);
+
+    private Task<ObjectPermissions> SendPermissionsAsync(HttpMethod method, string projectId, object? body, CancellationToken cancellationToken) =>
+        _transport.SendAsync<ObjectPermissions>(method, DatabaseProjectPermissions.PathPrefix + Uri.EscapeDataString(projectId), body,
+            ResourceName.Project(projectId).ToString(), cancellationToken);
+
     /// <summary>Lakebase Local's computes with the size each runs at (its own API; a workspace has none).</summary>
     public async Task<IReadOnlyList<LocalCompute>> ListLocalComputesAsync(CancellationToken cancellationToken = default)
     {

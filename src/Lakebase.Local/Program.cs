@@ -37,27 +37,44 @@ if (options is null)
 
 var version = typeof(LocalServerOptions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 var layout = new StateLayout(options.StateRoot);
+var account = await ServiceAccount.ResolveAsync(CancellationToken.None);
+CredentialTokens credentialTokens;
+try
+{
+    StateRootAccess.Secure(layout, account);
+    credentialTokens = new CredentialTokens(layout.CredentialSigningKey);
+}
+catch (StateRootException ex)
+{
+    Console.Error.WriteLine($"Lakebase Local cannot start: {ex.Message}");
+    return 1;
+}
 var builder = WebApplication.CreateSlimBuilder(args);
-builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, options.Port));
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.Listen(System.Net.IPAddress.Loopback, options.Port);
+    RequestHardening.KestrelLimits(kestrel.Limits);
+});
 builder.Logging.AddSimpleConsole(console => console.SingleLine = true).AddFilter("Microsoft", LogLevel.Warning);
 builder.Services.AddSingleton(layout);
-builder.Services.AddSingleton(await ServiceAccount.ResolveAsync(CancellationToken.None));
+builder.Services.AddSingleton(account);
 builder.Services.AddSingleton(PostgresInstallation.Discover(options.PostgresRoot));
 builder.Services.AddSingleton(options.Limits);
 builder.Services.AddSingleton(options.Autoscaling);
-builder.Services.AddSingleton(new CredentialTokens(Path.Combine(layout.TlsDirectory, "credential-signing.key")));
+builder.Services.AddSingleton(credentialTokens);
 builder.Services.AddSingleton(new LocalCertificateAuthority(layout.TlsDirectory));
 builder.Services.AddSingleton<IControlPlaneApi, ProxyControlPlane>();
 builder.Services.AddSingleton(new ProxyOptions(options.ProxyPort, options.Sessions));
-builder.Services.AddSingleton(sp => new CredentialApi(sp.GetRequiredService<Catalog>(), sp.GetRequiredService<CredentialTokens>())
+builder.Services.AddSingleton(sp => new CredentialApi(sp.GetRequiredService<Catalog>(), sp.GetRequiredService<CredentialTokens>(), sp.GetRequiredService<PermissionService>())
 {
     MinimumTtl = options.MinimumCredentialTtl,
 });
 builder.Services.AddSingleton(new StateStore(layout.StateDatabase));
+builder.Services.AddSingleton(new AdminIdentity(options.UserName));
 foreach (var service in new[]
 {
     typeof(DataDirectoryCopier), typeof(BranchHistory), typeof(BranchStorage), typeof(ComputeManager), typeof(PointInTime), typeof(OperationRunner), typeof(Catalog), typeof(Provisioning), typeof(IdentityStore),
-    typeof(ProjectService), typeof(BranchService), typeof(EndpointService), typeof(RoleService), typeof(DatabaseService), typeof(OperationLookup),
+    typeof(PermissionService), typeof(ProjectService), typeof(BranchService), typeof(EndpointService), typeof(RoleService), typeof(DatabaseService), typeof(OperationLookup),
     typeof(BranchReset), typeof(Recovery), typeof(ProxySessions), typeof(ProxyServer), typeof(Autoscaler),
 })
 {
@@ -74,9 +91,11 @@ await app.Services.GetRequiredService<Recovery>().RunAsync(CancellationToken.Non
 app.Services.GetRequiredService<IdentityStore>().EnsureAdminToken(layout.AdminTokenFile, options.UserName);
 
 app.UseApiErrors();
+app.UseRequestHardening();
 app.UseBearerAuthentication();
 app.MapAuthApi(version);
 app.MapPostgresApi();
+app.MapPermissionsApi();
 app.MapComputeApi();
 app.MapBranchResetApi();
 

@@ -53,6 +53,13 @@ public sealed class LocalServerProcess : IAsyncDisposable
         return new LocalServerProcess(root, arguments, process, log, info, (await File.ReadAllTextAsync(info.AdminTokenFile!)).Trim());
     }
 
+    /// <summary>Starts a server on a state root the test prepared (files planted to check how the server treats them).</summary>
+    public static async Task<LocalServerProcess> StartInAsync(string root, params string[] arguments)
+    {
+        var (process, info) = await LaunchAsync(root, arguments);
+        return new LocalServerProcess(root, arguments, process, info, (await File.ReadAllTextAsync(info.AdminTokenFile!)).Trim());
+    }
+
     /// <summary>A state root under /tmp that the unprivileged postgres account can traverse.</summary>
     public static string NewRoot()
     {
@@ -204,7 +211,11 @@ public sealed class LocalServerProcess : IAsyncDisposable
         while (!File.Exists(serverInfo))
         {
             if (process.HasExited || DateTime.UtcNow > deadline)
-                throw new InvalidOperationException($"Lakebase Local did not start:\n{log}");
+            {
+                // After an exit, the parameterless wait also waits for the output readers, so the log is complete.
+                if (process.HasExited) process.WaitForExit();
+                lock (log) throw new InvalidOperationException($"Lakebase Local did not start:\n{log}");
+            }
             await Task.Delay(25);
         }
         return (process, log, JsonSerializer.Deserialize<LocalServerInfo>(await File.ReadAllTextAsync(serverInfo), WireJson.Options)!);

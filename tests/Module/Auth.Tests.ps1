@@ -43,3 +43,57 @@ Describe 'OAuth M2M' {
         }
     }
 }
+
+Describe 'Project permissions' {
+    BeforeAll {
+        $secret = ConvertTo-SecureString $principal.secret -AsPlainText -Force
+        $script:asPrincipal = Connect-Lakebase $apiUrl -ClientId $principal.application_id -ClientSecret $secret -NoDefault
+        $script:project = New-LakebaseProject 'perm-app' -Context $admin
+    }
+
+    It 'lists the creator as manager and the workspace admins as inherited managers' {
+        $permissions = $project | Get-LakebasePermission -Context $admin
+        $creator = $permissions | Where-Object Principal -EQ $admin.UserName
+        $creator.PrincipalType | Should -Be 'User'
+        $creator.Level | Should -Be 'CAN_MANAGE'
+        $creator.Inherited | Should -BeFalse
+        ($permissions | Where-Object Principal -EQ 'admins').Inherited | Should -BeTrue
+    }
+
+    It 'keeps a project from a principal with no grant, with the service''s PERMISSION_DENIED' {
+        { Get-LakebaseProject perm-app -Context $asPrincipal -ErrorAction Stop } | Should -Throw
+        $Error[0].FullyQualifiedErrorId | Should -BeLike 'PERMISSION_DENIED*'
+        $Error[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+        @(Get-LakebaseProject -Context $asPrincipal).ProjectId | Should -Not -Contain 'perm-app'
+    }
+
+    It 'grants CanUse: the principal reads the project and gets credentials, but cannot change it' {
+        $granted = $project | Grant-LakebasePermission -ServicePrincipalName $principal.application_id -Level CanUse -Context $admin
+        $granted.Level | Should -Be 'CAN_USE'
+        $granted.PrincipalType | Should -Be 'ServicePrincipal'
+        (Get-LakebaseProject perm-app -Context $asPrincipal).ProjectId | Should -Be 'perm-app'
+        (Get-LakebaseBranch -ProjectId perm-app production -Context $asPrincipal | Get-LakebaseCredential -Context $asPrincipal).Token | Should -BeOfType [securestring]
+        { Set-LakebaseProject perm-app -DisplayName 'not mine' -Context $asPrincipal -ErrorAction Stop } | Should -Throw
+        $Error[0].FullyQualifiedErrorId | Should -BeLike 'PERMISSION_DENIED*'
+    }
+
+    It 'changes nothing with -WhatIf' {
+        Revoke-LakebasePermission perm-app -ServicePrincipalName $principal.application_id -WhatIf -Context $admin
+        (Get-LakebasePermission perm-app -Context $admin | Where-Object Principal -EQ $principal.application_id).Level | Should -Be 'CAN_USE'
+    }
+
+    It 'revokes the grant and leaves the others' {
+        Grant-LakebasePermission perm-app -GroupName data-team -Level CanManage -Context $admin | Out-Null
+        Revoke-LakebasePermission perm-app -ServicePrincipalName $principal.application_id -Confirm:$false -Context $admin
+        $left = Get-LakebasePermission perm-app -Context $admin
+        $left.Principal | Should -Not -Contain $principal.application_id
+        ($left | Where-Object Principal -EQ 'data-team').Level | Should -Be 'CAN_MANAGE'
+        { Get-LakebaseProject perm-app -Context $asPrincipal -ErrorAction Stop } | Should -Throw
+    }
+
+    It 'says so when the principal had nothing to revoke' {
+        Revoke-LakebasePermission perm-app -UserName nobody@example.com -Confirm:$false -Context $admin -ErrorAction SilentlyContinue -ErrorVariable failed
+        $failed[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $failed[0].Exception.Message | Should -BeLike '*nobody@example.com*'
+    }
+}

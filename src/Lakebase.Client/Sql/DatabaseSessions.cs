@@ -14,8 +14,9 @@ public sealed record WakeProgress(string Host, int Attempt, Exception Reason);
 /// Pooled Postgres connections per (endpoint, database) for one client identity. The password is a database
 /// credential from the API, supplied by a provider that fetches a new one before the current one expires, so a
 /// session longer than a token's life keeps working. Opening a connection to a compute that is waking (refused,
-/// 57P03 "starting up", timeouts) is retried within a bound; SQL errors never are. TLS is always required; against
-/// Lakebase Local the certificate is verified with its CA.
+/// 57P03 "starting up", timeouts) is retried within a bound; SQL errors never are. TLS is always required and the
+/// server's certificate always verified (chain and host name, as libpq's verify-full): against a workspace with the
+/// machine's trusted roots, against Lakebase Local with its CA.
 /// </summary>
 public sealed class DatabaseSessions(LakebaseClient client) : IAsyncDisposable
 {
@@ -97,7 +98,7 @@ public sealed class DatabaseSessions(LakebaseClient client) : IAsyncDisposable
     {
         var local = client.Config.LocalCaCertificateFile;
         var address = target.Address is null ? "" : $" hostaddr={target.ConnectHost} options='{target.EndpointOption}'";
-        var tls = local is null ? "sslmode=require" : $"sslmode=verify-full sslrootcert='{local}'";
+        var tls = $"sslmode=verify-full sslrootcert='{local ?? "system"}'";
         return $"host={target.ServerName}{address} port={target.ConnectPort} dbname={target.Database} user='{client.UserName}' password={password} {tls}";
     }
 
@@ -111,7 +112,7 @@ public sealed class DatabaseSessions(LakebaseClient client) : IAsyncDisposable
             Options = target.EndpointOption,
             Database = target.Database,
             Username = client.UserName,
-            SslMode = local is null ? SslMode.Require : SslMode.VerifyFull,
+            SslMode = SslMode.VerifyFull,
             RootCertificate = local,
             ApplicationName = "lakebase-powershell",
             Timeout = 30,

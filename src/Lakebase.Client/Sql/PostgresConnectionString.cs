@@ -68,6 +68,8 @@ public sealed record PostgresConnectionString(NpgsqlConnectionStringBuilder Sett
                 case "hostaddr": address = value; break;
                 case "host": host = value; break;
                 case "sslmode": settings.SslMode = SslModeOf(value); break;
+                // libpq's "system" is the machine's trusted roots, which is what Npgsql uses without a root certificate.
+                case "sslrootcert" when value == "system": break;
                 default:
                     if (!LibpqKeywords.TryGetValue(keyword, out var setting))
                         throw new ArgumentException($"The connection string's '{keyword}' has no equivalent here; use the Npgsql form (Host=...;Username=...) for it.");

@@ -17,18 +17,22 @@ internal static class PostgresApi
 
     private static async Task<IResult> HandleAsync(HttpContext context, string path,
         ProjectService projects, BranchService branches, EndpointService endpoints, RoleService roles, DatabaseService databases,
-        OperationLookup operations, CredentialApi credentials)
+        OperationLookup operations, CredentialApi credentials, PermissionService permissions)
     {
         var request = context.Request;
         var method = request.Method;
         var caller = context.Principal();
         path = path.TrimEnd('/');
+        if (ProjectIdOf(path) is { } projectId)
+            permissions.Require(caller, projectId, method == "GET" ? PermissionLevel.CanUse : PermissionLevel.CanManage);
 
         if (path == "projects")
         {
             if (method == "GET")
             {
-                var (items, next) = ApiResults.Page(projects.List(ApiResults.Flag(request, "show_deleted")), request);
+                var visible = projects.List(ApiResults.Flag(request, "show_deleted"))
+                    .Where(project => permissions.Allows(caller.UserName, project.ProjectId!, PermissionLevel.CanUse));
+                var (items, next) = ApiResults.Page(visible, request);
                 return ApiResults.Json(new ListProjectsResponse { Projects = items, NextPageToken = next });
             }
             if (method == "POST")
@@ -116,6 +120,13 @@ internal static class PostgresApi
     {
         var (page, next) = ApiResults.Page(items, request);
         return ApiResults.Json(wrap(page, next));
+    }
+
+    /// <summary>The project a call acts in or on (projects/{id}/…), whose permissions it needs.</summary>
+    private static string? ProjectIdOf(string path)
+    {
+        var parts = path.Split('/', 3);
+        return parts.Length >= 2 && parts[0] == "projects" && parts[1].Length > 0 ? parts[1] : null;
     }
 
     private static ResourceName Parse(string path) => ResourceName.TryParse(path, out var name)

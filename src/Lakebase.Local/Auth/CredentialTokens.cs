@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
+using Lakebase.Local.Hosting;
 using Lakebase.Local.Platform;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Lakebase.Local.Auth;
 
@@ -9,61 +10,87 @@ namespace Lakebase.Local.Auth;
 internal sealed record CredentialClaims(string UserName, string EndpointUid, DateTimeOffset ExpireTime);
 
 /// <summary>
-/// Database credentials: short-lived tokens used as the Postgres password. Each is signed (HMAC-SHA256 with a key
-/// kept in the state root, mode 0600) over the identity, the endpoint and the expiry, so a token opens one endpoint,
-/// for one identity, until it expires, and nothing needs to be stored per token.
+/// Database credentials: short-lived JWTs used as the Postgres password, as the service's are, so clients can read
+/// their subject and expiry. Each is signed with HS256 under a key kept in the state root (mode 0600, at least 256
+/// bits) over the identity (sub), the endpoint's uid (endpoint), issued-at and expiry, so a token opens one endpoint,
+/// for one identity, until it expires, and nothing is stored per token. Validation is the JWT library's: the
+/// algorithm is pinned to HS256 (alg "none" and others are refused), the signature compared in constant time, and
+/// the expiry enforced to the second with no clock skew.
 /// </summary>
 internal sealed class CredentialTokens
 {
-    private const string Prefix = "lbc1.";
-    private readonly byte[] _key;
+    public const string Issuer = "lakebase-local";
+    public const int MinimumKeyBytes = 32;
+    private const string EndpointClaim = "endpoint";
+    /// <summary>A credential is a few hundred characters; anything far longer is not one and is not parsed.</summary>
+    private const int MaximumTokenLength = 4096;
 
+    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false, MapInboundClaims = false };
+    private readonly SigningCredentials _signing;
+    private readonly TokenValidationParameters _validation;
+
+    /// <summary>Loads the signing key, creating it on first start; a key shorter than 256 bits would make tokens
+    /// forgeable, so it stops the start (<see cref="StateRootException"/>).</summary>
     public CredentialTokens(string keyFile)
     {
         if (!File.Exists(keyFile))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(keyFile)!);
-            OwnerOnlyFile.Write(keyFile, RandomNumberGenerator.GetBytes(32));
+            OwnerOnlyFile.Write(keyFile, RandomNumberGenerator.GetBytes(MinimumKeyBytes));
         }
-        _key = File.ReadAllBytes(keyFile);
+        var key = File.ReadAllBytes(keyFile);
+        if (key.Length < MinimumKeyBytes)
+            throw new StateRootException($"{keyFile} has {key.Length} bytes; the credential signing key needs at least {MinimumKeyBytes} bytes. " +
+                                         "Delete the file to have a new key made (credentials signed with the old one stop working).");
+        var securityKey = new SymmetricSecurityKey(key);
+        _signing = new SigningCredentials(securityKey, SecurityAlgorithms.HmacSha256);
+        _validation = new TokenValidationParameters
+        {
+            IssuerSigningKey = securityKey,
+            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            ValidIssuer = Issuer,
+            ValidAudience = Issuer,
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ValidateLifetime = true,
+            ClockSkew = TimeSpan.Zero,
+        };
     }
 
+    /// <summary>A token for <paramref name="claims"/>; its expiry must be whole seconds (JWT's exp is), which the
+    /// caller reports, so what is reported is what is enforced.</summary>
     public string Issue(CredentialClaims claims)
     {
-        var payload = JsonSerializer.SerializeToUtf8Bytes(new Payload(claims.UserName, claims.EndpointUid, claims.ExpireTime.ToUnixTimeSeconds(),
-            Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))));
-        var body = Base64Url(payload);
-        return Prefix + body + "." + Base64Url(HMACSHA256.HashData(_key, Encoding.ASCII.GetBytes(body)));
+        if (claims.ExpireTime.Ticks % TimeSpan.TicksPerSecond != 0)
+            throw new ArgumentException("A credential's expiry must be whole seconds.", nameof(claims));
+        return _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = Issuer,
+            IssuedAt = DateTime.UtcNow,
+            Expires = claims.ExpireTime.UtcDateTime,
+            Claims = new Dictionary<string, object>
+            {
+                [JwtRegisteredClaimNames.Sub] = claims.UserName,
+                [EndpointClaim] = claims.EndpointUid,
+                [JwtRegisteredClaimNames.Jti] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)),
+            },
+            SigningCredentials = _signing,
+        });
     }
 
-    /// <summary>The claims of a genuine, unexpired token; null for anything else.</summary>
+    /// <summary>The claims of a genuine, unexpired token; null for anything else. This is the proxy's entry point.</summary>
     public CredentialClaims? Validate(string token)
     {
-        if (!token.StartsWith(Prefix, StringComparison.Ordinal)) return null;
-        var parts = token[Prefix.Length..].Split('.');
-        if (parts.Length != 2) return null;
-        try
-        {
-            var expected = HMACSHA256.HashData(_key, Encoding.ASCII.GetBytes(parts[0]));
-            if (!CryptographicOperations.FixedTimeEquals(expected, FromBase64Url(parts[1]))) return null;
-            var payload = JsonSerializer.Deserialize<Payload>(FromBase64Url(parts[0]));
-            if (payload is null) return null;
-            var expires = DateTimeOffset.FromUnixTimeSeconds(payload.Exp);
-            return expires <= DateTimeOffset.UtcNow ? null : new CredentialClaims(payload.Sub, payload.Ep, expires);
-        }
-        catch (Exception ex) when (ex is FormatException or JsonException)
-        {
-            return null;
-        }
-    }
-
-    private sealed record Payload(string Sub, string Ep, long Exp, string Jti);
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static byte[] FromBase64Url(string text)
-    {
-        var padded = text.Replace('-', '+').Replace('_', '/');
-        return Convert.FromBase64String(padded + new string('=', (4 - padded.Length % 4) % 4));
+        if (string.IsNullOrEmpty(token) || token.Length > MaximumTokenLength) return null;
+        // Symmetric keys need no metadata fetch, so validation completes synchronously. A password is anything a client
+        // sent: whatever the library makes of it, a failure is "not a credential", never an exception in the proxy.
+        TokenValidationResult result;
+        try { result = _handler.ValidateTokenAsync(token, _validation).GetAwaiter().GetResult(); }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or SecurityTokenException) { return null; }
+        if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt) return null;
+        return jwt.TryGetPayloadValue<string>(JwtRegisteredClaimNames.Sub, out var subject) && jwt.TryGetPayloadValue<string>(EndpointClaim, out var endpoint)
+            ? new CredentialClaims(subject, endpoint, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero))
+            : null;
     }
 }

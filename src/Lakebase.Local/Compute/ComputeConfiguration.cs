@@ -13,22 +13,12 @@ internal sealed record ComputeConfiguration(
 {
     public const string FileName = "lakebase.conf";
 
-    /// <summary>Settings Lakebase Local manages itself; users cannot override them through pg_settings.</summary>
-    public static readonly IReadOnlySet<string> ReservedSettings = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-    {
-        "listen_addresses", "port", "unix_socket_directories", "unix_socket_permissions", "unix_socket_group",
-        "archive_mode", "archive_library", "archive_command", "basic_archive.archive_directory", "wal_level",
-        "data_directory", "hba_file", "ident_file", "config_file", "include", "include_dir", "include_if_exists",
-        "shared_preload_libraries", "restore_command", "recovery_target", "recovery_target_time", "recovery_target_lsn",
-        "recovery_target_timeline", "recovery_target_action", "primary_conninfo", "logging_collector",
-    };
-
     /// <summary>Writes {data directory}/lakebase.conf, which postgresql.conf includes; the file is the whole of
     /// what differs between computes.</summary>
     public void WriteTo(string dataDirectory, double currentCu)
     {
         var text = new StringBuilder("# Written by Lakebase Local at every start; edits are overwritten.\n");
-        void Set(string key, string value) => text.Append(key).Append(" = '").Append(value.Replace("'", "''")).Append("'\n");
+        void Set(string key, string value) => text.Append(key).Append(" = ").Append(Quote(value)).Append('\n');
 
         Set("listen_addresses", "");
         Set("port", "5432");
@@ -49,4 +39,10 @@ internal sealed record ComputeConfiguration(
         foreach (var (key, value) in UserSettings) Set(key, value);
         File.WriteAllText(Path.Combine(dataDirectory, FileName), text.ToString());
     }
+
+    /// <summary>A value as the configuration file reads it: in single quotes, where a backslash starts an escape and a
+    /// line break would end the setting; so quotes and backslashes are escaped and control characters refused.</summary>
+    public static string Quote(string value) => value.Any(char.IsControl)
+        ? throw new ArgumentException("A PostgreSQL setting's value cannot hold control characters.", nameof(value))
+        : "'" + value.Replace("\\", "\\\\").Replace("'", "''") + "'";
 }

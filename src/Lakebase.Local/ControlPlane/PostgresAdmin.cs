@@ -4,10 +4,13 @@ using Npgsql;
 
 namespace Lakebase.Local.ControlPlane;
 
-/// <summary>The SQL that makes roles and databases real on a branch's compute.</summary>
+/// <summary>The SQL that makes roles and databases real on a branch's compute. Values go as parameters; names, which
+/// DDL cannot take as parameters, as quoted identifiers (no setting changes how those parse).</summary>
 internal static class PostgresAdmin
 {
-    public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"") + "\"";
+    public static string Quote(string identifier) => identifier.Length == 0 || identifier.Any(char.IsControl)
+        ? throw new ArgumentException($"'{identifier}' cannot be a PostgreSQL name: it is empty or holds control characters.", nameof(identifier))
+        : "\"" + identifier.Replace("\"", "\"\"") + "\"";
 
     public static async Task CreateRoleAsync(NpgsqlConnection connection, RoleStatus role, CancellationToken cancellationToken)
     {
@@ -51,7 +54,8 @@ internal static class PostgresAdmin
         if (currentName != newName)
         {
             // A database cannot be renamed while anyone is connected to it.
-            await ExecuteAsync(connection, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{currentName.Replace("'", "''")}' AND pid <> pg_backend_pid()", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                cancellationToken, currentName).ConfigureAwait(false);
             await ExecuteAsync(connection, $"ALTER DATABASE {Quote(currentName)} RENAME TO {Quote(newName)}", cancellationToken).ConfigureAwait(false);
         }
         await ExecuteAsync(connection, $"ALTER DATABASE {Quote(newName)} OWNER TO {Quote(owner)}", cancellationToken).ConfigureAwait(false);
@@ -73,9 +77,10 @@ internal static class PostgresAdmin
         await ExecuteAsync(connection, sql, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] parameters)
     {
         await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var value in parameters) command.Parameters.Add(new NpgsqlParameter { Value = value });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -99,6 +99,7 @@ internal sealed class ProjectService(Provisioning provisioning, OperationRunner 
             return operations.Start(name, OperationVerb.Create, batch =>
             {
                 batch.Put(ResourceKind.Project, project, project.Name!, null);
+                batch.PutPermissions(project.Name!, [PermissionService.CreatorGrant(caller)]);
                 batch.Put(ResourceKind.Branch, branch, branch.Name!, branch.Parent);
                 batch.Put(ResourceKind.Endpoint, endpoint, endpoint.Name!, endpoint.Parent);
                 batch.Put(ResourceKind.Role, role, role.Name!, role.Parent);

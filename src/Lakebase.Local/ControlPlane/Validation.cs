@@ -47,12 +47,9 @@ internal static class Validation
 
     public static void PgSettings(IReadOnlyDictionary<string, string>? settings)
     {
-        foreach (var key in settings?.Keys ?? [])
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
-            if (key.Length == 0 || !key.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '_' or '.'))
-                throw ApiException.InvalidParameter($"pg_settings key '{key}' is not a PostgreSQL setting name.");
-            if (ComputeConfiguration.ReservedSettings.Contains(key))
-                throw ApiException.InvalidParameter($"pg_settings cannot change '{key}': Lakebase manages it.");
+            if (TunableSettings.Problem(key, value) is { } problem) throw ApiException.InvalidParameter(problem);
         }
     }
 

@@ -34,6 +34,9 @@ internal sealed class StateStore
                 verb TEXT NOT NULL,
                 done INTEGER NOT NULL,
                 body TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS permissions (
+                name TEXT PRIMARY KEY,
+                body TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS secrets (
                 kind TEXT NOT NULL,
                 id TEXT NOT NULL,
@@ -78,6 +81,14 @@ internal sealed class StateStore
         var items = new List<(Operation, OperationVerb)>();
         while (reader.Read()) items.Add((WireJson.Deserialize<Operation>(reader.GetString(0))!, Enum.Parse<OperationVerb>(reader.GetString(1))));
         return items;
+    }
+
+    /// <summary>The access control list of a project (by its resource name), as stored; null when it has none.</summary>
+    public List<AccessControlRequest>? GetPermissions(string projectName)
+    {
+        using var connection = Open();
+        using var command = Command(connection, "SELECT body FROM permissions WHERE name = $name", ("$name", projectName));
+        return command.ExecuteScalar() is string body ? WireJson.Deserialize<List<AccessControlRequest>>(body) : null;
     }
 
     public string? GetSecret(string kind, string id)
@@ -127,9 +138,18 @@ internal sealed class StateStore
             "ON CONFLICT (name) DO UPDATE SET body = excluded.body",
             ("$name", name), ("$kind", kind.ToString()), ("$parent", (object?)parent ?? DBNull.Value), ("$body", WireJson.Serialize(resource)));
 
-        /// <summary>Removes a resource and everything under it (its branches, endpoints, roles, databases).</summary>
-        public void DeleteTree(string name) => Run("DELETE FROM resources WHERE name = $name OR name LIKE $prefix ESCAPE '\\'",
-            ("$name", name), ("$prefix", name.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "/%"));
+        /// <summary>Removes a resource and everything under it (its branches, endpoints, roles, databases; a project's
+        /// permissions).</summary>
+        public void DeleteTree(string name)
+        {
+            Run("DELETE FROM resources WHERE name = $name OR name LIKE $prefix ESCAPE '\\'",
+                ("$name", name), ("$prefix", name.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "/%"));
+            Run("DELETE FROM permissions WHERE name = $name", ("$name", name));
+        }
+
+        public void PutPermissions(string projectName, IReadOnlyList<AccessControlRequest> accessControlList) => Run(
+            "INSERT INTO permissions (name, body) VALUES ($name, $body) ON CONFLICT (name) DO UPDATE SET body = excluded.body",
+            ("$name", projectName), ("$body", WireJson.Serialize(accessControlList)));
 
         public void PutOperation(Operation operation, OperationVerb verb) => Run(
             "INSERT INTO operations (name, verb, done, body) VALUES ($name, $verb, $done, $body) " +

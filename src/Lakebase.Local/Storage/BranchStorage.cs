@@ -26,12 +26,12 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
     public BranchHistory History => history;
 
     /// <summary>Creates the state root's shared folders; when running as root they must be traversable by the
-    /// postgres account while the admin token stays private.</summary>
+    /// postgres account (the root itself is closed to everyone else, see StateRootAccess).</summary>
     public void Initialize()
     {
         const UnixFileMode traversable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
             UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
-        foreach (var directory in new[] { layout.Root, layout.BranchesDirectory, layout.ComputesDirectory, layout.TemplatesDirectory, layout.SocketsDirectory })
+        foreach (var directory in new[] { layout.BranchesDirectory, layout.ComputesDirectory, layout.TemplatesDirectory, layout.SocketsDirectory })
         {
             Directory.CreateDirectory(directory);
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(directory, traversable);

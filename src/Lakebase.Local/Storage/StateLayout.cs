@@ -14,6 +14,12 @@ internal sealed class StateLayout(string root)
     public string AdminTokenFile => Path.Combine(Root, "admin-token");
     public string ServerLog => Path.Combine(Root, "server.log");
     public string TlsDirectory => Path.Combine(Root, "tls");
+    public string CredentialSigningKey => Path.Combine(TlsDirectory, "credential-signing.key");
+
+    /// <summary>Files only the owner may read: the state (token hashes, service principals' secrets), the admin token,
+    /// the credential signing key and the CA's key.</summary>
+    public IEnumerable<string> SecretFiles =>
+        [StateDatabase, StateDatabase + "-wal", StateDatabase + "-shm", AdminTokenFile, CredentialSigningKey, Path.Combine(TlsDirectory, "ca.key")];
     public string BranchesDirectory => Path.Combine(Root, "branches");
     public string ComputesDirectory => Path.Combine(Root, "computes");
     public string TemplatesDirectory => Path.Combine(Root, "templates");
