@@ -56,8 +56,8 @@ public sealed class LocalServerProcess : IAsyncDisposable
     /// <summary>Starts a server on a state root the test prepared (files planted to check how the server treats them).</summary>
     public static async Task<LocalServerProcess> StartInAsync(string root, params string[] arguments)
     {
-        var (process, info) = await LaunchAsync(root, arguments);
-        return new LocalServerProcess(root, arguments, process, info, (await File.ReadAllTextAsync(info.AdminTokenFile!)).Trim());
+        var (process, log, info) = await LaunchAsync(root, arguments);
+        return new LocalServerProcess(root, arguments, process, log, info, (await File.ReadAllTextAsync(info.AdminTokenFile!)).Trim());
     }
 
     /// <summary>A state root under /tmp that the unprivileged postgres account can traverse.</summary>

@@ -13,7 +13,8 @@ namespace Lakebase.Local.Hosting;
 /// store as it is at each call, credentials checked by <see cref="CredentialTokens"/>, computes started and asked
 /// through the <see cref="ComputeManager"/>.
 /// </summary>
-internal sealed class ProxyControlPlane(Catalog catalog, ComputeManager computes, CredentialTokens credentials, ILogger<ProxyControlPlane> logger) : IControlPlaneApi
+internal sealed class ProxyControlPlane(
+    Catalog catalog, ComputeManager computes, CredentialTokens credentials, PermissionService permissions, ILogger<ProxyControlPlane> logger) : IControlPlaneApi
 {
     public IReadOnlyCollection<string> EndpointHosts() =>
         Endpoints().Select(e => e.Status?.Hosts?.Host).OfType<string>().ToList();
@@ -29,8 +30,12 @@ internal sealed class ProxyControlPlane(Catalog catalog, ComputeManager computes
         return endpoint.Status?.Disabled == true ? EndpointAccess.Disabled : EndpointAccess.Open;
     }
 
+    /// <summary>A token for this user and endpoint, whose user may still use the project: a grant revoked after the
+    /// token was issued ends its use at the next login, not when it expires.</summary>
     public bool AdmitsCredential(string endpointUid, string user, string password) =>
-        credentials.Validate(password) is { } claims && claims.UserName == user && claims.EndpointUid == endpointUid;
+        credentials.Validate(password) is { } claims && claims.UserName == user && claims.EndpointUid == endpointUid
+        && Find(endpointUid) is { } endpoint
+        && permissions.Allows(user, ResourceName.Parse(endpoint.Name!).ProjectId, PermissionLevel.CanUse);
 
     public bool AllowsNativeLogin(string endpointUid) =>
         Find(endpointUid) is { } endpoint && catalog.Store.Get<Project>(ResourceName.Parse(endpoint.Name!).ProjectName)?.Status?.EnablePgNativeLogin == true;
