@@ -2,7 +2,7 @@
 <#
 .SYNOPSIS
     Lakebase Local's data plane: the wake of a suspended compute (first query end to end, p50/p95, against the same
-    query on an awake compute) and the proxy's cost (pgbench -S through the proxy as a ratio to a direct Unix socket).
+    query on an awake compute, and on PostgreSQL 17 next to 15 as a ratio) and the proxy's cost (pgbench -S through the proxy as a ratio to a direct Unix socket).
 #>
 param([Parameter(Mandatory)] [string] $ModulePath, [int] $Wakes = 15, [int] $PgbenchSeconds = 10, [int] $Rounds = 3)
 $ErrorActionPreference = 'Stop'
@@ -11,7 +11,8 @@ $root = Join-Path ([IO.Path]::GetTempPath()) "lakebase-bench-$PID"
 New-Item -ItemType Directory $root | Out-Null
 if (-not $IsWindows) { chmod 755 $root }
 $bin = (Get-ChildItem /usr/lib/postgresql -Directory | Sort-Object { [int]$_.Name } -Descending | Select-Object -First 1).FullName + '/bin'
-$server = Start-Process dotnet -ArgumentList @((Join-Path (Split-Path $ModulePath) 'local/Lakebase.Local.dll'), '--root', $root, '--port', '0', '--proxy-port', '0', '--min-suspend-timeout', '1') `
+$server = Start-Process dotnet -ArgumentList @((Join-Path (Split-Path $ModulePath) 'local/Lakebase.Local.dll'), '--root', $root, '--port', '0', '--proxy-port', '0', '--min-suspend-timeout', '1',
+    '--legacy-pg-version', '15') `
     -RedirectStandardOutput (Join-Path $root 'bench-server.log') -PassThru
 try {
     while (-not (Get-LakebaseLocal -StateRoot $root)) { Start-Sleep -Milliseconds 100 }
@@ -25,7 +26,7 @@ try {
     function Measure-Query { (Measure-Command { & psql $proxied -Atc 'SELECT 1' | Out-Null }).TotalMilliseconds }
     function Measure-ModuleQuery { (Measure-Command { Invoke-LakebaseQuery -ProjectId bench -BranchId production 'SELECT 1' | Out-Null }).TotalMilliseconds }
     function Get-Percentile([double[]] $Values, [double] $P) { ($Values | Sort-Object)[[int][math]::Min($Values.Count - 1, [math]::Floor($P * $Values.Count))] }
-    function Wait-Suspended { while ((Get-LakebaseEndpoint -ProjectId bench -BranchId production primary).State -ne 'IDLE') { Start-Sleep -Milliseconds 100 } }
+    function Wait-Suspended([string] $Project = 'bench') { while ((Get-LakebaseEndpoint -ProjectId $Project -BranchId production primary).State -ne 'IDLE') { Start-Sleep -Milliseconds 100 } }
     function Write-Latency([string] $Label, [double[]] $Values) { '  {0,-32} p50 {1,6:N0} ms   p95 {2,6:N0} ms' -f $Label, (Get-Percentile $Values 0.5), (Get-Percentile $Values 0.95) }
 
     $awake = foreach ($i in 1..$Wakes) { Measure-Query }
@@ -39,6 +40,20 @@ try {
     Write-Latency 'Invoke-LakebaseQuery, awake' $moduleAwake
     Write-Latency 'Invoke-LakebaseQuery, suspended' $moduleWake
     '  (target: suspended p50 < 250 ms; psql includes its own start, about the awake figure)'
+
+    # The same wake on a PostgreSQL 15 project, alternated with the 17 one (the default) so both see the same machine.
+    New-LakebaseProject bench15 -PgVersion 15 -SuspendTimeout 1 | Out-Null
+    function Measure-Wake([string] $Project) {
+        Wait-Suspended $Project
+        (Measure-Command { Invoke-LakebaseQuery -ProjectId $Project -BranchId production 'SELECT 1' | Out-Null }).TotalMilliseconds
+    }
+    $wake15 = [Collections.Generic.List[double]]::new()
+    $wake17 = [Collections.Generic.List[double]]::new()
+    foreach ($i in 1..$Wakes) { $wake15.Add((Measure-Wake bench15)); $wake17.Add((Measure-Wake bench)) }
+    'Wake on PostgreSQL 17 next to 15 (Invoke-LakebaseQuery, alternated, {0} samples each)' -f $Wakes
+    Write-Latency 'PostgreSQL 15, suspended' $wake15
+    Write-Latency 'PostgreSQL 17, suspended' $wake17
+    '  p50 ratio 17/15: {0:N2}' -f ((Get-Percentile $wake17 0.5) / (Get-Percentile $wake15 0.5))
 
     Set-LakebaseEndpoint -ProjectId bench -BranchId production primary -NoSuspension | Out-Null
     & "$bin/pgbench" -i -s 10 -q $proxied 2>&1 | Out-Null

@@ -2,13 +2,19 @@
 <#
 .SYNOPSIS
     Instant restore on Lakebase Local: the time to branch at a past moment (New-LakebaseBranch -AsOf), as the database
-    grows and as the WAL to replay grows, each against a branch from the head of the same data made just before.
+    grows and as the WAL to replay grows, each against a branch from the head of the same data made just before; and
+    both on PostgreSQL 17 next to 15 (the server lets new projects use 15 for this comparison), as ratios.
 #>
 param([Parameter(Mandatory)] [string] $ModulePath, [int[]] $SizesMB = @(10, 100, 200), [int[]] $WalMB = @(0, 64, 256))
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
 $root = Join-Path ([IO.Path]::GetTempPath()) "lakebase-bench-pitr-$PID"
-Connect-Lakebase -Local -StateRoot $root -Port 0 | Out-Null
+New-Item -ItemType Directory $root | Out-Null
+if (-not $IsWindows) { chmod 755 $root }
+$server = Start-Process dotnet -ArgumentList @((Join-Path (Split-Path $ModulePath) 'local/Lakebase.Local.dll'), '--root', $root, '--port', '0', '--proxy-port', '0',
+    '--legacy-pg-version', '15') -RedirectStandardOutput (Join-Path $root 'bench-server.log') -PassThru
+while (-not (Get-LakebaseLocal -StateRoot $root)) { Start-Sleep -Milliseconds 100 }
+Connect-Lakebase -Local -StateRoot $root | Out-Null
 
 # Rows of ~1 kB, so a table of N MB has about N * 1000 rows.
 function Add-Data($Branch, [int] $MB) {
@@ -35,6 +41,7 @@ function Measure-Restore($Project, $Source, [string] $Label) {
     $rows = Get-LakebaseBranch -ProjectId $Project -BranchId "$id-past" | Invoke-LakebaseQuery -As Scalar -Query 'SELECT count(*) FROM marks'
     if ($rows -ne 1) { throw "The branch at $moment holds $rows marks, not 1." }
     '  {0,-28} from head {1,6:N2} s   at a past time {2,6:N2} s   ratio {3,5:N2}x' -f $Label, $head, $past, ($past / $head)
+    [pscustomobject]@{ Head = $head; Past = $past }
 }
 
 try {
@@ -45,7 +52,7 @@ try {
         Add-Data (Get-LakebaseBranch -ProjectId $project -BranchId production) $size
         # A branch made after loading starts its own history with the data in its first base snapshot.
         $source = New-LakebaseBranch -ProjectId $project -Name loaded -NoExpiry
-        Measure-Restore $project $source "$size MB database"
+        (Measure-Restore $project $source "$size MB database")[0]
     }
 
     'Branch at a past time, by WAL written since the base snapshot (100 MB database)'
@@ -54,10 +61,32 @@ try {
     foreach ($wal in $WalMB) {
         $source = New-LakebaseBranch -ProjectId 'pitr-wal' -Name "wal-$wal" -NoExpiry
         if ($wal -gt 0) { Add-Data $source $wal }
-        Measure-Restore 'pitr-wal' $source "$wal MB of WAL to replay"
+        (Measure-Restore 'pitr-wal' $source "$wal MB of WAL to replay")[0]
+    }
+
+    'PostgreSQL 17 next to 15: a branch of a 100 MB database from the head and at a past time (medians of 3, alternated)'
+    $byMajor = @{ 15 = @(); 17 = @() }
+    foreach ($major in 15, 17) {
+        New-LakebaseProject "pitr-pg$major" -PgVersion $major | Out-Null
+        Add-Data (Get-LakebaseBranch -ProjectId "pitr-pg$major" -BranchId production) 100
+    }
+    foreach ($round in 1..3) {
+        foreach ($major in 15, 17) {
+            $source = New-LakebaseBranch -ProjectId "pitr-pg$major" -Name "loaded-$round" -NoExpiry
+            $measured = Measure-Restore "pitr-pg$major" $source "PostgreSQL $major, round $round"
+            $measured[0]
+            $byMajor[$major] += $measured[1]
+        }
+    }
+    function Get-Median([double[]] $Values) { ($Values | Sort-Object)[[int][math]::Floor($Values.Count / 2)] }
+    foreach ($measure in 'Head', 'Past') {
+        $old = Get-Median $byMajor[15].$measure
+        $new = Get-Median $byMajor[17].$measure
+        '  {0,-28} 15: {1,6:N2} s   17: {2,6:N2} s   17/15 {3,5:N2}x' -f ($measure -eq 'Head' ? 'branch from the head' : 'branch at a past time'), $old, $new, ($new / $old)
     }
 }
 finally {
     Stop-LakebaseLocal -StateRoot $root -Confirm:$false
+    if (-not $server.HasExited) { $server.Kill() }
     Remove-Item $root -Recurse -Force -ErrorAction SilentlyContinue
 }

@@ -113,13 +113,22 @@ app.Lifetime.ApplicationStarted.Register(() =>
         StartTime = DateTimeOffset.UtcNow,
         ProxyPort = app.Services.GetRequiredService<ProxyServer>().RouterPort,
         CaCertificateFile = app.Services.GetRequiredService<LocalCertificateAuthority>().CertificateFile,
-        PostgresMajors = app.Services.GetRequiredService<PostgresInstallation>().Majors.ToList(),
+        PostgresVersions = app.Services.GetRequiredService<PostgresInstallation>().All.Select(binaries => new LocalPostgresVersion
+        {
+            Major = binaries.Major,
+            NewProjects = options.Limits.PgVersions.Contains(binaries.Major),
+            Source = binaries.Source,
+            BinDirectory = binaries.BinDirectory,
+        }).ToList(),
     };
     ServerInfoFile.Write(layout.Root, info);
     Console.WriteLine($"Lakebase Local {version} listening on {info.ApiUrl}");
     Console.WriteLine($"Postgres proxy: each endpoint's host on port 5432, and 127.0.0.1:{info.ProxyPort} with options=endpoint=<uid>; CA {info.CaCertificateFile}");
     Console.WriteLine($"Admin token (user {options.UserName}): {layout.AdminTokenFile}");
-    Console.WriteLine($"PostgreSQL: {(info.PostgresMajors.Count == 0 ? "none installed" : string.Join(", ", info.PostgresMajors))}; state in {layout.Root}");
+    foreach (var postgres in info.PostgresVersions)
+        Console.WriteLine($"PostgreSQL {postgres.Major} ({(postgres.NewProjects ? "new and existing projects" : "existing projects only")}): {postgres.Source}, {postgres.BinDirectory}");
+    if (info.PostgresVersions.Count == 0) Console.WriteLine("PostgreSQL: none installed; run .ci/bootstrap");
+    Console.WriteLine($"State in {layout.Root}");
 });
 app.Lifetime.ApplicationStopping.Register(() => ServerInfoFile.Delete(layout.Root));
 

@@ -18,7 +18,7 @@ public sealed class LocalServerProcess : IAsyncDisposable
 {
     private Process _process;
 
-    private readonly string[] _arguments;
+    private string[] _arguments;
 
     private StringBuilder _log;
 
@@ -76,9 +76,16 @@ public sealed class LocalServerProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
-    /// <summary>Starts the server again on the same state root (after a crash or a stop).</summary>
-    public async Task RestartAsync()
+    /// <summary>Starts the server again on the same state root (after a crash or a stop), with the same arguments
+    /// unless others are given.</summary>
+    public async Task RestartAsync(string[]? arguments = null)
     {
+        if (!_process.HasExited)
+        {
+            await Http.PostAsync("/api/2.0/lakebase-local/shutdown", null);
+            await _process.WaitForExitAsync();
+        }
+        _arguments = arguments ?? _arguments;
         Http.Dispose();
         (_process, _log, Info) = await LaunchAsync(Root, _arguments);
         Http = NewClient(Info.ApiUrl!, (await File.ReadAllTextAsync(Info.AdminTokenFile!)).Trim());

@@ -83,7 +83,7 @@ public sealed class ProjectAndBranchTests(SharedServer shared) : IClassFixture<S
         Assert.Contains("no_expiry", noExpiration.ErrorMessage);
 
         var unsupportedVersion = await Assert.ThrowsAsync<ApiCallException>(() => Server.SendAsync(HttpMethod.Post, $"projects?project_id={id}-v", new { spec = new { pg_version = 9 } }));
-        Assert.Contains("installed", unsupportedVersion.ErrorMessage);
+        Assert.Equal(("INVALID_PARAMETER_VALUE", "pg_version 9 is not supported; supported versions: 16, 17."), (unsupportedVersion.ErrorCode, unsupportedVersion.ErrorMessage));
 
         var missing = await Assert.ThrowsAsync<ApiCallException>(() => Server.GetAsync($"projects/{id}/branches/nope"));
         Assert.Equal((404, "NOT_FOUND"), (missing.Status, missing.ErrorCode));

@@ -23,5 +23,17 @@ public sealed class LocalServerInfo
     public string? CaCertificateFile { get; set; }
     public string? Version { get; set; }
     public DateTimeOffset? StartTime { get; set; }
-    public List<int>? PostgresMajors { get; set; }
+    /// <summary>Each PostgreSQL major it can run, newest first, and where it comes from.</summary>
+    public List<LocalPostgresVersion>? PostgresVersions { get; set; }
+}
+
+/// <summary>A PostgreSQL major Lakebase Local can run.</summary>
+public sealed class LocalPostgresVersion
+{
+    public int Major { get; set; }
+    /// <summary>Whether new projects can use it (the majors the service offers); the others run existing projects only.</summary>
+    public bool NewProjects { get; set; }
+    /// <summary>The package it was installed from (name@version), or "system" for this OS's own packaging.</summary>
+    public string? Source { get; set; }
+    public string? BinDirectory { get; set; }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Lakebase.Local.Platform;
 using Lakebase.Local.Storage;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Lakebase.Local.Compute;
 
@@ -31,17 +32,29 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+    /// <summary>How long a waking read replica may replay without progress before it is taken as unable to catch up.</summary>
+    private static readonly TimeSpan CatchUpStall = TimeSpan.FromSeconds(30);
     private readonly ConcurrentDictionary<string, PostgresProcess> _running = new();
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastActive = new();
     private readonly ConcurrentDictionary<string, ComputeSizing> _sizing = new();
+    private readonly ConcurrentDictionary<string, string> _degraded = new();
 
     private StateLayout Layout => storage.Layout;
 
     public bool IsRunning(string endpointUid) => _running.TryGetValue(endpointUid, out var process) && process.IsAlive;
 
-    /// <summary>Records use of the compute (a session, an admin change); the suspend timer counts from the last use.</summary>
-    public void MarkActive(string endpointUid) => _lastActive[endpointUid] = DateTimeOffset.UtcNow;
+    /// <summary>Records use of the compute (a session, an admin change); the suspend timer counts from the last use.
+    /// A read replica streams from its primary, so readers keep the primary awake too.</summary>
+    public void MarkActive(string endpointUid)
+    {
+        var now = DateTimeOffset.UtcNow;
+        _lastActive[endpointUid] = now;
+        if (_sizing.TryGetValue(endpointUid, out var sizing) && sizing.Target.Primary is { } primary) _lastActive[primary.EndpointUid] = now;
+    }
+
+    /// <summary>Why the compute cannot serve (a read replica that could not catch up with its primary); null when it can.</summary>
+    public string? DegradedReason(string endpointUid) => _degraded.GetValueOrDefault(endpointUid);
 
     public IReadOnlyCollection<string> RunningEndpoints => _running.Keys.ToList();
 
@@ -62,21 +75,24 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
     /// <summary>Starts the compute unless it runs already; returns once it answers queries.</summary>
     public async Task EnsureRunningAsync(ComputeTarget target, CancellationToken cancellationToken)
     {
-        using var _ = await LockAsync(target.EndpointUid, cancellationToken).ConfigureAwait(false);
-        if (IsRunning(target.EndpointUid)) return;
+        using var gate = await LockAsync(target.EndpointUid, cancellationToken).ConfigureAwait(false);
+        if (IsRunning(target.EndpointUid) || TryAdopt(target)) return;
+        NpgsqlLogSequenceNumber? primaryEnd = null;
         if (target.Primary is { } primary)
         {
             await EnsureRunningAsync(primary, cancellationToken).ConfigureAwait(false);
-            await EnsureStandbyAsync(target, cancellationToken).ConfigureAwait(false);
+            primaryEnd = await EnsureStandbyAsync(target, cancellationToken).ConfigureAwait(false);
         }
-        if (TryAdopt(target)) return;
         var data = DataDirectory(target);
         storage.Account.CreateOwnedDirectory(SocketDirectory(target.EndpointUid));
         // Like Lakebase, a compute starts (and wakes) at its minimum size; the autoscaler grows it from there.
         Configuration(target).WriteTo(data, target.MinCu);
         var started = DateTime.UtcNow;
-        _running[target.EndpointUid] = await PostgresProcess.StartAsync(storage.Installation.Get(target.Major), storage.Account, data, SocketDirectory(target.EndpointUid), StartTimeout, cancellationToken)
+        var process = await PostgresProcess.StartAsync(storage.Installation.Get(target.Major), storage.Account, data, SocketDirectory(target.EndpointUid), StartTimeout, cancellationToken)
             .ConfigureAwait(false);
+        if (primaryEnd is { } end) await CatchUpAsync(target, process, end, cancellationToken).ConfigureAwait(false);
+        _degraded.TryRemove(target.EndpointUid, out _);
+        _running[target.EndpointUid] = process;
         _sizing[target.EndpointUid] = new ComputeSizing(target, target.MinCu);
         _lastActive[target.EndpointUid] = DateTimeOffset.UtcNow;
         logger.LogInformation("Started compute {Endpoint} in {Elapsed} ms", target.EndpointUid, (DateTime.UtcNow - started).TotalMilliseconds);
@@ -138,6 +154,7 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
     public async Task DeleteAsync(string endpointUid, CancellationToken cancellationToken)
     {
         await StopAsync(endpointUid, cancellationToken).ConfigureAwait(false);
+        _degraded.TryRemove(endpointUid, out _);
         BranchStorage.DeleteDirectory(Layout.Compute(endpointUid));
         BranchStorage.DeleteDirectory(SocketDirectory(endpointUid));
     }
@@ -191,30 +208,92 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
         target.ReadOnly ? null : Layout.BranchArchive(target.BranchUid),
         target.MinCu,
         target.MaxCu,
-        target.PgSettings,
-        ConnectionsCu: target.Primary is { } primary ? Math.Max(target.MaxCu, primary.MaxCu) : target.MaxCu);
+        target.Primary is { } primary ? StandbySettings(target, primary) : target.PgSettings,
+        ConnectionsCu: target.Primary is { } primaryTarget ? Math.Max(target.MaxCu, primaryTarget.MaxCu) : target.MaxCu);
 
-    /// <summary>A read-only compute's data directory: a base backup of the primary set up to stream from it.</summary>
-    private async Task EnsureStandbyAsync(ComputeTarget target, CancellationToken cancellationToken)
+    /// <summary>A standby streams from its primary's private socket, and restores from the branch's WAL archive what
+    /// the primary has recycled meanwhile, so it catches up after any time asleep.</summary>
+    private Dictionary<string, string> StandbySettings(ComputeTarget target, ComputeTarget primary) => new(target.PgSettings)
+    {
+        ["primary_conninfo"] = $"host='{SocketDirectory(primary.EndpointUid).Replace(@"\", @"\\").Replace("'", @"\'")}' port=5432 " +
+            $"user={BranchStorage.AdminRole} application_name={target.EndpointUid}",
+        ["restore_command"] = BranchHistory.RestoreCommand(Layout.BranchArchive(target.BranchUid)),
+    };
+
+    /// <summary>
+    /// A read-only compute's data directory: a copy of the running primary made with the backup API (as branches are
+    /// made) and marked as a standby. One whose next start would need WAL that neither it, the primary nor the archive
+    /// holds any more (history pruned) is made afresh. Returns the primary's WAL end, which the standby must reach
+    /// before it serves.
+    /// </summary>
+    private async Task<NpgsqlLogSequenceNumber> EnsureStandbyAsync(ComputeTarget target, CancellationToken cancellationToken)
     {
         var home = Layout.Compute(target.EndpointUid);
-        if (Directory.Exists(Path.Combine(home, StateLayout.DataFolder))) return;
-        var staging = StateLayout.TemporarySibling(home);
-        BranchStorage.DeleteDirectory(staging);
-        storage.Account.CreateOwnedDirectory(staging);
-        try
+        var existing = Path.Combine(home, StateLayout.DataFolder);
+        await using var primaryAdmin = await OpenConnectionAsync(target.Primary!.EndpointUid, "postgres", cancellationToken).ConfigureAwait(false);
+        if (Directory.Exists(existing) && !CanReplayFrom(target, existing))
         {
-            await CommandRunner.RunCheckedAsync(storage.Account.Wrap([
-                storage.Installation.Get(target.Major).Tool("pg_basebackup"), "-D", Path.Combine(staging, StateLayout.DataFolder),
-                "-h", SocketDirectory(target.Primary!.EndpointUid), "-U", BranchStorage.AdminRole, "-X", "stream", "-R", "-c", "fast", "--no-sync"]),
-                cancellationToken).ConfigureAwait(false);
-            Directory.Move(staging, home);
+            logger.LogWarning("Read replica {Endpoint} needs WAL that is no longer kept; copying its primary afresh", target.EndpointUid);
+            BranchStorage.DeleteDirectory(home);
         }
-        catch
+        if (!Directory.Exists(existing))
         {
+            var staging = StateLayout.TemporarySibling(home);
             BranchStorage.DeleteDirectory(staging);
-            throw;
+            storage.Account.CreateOwnedDirectory(staging);
+            try
+            {
+                var data = Path.Combine(staging, StateLayout.DataFolder);
+                await storage.Copier.CopyRunningAsync(primaryAdmin, Layout.BranchData(target.BranchUid), data, "lakebase replica " + target.EndpointUid, cancellationToken)
+                    .ConfigureAwait(false);
+                await storage.Account.WriteOwnedFileAsync(Path.Combine(data, "standby.signal"), "", cancellationToken).ConfigureAwait(false);
+                Directory.Move(staging, home);
+            }
+            catch
+            {
+                BranchStorage.DeleteDirectory(staging);
+                throw;
+            }
         }
+        await using var end = new NpgsqlCommand("SELECT pg_current_wal_flush_lsn()", primaryAdmin);
+        return (NpgsqlLogSequenceNumber)(await end.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>Whether the first WAL segment a start of this standby replays is still somewhere it can read it.</summary>
+    private bool CanReplayFrom(ComputeTarget target, string standbyData)
+    {
+        var first = ControlData.Read(standbyData).FirstWalFile;
+        return new[] { Path.Combine(standbyData, "pg_wal"), Layout.BranchArchive(target.BranchUid), Path.Combine(Layout.BranchData(target.BranchUid), "pg_wal") }
+            .Any(directory => File.Exists(Path.Combine(directory, first)));
+    }
+
+    /// <summary>
+    /// Holds a woken read replica back until it has replayed everything its primary had when it woke, so it never
+    /// serves older data. One that stops making progress short of that is stopped and reported DEGRADED (its copy is
+    /// dropped, so the next connection makes a fresh one).
+    /// </summary>
+    private async Task CatchUpAsync(ComputeTarget target, PostgresProcess process, NpgsqlLogSequenceNumber primaryEnd, CancellationToken cancellationToken)
+    {
+        var replayed = default(NpgsqlLogSequenceNumber);
+        var progressed = DateTime.UtcNow;
+        await using (var connection = await OpenConnectionAsync(target.EndpointUid, "postgres", cancellationToken).ConfigureAwait(false))
+        await using (var position = new NpgsqlCommand("SELECT coalesce(pg_last_wal_replay_lsn(), '0/0')", connection))
+        {
+            while (DateTime.UtcNow - progressed < CatchUpStall)
+            {
+                var now = (NpgsqlLogSequenceNumber)(await position.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+                if (now >= primaryEnd) return;
+                if (now > replayed) (replayed, progressed) = (now, DateTime.UtcNow);
+                await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        var reason = $"The read replica could not catch up with its primary: it replayed WAL to {replayed}, the primary is at {primaryEnd}, " +
+            "and the WAL between is no longer available. It is copied from the primary afresh at the next connection.";
+        _degraded[target.EndpointUid] = reason;
+        logger.LogWarning("Read replica {Endpoint} is degraded: {Reason}", target.EndpointUid, reason);
+        await process.StopAsync(StopTimeout, CancellationToken.None).ConfigureAwait(false);
+        BranchStorage.DeleteDirectory(Layout.Compute(target.EndpointUid));
+        throw new InvalidOperationException(reason);
     }
 
     private async Task<IDisposable> LockAsync(string endpointUid, CancellationToken cancellationToken)

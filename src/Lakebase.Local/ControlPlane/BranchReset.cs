@@ -26,7 +26,7 @@ internal sealed class BranchReset(Provisioning provisioning, OperationRunner ope
                 var newUid = Validation.NewUid("br");
                 // The copy is made and durable before anything is recorded: a crash before the swap below leaves the
                 // branch as it was, and the unrecorded copy is removed as an orphan at the next start.
-                var point = await branches.CloneAsync(parent, newUid, project.Status!.PgVersion!.Value, cancellationToken).ConfigureAwait(false);
+                var point = await branches.CloneAsync(parent, newUid, cancellationToken).ConfigureAwait(false);
                 Branch branch;
                 Branch? preserved;
                 List<Endpoint> endpoints;

@@ -68,7 +68,7 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
             {
                 var major = project.Status.PgVersion!.Value;
                 var point = pastPoint is null
-                    ? await CloneAsync(sourceBranch, branch.Uid!, major, cancellationToken).ConfigureAwait(false)
+                    ? await CloneAsync(sourceBranch, branch.Uid!, cancellationToken).ConfigureAwait(false)
                     : await pointInTime.BranchAsync(sourceBranch, branch.Uid!, major, pastPoint, cancellationToken).ConfigureAwait(false);
                 await provisioning.StartEndpointAsync(endpoint, cancellationToken).ConfigureAwait(false);
                 branch.Status.CurrentState = BranchState.Ready;
@@ -171,15 +171,15 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
     }
 
     /// <summary>Makes <paramref name="targetUid"/> a copy of <paramref name="source"/> as it is now, running or stopped.</summary>
-    public async Task<Storage.BranchPoint> CloneAsync(Branch source, string targetUid, int major, CancellationToken cancellationToken)
+    public async Task<Storage.BranchPoint> CloneAsync(Branch source, string targetUid, CancellationToken cancellationToken)
     {
         var sourceEndpoint = Catalog.ReadWriteEndpoint(source.Name!);
         if (sourceEndpoint is not null && provisioning.Computes.IsRunning(sourceEndpoint.Uid!))
         {
             await using var connection = await provisioning.Computes.OpenConnectionAsync(sourceEndpoint.Uid!, "postgres", cancellationToken).ConfigureAwait(false);
-            return await provisioning.Storage.CloneRunningAsync(connection, source.Uid!, targetUid, major, cancellationToken).ConfigureAwait(false);
+            return await provisioning.Storage.CloneRunningAsync(connection, source.Uid!, targetUid, cancellationToken).ConfigureAwait(false);
         }
-        return await provisioning.Storage.CloneStoppedAsync(source.Uid!, targetUid, major, cancellationToken).ConfigureAwait(false);
+        return await provisioning.Storage.CloneStoppedAsync(source.Uid!, targetUid, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The oneof expiration: exactly one of ttl, expire_time, no_expiry (true). Null means never.</summary>

@@ -81,7 +81,8 @@ internal sealed class Catalog(StateStore store, ComputeManager computes, BranchS
     {
         var status = endpoint.Status!;
         if (status.CurrentState != EndpointState.Init)
-            status.CurrentState = computes.IsRunning(endpoint.Uid!) ? EndpointState.Active : EndpointState.Idle;
+            status.CurrentState = computes.DegradedReason(endpoint.Uid!) is not null ? EndpointState.Degraded
+                : computes.IsRunning(endpoint.Uid!) ? EndpointState.Active : EndpointState.Idle;
         status.LastActiveTime = computes.LastActive(endpoint.Uid!) ?? status.LastActiveTime;
         return endpoint;
     }

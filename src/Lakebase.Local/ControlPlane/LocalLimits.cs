@@ -24,6 +24,8 @@ internal sealed record LocalLimits
     public double DefaultEndpointCu { get; init; } = 1;
     public TimeSpan DefaultSuspendTimeout { get; init; } = TimeSpan.FromSeconds(86400);
     public long BranchLogicalSizeLimitBytes { get; init; } = 8796093022208;
+    /// <summary>The PostgreSQL majors new projects can use, as the service offers them; the first is the default.</summary>
+    public IReadOnlyList<int> PgVersions { get; init; } = [17, 16];
     /// <summary>How often expired branches, due purges and branch history upkeep are looked for.</summary>
     public TimeSpan HousekeepingInterval { get; init; } = TimeSpan.FromSeconds(5);
 }

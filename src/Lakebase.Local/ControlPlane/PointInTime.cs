@@ -67,7 +67,6 @@ internal sealed class PointInTime(Provisioning provisioning, LocalLimits limits,
     public Task MaintainAsync(Project project, Branch branch, CancellationToken cancellationToken) =>
         provisioning.QueueAsync<object?>(ResourceName.Parse(project.Name!).ProjectId, async () =>
         {
-            var major = project.Status!.PgVersion!.Value;
             if (Catalog.ReadWriteEndpoint(branch.Name!) is { } endpoint && provisioning.Computes.IsRunning(endpoint.Uid!) &&
                 History.Snapshots(branch.Uid!) is [.., var newest])
             {
@@ -76,12 +75,12 @@ internal sealed class PointInTime(Provisioning provisioning, LocalLimits limits,
                 var walSince = (ulong)(NpgsqlLogSequenceNumber)(await position.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! - (ulong)newest.Lsn;
                 if (walSince > 0 && (DateTimeOffset.UtcNow - newest.Time >= limits.BaseSnapshotInterval || walSince >= limits.BaseSnapshotWalBytes))
                 {
-                    var snapshot = await History.SnapshotRunningAsync(admin, branch.Uid!, major, cancellationToken).ConfigureAwait(false);
+                    var snapshot = await History.SnapshotRunningAsync(admin, branch.Uid!, cancellationToken).ConfigureAwait(false);
                     logger.LogInformation("Took base snapshot {Snapshot} of {Branch}", Path.GetFileName(snapshot.Directory), branch.Name);
                 }
             }
-            var windowStart = DateTimeOffset.UtcNow - (project.Status.HistoryRetentionDuration ?? limits.DefaultHistoryRetention);
-            await History.PruneAsync(branch.Uid!, windowStart, major, cancellationToken).ConfigureAwait(false);
+            var windowStart = DateTimeOffset.UtcNow - (project.Status!.HistoryRetentionDuration ?? limits.DefaultHistoryRetention);
+            History.Prune(branch.Uid!, windowStart);
             return null;
         }, cancellationToken);
 }

@@ -15,12 +15,12 @@ internal sealed class ProjectService(Provisioning provisioning, OperationRunner 
     {
         Validation.RequireId("project_id", projectId);
         var spec = body.Spec ?? new ProjectSpec();
-        var installed = provisioning.Storage.Installation.Majors;
-        if (installed.Count == 0)
-            throw new ApiException(ErrorCodes.TemporarilyUnavailable, "No PostgreSQL server is installed on this machine; install postgresql-15 or later.");
-        var major = spec.PgVersion ?? installed[0];
+        var major = spec.PgVersion ?? Limits.PgVersions[0];
+        if (!Limits.PgVersions.Contains(major))
+            throw ApiException.InvalidParameter($"pg_version {major} is not supported; supported versions: {string.Join(", ", Limits.PgVersions.Order())}.");
         if (!provisioning.Storage.Installation.TryGet(major, out _))
-            throw ApiException.InvalidParameter($"pg_version {major} is not available in Lakebase Local on this machine; installed: {string.Join(", ", installed)}.");
+            throw new ApiException(ErrorCodes.TemporarilyUnavailable,
+                $"PostgreSQL {major} is not installed on this machine; run .ci/bootstrap, or install it with this OS's packages.");
         if (spec.DisplayName is { Length: 0 or > 256 })
             throw ApiException.InvalidParameter("display_name must be 1 to 256 characters.");
         ValidateRetention(spec.HistoryRetentionDuration);

@@ -35,6 +35,8 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
           --max-session-duration <seconds> every session is closed after this long (default 259200, three days)
           --autoscale-interval <seconds>   how often computes' load is sampled (default 2; fractions allowed)
           --scale-down-delay <seconds>     how long load must stay lower before a compute shrinks (default 60)
+          --legacy-pg-version <major>      lets new projects also use a major the service does not offer
+                                           (benches compare 17 with 15); repeatable
         """;
 
     /// <summary>Null when the arguments ask for help; throws ArgumentException on a bad argument.</summary>
@@ -69,6 +71,7 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
                 case "--max-session-duration": sessions = sessions with { MaxSessionDuration = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
                 case "--autoscale-interval": autoscaling = autoscaling with { Interval = ParseInterval(args[i], Value()) }; break;
                 case "--scale-down-delay": autoscaling = autoscaling with { ScaleDownDelay = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
+                case "--legacy-pg-version": limits = limits with { PgVersions = [.. limits.PgVersions, ParseMajor(args[i], Value())] }; break;
                 case "--help" or "-h": return null;
                 default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
             }
@@ -90,4 +93,9 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
             ? seconds
             : throw new ArgumentException($"{option} must be a number of seconds, got '{text}'.");
+
+    private static int ParseMajor(string option, string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var major) && major is >= 10 and < 100
+            ? major
+            : throw new ArgumentException($"{option} must be a PostgreSQL major version such as 15, got '{text}'.");
 }

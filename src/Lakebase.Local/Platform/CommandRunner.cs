@@ -9,7 +9,7 @@ internal sealed record CommandResult(int ExitCode, string StandardOutput, string
     public bool Succeeded => ExitCode == 0;
 }
 
-/// <summary>Runs PostgreSQL's tools (initdb, pg_controldata, cp) to completion, asynchronously, capturing output.</summary>
+/// <summary>Runs the tools Lakebase Local needs (initdb, pg_ctl, cp) to completion, asynchronously, capturing output.</summary>
 internal static class CommandRunner
 {
     public static async Task<CommandResult> RunAsync(IReadOnlyList<string> command, CancellationToken cancellationToken)

@@ -22,7 +22,7 @@ internal sealed record RecoveryTarget(DateTimeOffset? Time, NpgsqlLogSequenceNum
     /// a restore never follows another branch's timeline; the end is promoted into a new timeline of its own.</summary>
     public IReadOnlyDictionary<string, string> RecoverySettings(string archiveDirectory) => new Dictionary<string, string>
     {
-        ["restore_command"] = $"cp '{archiveDirectory.Replace("'", "'\\''")}/%f' '%p'",
+        ["restore_command"] = BranchHistory.RestoreCommand(archiveDirectory),
         [Time is null ? "recovery_target_lsn" : "recovery_target_time"] = Time is { } time
             ? time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00"
             : Lsn!.Value.ToString(),
@@ -39,11 +39,14 @@ internal sealed record RecoveryTarget(DateTimeOffset? Time, NpgsqlLogSequenceNum
 /// base snapshots to replay it from. Every branch gets a snapshot when it is made; more are taken while it runs, so
 /// a restore replays a bounded amount of WAL and old history can be pruned.
 /// </summary>
-internal sealed class BranchHistory(StateLayout layout, PostgresInstallation installation, ServiceAccount account, DataDirectoryCopier copier,
+internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, DataDirectoryCopier copier,
     ILogger<BranchHistory> logger)
 {
     private const string RecordFileName = "snapshot.json";
     private static readonly TimeSpan ArchiveWaitTimeout = TimeSpan.FromMinutes(1);
+
+    /// <summary>The restore_command that reads a branch's archived WAL.</summary>
+    public static string RestoreCommand(string archiveDirectory) => $"cp '{archiveDirectory.Replace("'", "'\\''")}/%f' '%p'";
 
     /// <summary>The branch's base snapshots, oldest first.</summary>
     public IReadOnlyList<BaseSnapshot> Snapshots(string branchUid)
@@ -62,16 +65,16 @@ internal sealed class BranchHistory(StateLayout layout, PostgresInstallation ins
     public BaseSnapshot? BaseFor(string branchUid, RecoveryTarget target) => Snapshots(branchUid).LastOrDefault(target.IsReachedBy);
 
     /// <summary>Records the first snapshot of a branch being made (stopped, in its staging folder).</summary>
-    public Task<BaseSnapshot> SnapshotNewBranchAsync(string branchDirectory, BranchPoint point, int major, CancellationToken cancellationToken) =>
-        RecordAsync(branchDirectory, major, async target =>
+    public Task<BaseSnapshot> SnapshotNewBranchAsync(string branchDirectory, BranchPoint point, CancellationToken cancellationToken) =>
+        RecordAsync(branchDirectory, async target =>
         {
             await copier.CopyTreeAsync(Path.Combine(branchDirectory, StateLayout.DataFolder), target, tolerateVanishedFiles: false, cancellationToken).ConfigureAwait(false);
             return point;
         }, cancellationToken);
 
     /// <summary>Takes a snapshot of a running branch with the backup API.</summary>
-    public Task<BaseSnapshot> SnapshotRunningAsync(NpgsqlConnection admin, string branchUid, int major, CancellationToken cancellationToken) =>
-        RecordAsync(layout.Branch(branchUid), major,
+    public Task<BaseSnapshot> SnapshotRunningAsync(NpgsqlConnection admin, string branchUid, CancellationToken cancellationToken) =>
+        RecordAsync(layout.Branch(branchUid),
             target => copier.CopyRunningAsync(admin, layout.BranchData(branchUid), target, "lakebase base snapshot", cancellationToken), cancellationToken);
 
     /// <summary>
@@ -106,7 +109,7 @@ internal sealed class BranchHistory(StateLayout layout, PostgresInstallation ins
     /// Drops history older than <paramref name="windowStart"/>: every snapshot before the newest one at or before
     /// the window's start, and the archived WAL only those needed.
     /// </summary>
-    public async Task PruneAsync(string branchUid, DateTimeOffset windowStart, int major, CancellationToken cancellationToken)
+    public void Prune(string branchUid, DateTimeOffset windowStart)
     {
         var snapshots = Snapshots(branchUid);
         var oldestKept = snapshots.LastOrDefault(snapshot => snapshot.Time <= windowStart);
@@ -116,8 +119,25 @@ internal sealed class BranchHistory(StateLayout layout, PostgresInstallation ins
             logger.LogInformation("Pruning base snapshot {Snapshot} of branch {Branch}: older than its history window", Path.GetFileName(snapshot.Directory), branchUid);
             BranchStorage.DeleteDirectory(snapshot.Directory);
         }
-        await CommandRunner.RunCheckedAsync(account.Wrap([installation.Get(major).Tool("pg_archivecleanup"), layout.BranchArchive(branchUid), oldestKept.FirstWalFile]),
-            cancellationToken).ConfigureAwait(false);
+        RemoveArchivedWalBefore(layout.BranchArchive(branchUid), oldestKept.FirstWalFile);
+    }
+
+    /// <summary>
+    /// What pg_archivecleanup does: removes the archived WAL segments (and partial segments and backup history
+    /// files) that come before <paramref name="firstKept"/>, of any timeline; timeline history files stay.
+    /// </summary>
+    public static void RemoveArchivedWalBefore(string archiveDirectory, string firstKept)
+    {
+        // A segment's name is its timeline (8 hex digits) then its position (16); only the position orders them.
+        var keptPosition = firstKept[8..24];
+        foreach (var file in Directory.EnumerateFiles(archiveDirectory))
+        {
+            var name = Path.GetFileName(file);
+            if (name.Length < 24 || !ControlData.WalSegmentName().IsMatch(name[..24])) continue;
+            var suffix = name[24..];
+            if (suffix is not ("" or ".partial") && !(suffix.EndsWith(".backup", StringComparison.Ordinal))) continue;
+            if (string.CompareOrdinal(name[8..24], keptPosition) < 0) File.Delete(file);
+        }
     }
 
     /// <summary>
@@ -135,7 +155,7 @@ internal sealed class BranchHistory(StateLayout layout, PostgresInstallation ins
         return NpgsqlLogSequenceNumber.Parse(fork);
     }
 
-    private async Task<BaseSnapshot> RecordAsync(string branchDirectory, int major, Func<string, Task<BranchPoint>> copy, CancellationToken cancellationToken)
+    private async Task<BaseSnapshot> RecordAsync(string branchDirectory, Func<string, Task<BranchPoint>> copy, CancellationToken cancellationToken)
     {
         var folder = Path.Combine(branchDirectory, StateLayout.SnapshotsFolder);
         if (!Directory.Exists(folder)) account.CreateOwnedDirectory(folder);
@@ -147,7 +167,7 @@ internal sealed class BranchHistory(StateLayout layout, PostgresInstallation ins
         {
             var data = Path.Combine(staging, StateLayout.DataFolder);
             var point = await copy(data).ConfigureAwait(false);
-            var control = await ControlData.ReadAsync(installation.Get(major), account, data, cancellationToken).ConfigureAwait(false);
+            var control = ControlData.Read(data);
             var record = new SnapshotRecord(point.Time, point.Lsn, control.Timeline, control.FirstWalFile);
             await File.WriteAllTextAsync(Path.Combine(staging, RecordFileName), JsonSerializer.Serialize(record), cancellationToken).ConfigureAwait(false);
             Directory.Move(staging, final);

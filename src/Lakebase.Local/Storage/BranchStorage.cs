@@ -24,6 +24,7 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
     public PostgresInstallation Installation => installation;
     public ServiceAccount Account => account;
     public BranchHistory History => history;
+    public DataDirectoryCopier Copier => copier;
 
     /// <summary>Creates the state root's shared folders; when running as root they must be traversable by the
     /// postgres account (the root itself is closed to everyone else, see StateRootAccess).</summary>
@@ -42,18 +43,18 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
     public async Task CreateFromTemplateAsync(string branchUid, int major, CancellationToken cancellationToken)
     {
         var template = await EnsureTemplateAsync(major, cancellationToken).ConfigureAwait(false);
-        await BuildBranchAsync(branchUid, major, data => copier.CopyStoppedAsync(Path.Combine(template, StateLayout.DataFolder), data, major, cancellationToken),
+        await BuildBranchAsync(branchUid, data => copier.CopyStoppedAsync(Path.Combine(template, StateLayout.DataFolder), data, cancellationToken),
             cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Makes <paramref name="targetUid"/> a copy of a stopped branch; the branch point is its last checkpoint.</summary>
-    public Task<BranchPoint> CloneStoppedAsync(string sourceUid, string targetUid, int major, CancellationToken cancellationToken) =>
-        BuildBranchAsync(targetUid, major, data => copier.CopyStoppedAsync(layout.BranchData(sourceUid), data, major, cancellationToken), cancellationToken);
+    public Task<BranchPoint> CloneStoppedAsync(string sourceUid, string targetUid, CancellationToken cancellationToken) =>
+        BuildBranchAsync(targetUid, data => copier.CopyStoppedAsync(layout.BranchData(sourceUid), data, cancellationToken), cancellationToken);
 
     /// <summary>Makes <paramref name="targetUid"/> a consistent copy of a running branch; its first start replays WAL to
     /// the copy's end point.</summary>
-    public Task<BranchPoint> CloneRunningAsync(NpgsqlConnection sourceAdmin, string sourceUid, string targetUid, int major, CancellationToken cancellationToken) =>
-        BuildBranchAsync(targetUid, major, data => copier.CopyRunningAsync(sourceAdmin, layout.BranchData(sourceUid), data, "lakebase branch " + targetUid, cancellationToken),
+    public Task<BranchPoint> CloneRunningAsync(NpgsqlConnection sourceAdmin, string sourceUid, string targetUid, CancellationToken cancellationToken) =>
+        BuildBranchAsync(targetUid, data => copier.CopyRunningAsync(sourceAdmin, layout.BranchData(sourceUid), data, "lakebase branch " + targetUid, cancellationToken),
             cancellationToken);
 
     /// <summary>
@@ -65,7 +66,7 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
     {
         var snapshot = history.BaseFor(sourceUid, target)
             ?? throw new InvalidOperationException($"Branch {sourceUid} has no base snapshot from before the restore target.");
-        return BuildBranchAsync(targetUid, major, async data =>
+        return BuildBranchAsync(targetUid, async data =>
         {
             await copier.CopyTreeAsync(snapshot.DataDirectory, data, tolerateVanishedFiles: false, cancellationToken).ConfigureAwait(false);
             var socket = layout.Socket(targetUid);
@@ -138,7 +139,7 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
     /// Builds a branch in a staging folder and renames it into place only when complete, with its WAL archive and
     /// its first base snapshot, so its history is restorable from the moment it exists.
     /// </summary>
-    private async Task<BranchPoint> BuildBranchAsync(string branchUid, int major, Func<string, Task<BranchPoint>> build, CancellationToken cancellationToken)
+    private async Task<BranchPoint> BuildBranchAsync(string branchUid, Func<string, Task<BranchPoint>> build, CancellationToken cancellationToken)
     {
         var final = layout.Branch(branchUid);
         var staging = StateLayout.TemporarySibling(final);
@@ -150,7 +151,7 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
             var data = Path.Combine(staging, StateLayout.DataFolder);
             var point = await build(data).ConfigureAwait(false);
             DataDirectoryCopier.RemoveRuntimeFiles(data);
-            await history.SnapshotNewBranchAsync(staging, point, major, cancellationToken).ConfigureAwait(false);
+            await history.SnapshotNewBranchAsync(staging, point, cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             Directory.Move(staging, final);
             return point;

@@ -1,29 +1,68 @@
+using System.Buffers.Binary;
+using System.Globalization;
 using System.Text.RegularExpressions;
-using Lakebase.Local.Platform;
 
 namespace Lakebase.Local.Storage;
 
 /// <summary>
 /// What a stopped (or copied) data directory says about itself: its timeline, its last checkpoint, and the first WAL
-/// file a start from it replays. A copy made with the backup API starts from its backup_label instead of the control
-/// file, so the label wins when there is one.
+/// file a start from it replays. Read from global/pg_control in-process (no pg_controldata, which the packaged builds
+/// lack). A copy made with the backup API starts from its backup_label instead of the control file, so the label wins
+/// when there is one.
 /// </summary>
 internal sealed partial record ControlData(int Timeline, string CheckpointLsn, string FirstWalFile)
 {
-    public static async Task<ControlData> ReadAsync(PostgresBinaries binaries, ServiceAccount account, string dataDirectory, CancellationToken cancellationToken)
+    /// <summary>pg_control_version of the layouts read here: 1300 for PostgreSQL 13 to 16, 1700 for 17, 1800 for 18.
+    /// Every one begins alike: system identifier (8 bytes), pg_control_version, catalog version, state, 4 bytes of
+    /// padding, time (8), then the checkpoint's location (8) and the checkpoint record itself, whose first fields are
+    /// its redo location (8) and its timeline (4).</summary>
+    private static readonly int[] KnownVersions = [1300, 1700, 1800];
+    private const int VersionOffset = 8;
+    private const int CheckpointOffset = 32;
+    private const int RedoOffset = 40;
+    private const int TimelineOffset = 48;
+    private const long DefaultWalSegmentSize = 16L * 1024 * 1024;
+
+    public static ControlData Read(string dataDirectory)
     {
-        var output = (await CommandRunner.RunCheckedAsync(account.Wrap([binaries.Tool("pg_controldata"), dataDirectory]), cancellationToken).ConfigureAwait(false))
-            .StandardOutput;
-        var fields = output.Split('\n').Select(line => line.Split(':', 2)).Where(parts => parts.Length == 2)
-            .ToDictionary(parts => parts[0].Trim(), parts => parts[1].Trim(), StringComparer.Ordinal);
-        var firstWalFile = fields["Latest checkpoint's REDO WAL file"];
+        var file = Path.Combine(dataDirectory, "global", "pg_control");
+        var bytes = File.ReadAllBytes(file).AsSpan();
+        if (bytes.Length < TimelineOffset + 4 || !KnownVersions.Contains(BinaryPrimitives.ReadInt32LittleEndian(bytes[VersionOffset..])))
+            throw new InvalidDataException($"{file} is not a control file of a PostgreSQL version Lakebase Local knows.");
+        var checkpoint = BinaryPrimitives.ReadUInt64LittleEndian(bytes[CheckpointOffset..]);
+        var redo = BinaryPrimitives.ReadUInt64LittleEndian(bytes[RedoOffset..]);
+        var timeline = BinaryPrimitives.ReadInt32LittleEndian(bytes[TimelineOffset..]);
+        var firstWalFile = WalFileName(timeline, redo, WalSegmentSize(dataDirectory));
         var label = Path.Combine(dataDirectory, "backup_label");
-        if (File.Exists(label) && BackupStartFile().Match(await File.ReadAllTextAsync(label, cancellationToken).ConfigureAwait(false)) is { Success: true } start)
+        if (File.Exists(label) && BackupStartFile().Match(File.ReadAllText(label)) is { Success: true } start)
             firstWalFile = start.Groups[1].Value;
-        return new ControlData(int.Parse(fields["Latest checkpoint's TimeLineID"], System.Globalization.CultureInfo.InvariantCulture),
-            fields["Latest checkpoint location"], firstWalFile);
+        return new ControlData(timeline, FormatLsn(checkpoint), firstWalFile);
     }
+
+    /// <summary>The name of the WAL segment holding <paramref name="lsn"/> on <paramref name="timeline"/> (XLogFileName).</summary>
+    public static string WalFileName(int timeline, ulong lsn, long segmentSize)
+    {
+        var segment = lsn / (ulong)segmentSize;
+        var segmentsPerId = 0x1_0000_0000UL / (ulong)segmentSize;
+        return string.Create(CultureInfo.InvariantCulture, $"{timeline:X8}{segment / segmentsPerId:X8}{segment % segmentsPerId:X8}");
+    }
+
+    /// <summary>The cluster's WAL segment size, from a segment file's length (segments are always allocated whole);
+    /// Lakebase Local runs initdb with the default.</summary>
+    private static long WalSegmentSize(string dataDirectory)
+    {
+        var walDirectory = Path.Combine(dataDirectory, "pg_wal");
+        var segment = Directory.Exists(walDirectory)
+            ? Directory.EnumerateFiles(walDirectory).Select(path => new FileInfo(path)).FirstOrDefault(file => WalSegmentName().IsMatch(file.Name))
+            : null;
+        return segment is { Length: > 0 } found && long.IsPow2(found.Length) ? found.Length : DefaultWalSegmentSize;
+    }
+
+    private static string FormatLsn(ulong lsn) => string.Create(CultureInfo.InvariantCulture, $"{lsn >> 32:X}/{lsn & 0xFFFF_FFFF:X}");
 
     [GeneratedRegex(@"^START WAL LOCATION: \S+ \(file ([0-9A-F]{24})\)", RegexOptions.Multiline)]
     private static partial Regex BackupStartFile();
+
+    [GeneratedRegex("^[0-9A-F]{24}$")]
+    public static partial Regex WalSegmentName();
 }

@@ -10,15 +10,14 @@ internal sealed record BranchPoint(string Lsn, DateTimeOffset Time);
 /// Consistent copies of PostgreSQL data directories, running or stopped, with copy-on-write where the filesystem has
 /// it. Branches and base snapshots are both made this way.
 /// </summary>
-internal sealed class DataDirectoryCopier(PostgresInstallation installation, ServiceAccount account, ILogger<DataDirectoryCopier> logger)
+internal sealed class DataDirectoryCopier(ServiceAccount account, ILogger<DataDirectoryCopier> logger)
 {
     /// <summary>Copies a stopped data directory; the copy's point is its last checkpoint.</summary>
-    public async Task<BranchPoint> CopyStoppedAsync(string source, string target, int major, CancellationToken cancellationToken)
+    public async Task<BranchPoint> CopyStoppedAsync(string source, string target, CancellationToken cancellationToken)
     {
         var time = DateTimeOffset.UtcNow;
         await CopyTreeAsync(source, target, tolerateVanishedFiles: false, cancellationToken).ConfigureAwait(false);
-        var control = await ControlData.ReadAsync(installation.Get(major), account, target, cancellationToken).ConfigureAwait(false);
-        return new BranchPoint(control.CheckpointLsn, time);
+        return new BranchPoint(ControlData.Read(target).CheckpointLsn, time);
     }
 
     /// <summary>

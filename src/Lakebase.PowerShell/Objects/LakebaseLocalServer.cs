@@ -16,7 +16,7 @@ public sealed class LakebaseLocalServer
         ProxyPort = info.ProxyPort;
         Version = info.Version;
         StartTime = info.StartTime;
-        PostgresVersions = info.PostgresMajors?.ToArray() ?? [];
+        PostgresVersions = info.PostgresVersions?.Select(version => new LakebaseLocalPostgres(version)).ToArray() ?? [];
     }
 
     public int ProcessId { get; }
@@ -28,7 +28,28 @@ public sealed class LakebaseLocalServer
     public int ProxyPort { get; }
     public string? Version { get; }
     public DateTimeOffset? StartTime { get; }
-    /// <summary>The PostgreSQL majors installed on this machine, which projects can use.</summary>
-    public int[] PostgresVersions { get; }
+    /// <summary>The PostgreSQL majors it can run, newest first, and where each comes from.</summary>
+    public LakebaseLocalPostgres[] PostgresVersions { get; }
     internal LocalServerInfo Info { get; }
+}
+
+/// <summary>A PostgreSQL major Lakebase Local can run.</summary>
+public sealed class LakebaseLocalPostgres
+{
+    internal LakebaseLocalPostgres(LocalPostgresVersion version)
+    {
+        Major = version.Major;
+        NewProjects = version.NewProjects;
+        Source = version.Source;
+        BinDirectory = version.BinDirectory;
+    }
+
+    public int Major { get; }
+    /// <summary>Whether new projects can use it (16 and 17, as the service offers); the others run existing projects only.</summary>
+    public bool NewProjects { get; }
+    /// <summary>The package it was installed from (name@version), or "system" for this OS's own packaging.</summary>
+    public string? Source { get; }
+    public string? BinDirectory { get; }
+
+    public override string ToString() => Major.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
