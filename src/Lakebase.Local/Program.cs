@@ -56,11 +56,12 @@ foreach (var service in new[]
 {
     typeof(DataDirectoryCopier), typeof(BranchHistory), typeof(BranchStorage), typeof(ComputeManager), typeof(PointInTime), typeof(OperationRunner), typeof(Catalog), typeof(Provisioning), typeof(IdentityStore),
     typeof(ProjectService), typeof(BranchService), typeof(EndpointService), typeof(RoleService), typeof(DatabaseService), typeof(OperationLookup),
-    typeof(Recovery), typeof(ProxySessions), typeof(ProxyServer), typeof(Autoscaler),
+    typeof(RecoveryReport), typeof(RoleAndDatabaseReconciler), typeof(Recovery), typeof(ProxySessions), typeof(ProxyServer), typeof(Autoscaler),
 })
 {
     builder.Services.AddSingleton(service);
 }
+builder.Services.AddHostedService<OrderlyShutdown>();
 builder.Services.AddHostedService<Housekeeping>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ProxyServer>());
 builder.Services.AddHostedService<SuspendMonitor>();
@@ -76,6 +77,7 @@ app.UseBearerAuthentication();
 app.MapAuthApi(version);
 app.MapPostgresApi();
 app.MapComputeApi();
+app.MapRecoveryApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {
@@ -101,7 +103,6 @@ app.Lifetime.ApplicationStarted.Register(() =>
 });
 app.Lifetime.ApplicationStopping.Register(() => ServerInfoFile.Delete(layout.Root));
 
-// On shutdown the container disposes the operation runner (running operations end) and the compute manager
-// (every postmaster gets a fast shutdown).
+// On shutdown OrderlyShutdown ends running operations, then gives every postmaster a fast shutdown.
 await app.RunAsync();
 return 0;

@@ -110,6 +110,17 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
         if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
     }
 
+    /// <summary>Moves a folder no metadata refers to into the quarantine folder (a lost or replaced state.db must not
+    /// cost the data); returns where it went.</summary>
+    public string Quarantine(string directory)
+    {
+        Directory.CreateDirectory(layout.QuarantineDirectory);
+        var destination = Path.Combine(layout.QuarantineDirectory,
+            $"{DateTime.UtcNow:yyyyMMddTHHmmssZ}-{Path.GetFileName(Path.GetDirectoryName(directory))}-{Path.GetFileName(directory)}");
+        Directory.Move(directory, destination);
+        return destination;
+    }
+
     /// <summary>Bytes of relation data in the branch (all databases), from the files themselves so a suspended
     /// branch reports its size without waking.</summary>
     public long LogicalSize(string branchUid)
@@ -118,20 +129,6 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
         return new[] { "base", "global" }.Select(folder => Path.Combine(data, folder)).Where(Directory.Exists)
             .SelectMany(folder => new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories))
             .Sum(file => { try { return file.Length; } catch (IOException) { return 0L; } });
-    }
-
-    /// <summary>Removes staging folders of creates that never finished and branch data no metadata refers to.</summary>
-    public void RemoveOrphans(IReadOnlySet<string> knownBranchUids)
-    {
-        foreach (var directory in Directory.EnumerateDirectories(layout.BranchesDirectory))
-        {
-            var name = Path.GetFileName(directory);
-            if (name.StartsWith(StateLayout.TemporaryPrefix, StringComparison.Ordinal) || !knownBranchUids.Contains(name))
-            {
-                logger.LogInformation("Removing unfinished or orphaned branch data {Directory}", directory);
-                DeleteDirectory(directory);
-            }
-        }
     }
 
     /// <summary>
@@ -153,6 +150,8 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
             await history.SnapshotNewBranchAsync(staging, point, major, cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             Directory.Move(staging, final);
+            // The copy, its new directories and the rename reach the disk before the branch is recorded as ready.
+            Posix.SyncFileSystem(final);
             return point;
         }
         catch
@@ -204,6 +203,8 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
             }
             File.Delete(Path.Combine(data, ComputeConfiguration.FileName));
             Directory.Move(staging, template);
+            // initdb ran with --no-sync: one sync of the file system covers its output and the rename.
+            Posix.SyncFileSystem(template);
             return template;
         }
         finally
