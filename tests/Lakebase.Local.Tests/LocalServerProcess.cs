@@ -136,6 +136,23 @@ public sealed class LocalServerProcess : IAsyncDisposable
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Whether Lakebase Local runs the endpoint's compute now (GET /api/2.0/lakebase-local/computes).</summary>
+    public async Task<bool> IsComputeRunningAsync(string endpointName) =>
+        (await GetAsync("/api/2.0/lakebase-local/computes"))["computes"]!.AsArray()
+            .Single(compute => compute!["endpoint"]!.GetValue<string>() == endpointName)!["running"]!.GetValue<bool>();
+
+    /// <summary>What the last start repaired (GET /api/2.0/lakebase-local/recovery).</summary>
+    public async Task<List<string>> RepairsAsync() =>
+        (await GetAsync("/api/2.0/lakebase-local/recovery"))["repairs"]!.AsArray().Select(repair => repair!.GetValue<string>()).ToList();
+
+    /// <summary>The data directory of a branch and the pid its postmaster.pid names (0 when there is none).</summary>
+    public async Task<(string DataDirectory, int Pid)> PostmasterAsync(string branchName)
+    {
+        var data = Path.Combine(Root, "branches", (await GetAsync(branchName))["uid"]!.GetValue<string>(), "pgdata");
+        var pidFile = Path.Combine(data, "postmaster.pid");
+        return (data, File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).First(), out var pid) ? pid : 0);
+    }
+
     /// <summary>Creates a project and waits for it.</summary>
     public Task<JsonObject> CreateProjectAsync(string projectId, object? spec = null) =>
         RunAsync(HttpMethod.Post, $"projects?project_id={projectId}", new { spec = spec ?? new { display_name = projectId } });
