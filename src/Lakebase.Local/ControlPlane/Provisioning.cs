@@ -124,7 +124,7 @@ internal sealed class Provisioning(Catalog catalog, ComputeManager computes, Bra
 
     /// <summary>An admin connection to a database of the branch, waking its read-write compute when it sleeps. A
     /// disabled compute is never woken: the change is refused. The compute counts as in use until the connection is
-    /// disposed, so it is not suspended under the change.</summary>
+    /// closed, so it is not suspended under the change.</summary>
     public async Task<NpgsqlConnection> ConnectAsync(string branchName, string database, CancellationToken cancellationToken)
     {
         var endpoint = catalog.ReadWriteEndpoint(branchName)
@@ -136,7 +136,10 @@ internal sealed class Provisioning(Catalog catalog, ComputeManager computes, Bra
         {
             await computes.EnsureRunningAsync(catalog.TargetOf(endpoint), cancellationToken).ConfigureAwait(false);
             var connection = await computes.OpenConnectionAsync(endpoint.Uid!, database, cancellationToken).ConfigureAwait(false);
-            connection.Disposed += (_, _) => use.Dispose();
+            connection.StateChange += (_, change) =>
+            {
+                if (change.CurrentState == System.Data.ConnectionState.Closed) use.Dispose();
+            };
             return connection;
         }
         catch

@@ -39,7 +39,14 @@ internal sealed class Recovery(StateStore store, OperationRunner operations, Cat
                 // Its settings may have reached the compute but not the metadata: the compute goes back to the recorded ones.
                 var recorded = catalog.TargetOf(endpoint);
                 computes.TryAdopt(recorded);
-                await computes.ApplyAsync(recorded, recorded, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await computes.ApplyAsync(recorded, recorded, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ArgumentException ex)
+                {
+                    report.Add($"Could not give {target} its recorded settings back: {ex.Message}");
+                }
                 return Settlement.RolledBack;
             }
             // Deletes recorded their metadata change up front, and so did updates of projects and branches and
