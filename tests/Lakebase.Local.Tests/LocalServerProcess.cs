@@ -95,7 +95,8 @@ public sealed class LocalServerProcess : IAsyncDisposable
 
     public async Task<JsonObject> WaitAsync(JsonObject operation)
     {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
+        // A bound, not a measure: a first project on a fresh root runs initdb, which takes minutes on a busy 2-core machine.
+        var deadline = DateTime.UtcNow.AddMinutes(5);
         while (operation["done"]?.GetValue<bool>() != true)
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"Operation {operation["name"]} did not finish.");

@@ -64,6 +64,8 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
     /// is not ready yet (crash recovery, adopted while starting) is waited for, not started a second time.</summary>
     public async Task EnsureRunningAsync(ComputeTarget target, CancellationToken cancellationToken)
     {
+        // Without the lock when it is up: a client must not wait behind a branch copy that holds the compute.
+        if (_running.TryGetValue(target.EndpointUid, out var up) && up.IsAlive && up.IsReady) return;
         using var _ = await LockAsync(target.EndpointUid, cancellationToken).ConfigureAwait(false);
         if (_running.TryGetValue(target.EndpointUid, out var running) && running.IsAlive)
         {

@@ -105,9 +105,22 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
     /// <summary>Removes a branch's data for good.</summary>
     public void Delete(string branchUid) => DeleteDirectory(layout.Branch(branchUid));
 
+    /// <summary>Removes a folder and its contents. A process that is dying (a restore's postmaster just killed, its
+    /// children still exiting) may add a file while the folder is emptied, so a "not empty" failure is retried a few
+    /// times before it is reported.</summary>
     public static void DeleteDirectory(string path)
     {
-        if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        for (var attempt = 1; Directory.Exists(path); attempt++)
+        {
+            try
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            catch (IOException) when (attempt < 20 && Directory.Exists(path))
+            {
+                Thread.Sleep(50);
+            }
+        }
     }
 
     /// <summary>Moves a folder no metadata refers to into the quarantine folder (a lost or replaced state.db must not
