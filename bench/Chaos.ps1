@@ -15,9 +15,8 @@ $env:LAKEBASE_CHAOS_CYCLES = $Cycles
 $env:LAKEBASE_CHAOS_SEED = $Seed
 $env:LAKEBASE_CHAOS_REPORT = $report
 try {
-    dotnet test (Join-Path $root 'tests/Lakebase.Local.Tests') -c Release --no-build --filter 'FullyQualifiedName~ChaosTests' --logger 'console;verbosity=normal' |
-        Where-Object { $_ -match '^\s*(cycle|chaos|Passed|Failed)' }
-    if (Test-Path $report) { Get-Content $report } else { throw "The chaos run wrote no report (see the test output above)." }
+    $output = dotnet test (Join-Path $root 'tests/Lakebase.Local.Tests') -c Release --no-build --filter 'FullyQualifiedName~ChaosTests'
+    if (Test-Path $report) { Get-Content $report } else { $output; throw "The chaos run stopped before its end (its output is above)." }
 }
 finally {
     Remove-Item Env:LAKEBASE_CHAOS_CYCLES, Env:LAKEBASE_CHAOS_SEED, Env:LAKEBASE_CHAOS_REPORT -ErrorAction SilentlyContinue

@@ -64,8 +64,6 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
     /// is not ready yet (crash recovery, adopted while starting) is waited for, not started a second time.</summary>
     public async Task EnsureRunningAsync(ComputeTarget target, CancellationToken cancellationToken)
     {
-        // Without the lock when it is up: a client must not wait behind a branch copy that holds the compute.
-        if (_running.TryGetValue(target.EndpointUid, out var up) && up.IsAlive && up.IsReady) return;
         using var _ = await LockAsync(target.EndpointUid, cancellationToken).ConfigureAwait(false);
         if (_running.TryGetValue(target.EndpointUid, out var running) && running.IsAlive)
         {
@@ -200,15 +198,32 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
     public IReadOnlyCollection<int> Postmasters => _running.Values.Select(process => process.Pid).ToList();
 
     /// <summary>
-    /// Runs <paramref name="work"/> with the compute held as it is: it neither starts (a client connecting waits) nor
-    /// stops (suspend, settings) meanwhile, so a stopped data directory can be copied whole. The work learns whether
-    /// the compute runs.
+    /// Runs <paramref name="work"/> with the compute held as it is, and tells it whether the compute runs. A stopped
+    /// compute stays stopped (a client connecting waits), so its data directory can be copied whole; a running one
+    /// is marked in use, so it is not suspended, and clients keep reaching it.
     /// </summary>
     public async Task<T> HoldAsync<T>(string endpointUid, Func<bool, Task<T>> work, CancellationToken cancellationToken)
     {
+        var gate = await LockAsync(endpointUid, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var use = Use(endpointUid);
+            var running = IsRunning(endpointUid);
+            if (running) gate.Dispose();
+            return await work(running).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Dispose();
+        }
+    }
+
+    /// <summary>Suspends the compute unless Lakebase Local is using it (checked under its lock, so work that starts
+    /// using it meanwhile is never cut off).</summary>
+    public async Task SuspendAsync(string endpointUid, CancellationToken cancellationToken)
+    {
         using var _ = await LockAsync(endpointUid, cancellationToken).ConfigureAwait(false);
-        using var use = Use(endpointUid);
-        return await work(IsRunning(endpointUid)).ConfigureAwait(false);
+        if (!InUse(endpointUid)) await StopLockedAsync(endpointUid, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Marks the compute in use by Lakebase Local itself (a backup, an admin change) until disposed: the

@@ -54,13 +54,10 @@ internal sealed class PostgresProcess
         return pid > 0 && Posix.IsAlive(pid) && ProcessTable.IsPostmasterOf(pid, dataDirectory) ? new PostgresProcess(dataDirectory, pid) : null;
     }
 
-    /// <summary>Whether the pid file says the postmaster accepts connections (not starting, in crash recovery).</summary>
-    public bool IsReady => ReadPidFile(PidFile(DataDirectory)) is { Status: "ready" or "standby" };
-
     /// <summary>Returns once the postmaster accepts connections: at once when its pid file says so, else (crash
     /// recovery, adopted while starting) when it does.</summary>
     public Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
-        IsReady
+        ReadPidFile(PidFile(DataDirectory)) is { Status: "ready" or "standby" }
             ? Task.CompletedTask
             : WaitReadyAsync(DataDirectory, Path.Combine(Path.GetDirectoryName(DataDirectory)!, LogFileName), null, timeout, cancellationToken);
 

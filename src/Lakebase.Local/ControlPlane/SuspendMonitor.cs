@@ -32,7 +32,7 @@ internal sealed class SuspendMonitor(Catalog catalog, ComputeManager computes, P
                     if (sessions.Open(uid) > 0 && await HasActivityAsync(uid, stoppingToken).ConfigureAwait(false)) computes.MarkActive(uid);
                     if (DateTimeOffset.UtcNow - (computes.LastActive(uid) ?? DateTimeOffset.MinValue) < timeout) continue;
                     logger.LogInformation("Suspending {Endpoint} after {Timeout} without activity", endpoint.Name, timeout);
-                    await computes.StopAsync(uid, stoppingToken).ConfigureAwait(false);
+                    await computes.SuspendAsync(uid, stoppingToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException)
                 {
