@@ -57,7 +57,7 @@ internal sealed class PostgresProcess
     /// <summary>Returns once the postmaster accepts connections: at once when its pid file says so, else (crash
     /// recovery, adopted while starting) when it does.</summary>
     public Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
-        ReadPidFile(PidFile(DataDirectory)) is { Status: "ready" or "standby" }
+        ReadPidFile(PidFile(DataDirectory)) is { Status: "ready" }
             ? Task.CompletedTask
             : WaitReadyAsync(DataDirectory, Path.Combine(Path.GetDirectoryName(DataDirectory)!, LogFileName), null, timeout, cancellationToken);
 
@@ -92,7 +92,7 @@ internal sealed class PostgresProcess
         }
     }
 
-    /// <summary>Polls postmaster.pid until it says ready (standby for a hot standby), failing on a FATAL or PANIC line
+    /// <summary>Polls postmaster.pid until it says ready, failing on a FATAL or PANIC line
     /// logged since <paramref name="logOffset"/>, on a postmaster that exits, or at the timeout.</summary>
     private static async Task<PostgresProcess> WaitReadyAsync(string dataDirectory, string logFile, long? logOffset, TimeSpan timeout,
         CancellationToken cancellationToken)
@@ -101,7 +101,8 @@ internal sealed class PostgresProcess
         while (true)
         {
             var (pid, status) = ReadPidFile(PidFile(dataDirectory));
-            if (pid > 0 && status is "ready" or "standby") return new PostgresProcess(dataDirectory, pid);
+            // Not "standby": PostgreSQL writes it on reaching consistency even with hot_standby off (a restore not yet promoted).
+            if (pid > 0 && status == "ready") return new PostgresProcess(dataDirectory, pid);
             var failure = logOffset is { } offset ? ReadFailure(logFile, offset) : null;
             if (failure is not null || (pid > 0 && !Posix.IsAlive(pid)) || (logOffset is null && pid <= 0))
                 throw new InvalidOperationException($"PostgreSQL did not start: {failure ?? "the postmaster exited"} (log: {logFile}).");
