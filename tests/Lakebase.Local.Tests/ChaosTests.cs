@@ -25,7 +25,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         var figures = new ChaosFigures { Seed = seed };
         await using var server = await LocalServerProcess.StartAsync("--min-suspend-timeout", "1");
         var project = SharedServer.NewId("chaos");
-        await server.CreateProjectAsync(project, new { default_endpoint_settings = new { suspend_timeout_duration = "2s" } });
+        await server.CreateProjectAsync(project, new { default_endpoint_settings = new { suspend_timeout_duration = "30s" } });
         var production = $"projects/{project}/branches/production";
         await using (var setup = await OpenAsync(server, production))
         await using (var create = new NpgsqlCommand(Ledger, setup))
