@@ -10,6 +10,7 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('formats/Lakebase.Format.ps1xml')
     CmdletsToExport      = @(
+        'Compare-LakebaseBranch',
         'Connect-Lakebase',
         'Disconnect-Lakebase',
         'Get-LakebaseBranch',
@@ -32,6 +33,7 @@
         'Remove-LakebaseEndpoint',
         'Remove-LakebaseProject',
         'Remove-LakebaseRole',
+        'Reset-LakebaseBranch',
         'Restore-LakebaseBranch',
         'Restore-LakebaseProject',
         'Set-LakebaseBranch',

@@ -7,6 +7,7 @@ using Lakebase.Local.ControlPlane;
 using Lakebase.Local.Hosting;
 using Lakebase.Local.Platform;
 using Lakebase.Local.Proxy;
+using Lakebase.Local.Proxy.Handshake;
 using Lakebase.Local.State;
 using Lakebase.Local.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -46,6 +47,7 @@ builder.Services.AddSingleton(options.Limits);
 builder.Services.AddSingleton(options.Autoscaling);
 builder.Services.AddSingleton(new CredentialTokens(Path.Combine(layout.TlsDirectory, "credential-signing.key")));
 builder.Services.AddSingleton(new LocalCertificateAuthority(layout.TlsDirectory));
+builder.Services.AddSingleton<IControlPlaneApi, ProxyControlPlane>();
 builder.Services.AddSingleton(new ProxyOptions(options.ProxyPort, options.Sessions));
 builder.Services.AddSingleton(sp => new CredentialApi(sp.GetRequiredService<Catalog>(), sp.GetRequiredService<CredentialTokens>())
 {
@@ -56,7 +58,7 @@ foreach (var service in new[]
 {
     typeof(DataDirectoryCopier), typeof(BranchHistory), typeof(BranchStorage), typeof(ComputeManager), typeof(PointInTime), typeof(OperationRunner), typeof(Catalog), typeof(Provisioning), typeof(IdentityStore),
     typeof(ProjectService), typeof(BranchService), typeof(EndpointService), typeof(RoleService), typeof(DatabaseService), typeof(OperationLookup),
-    typeof(RecoveryReport), typeof(RoleAndDatabaseReconciler), typeof(Recovery), typeof(ProxySessions), typeof(ProxyServer), typeof(Autoscaler),
+    typeof(BranchReset), typeof(RecoveryReport), typeof(RoleAndDatabaseReconciler), typeof(Recovery), typeof(ProxySessions), typeof(ProxyServer), typeof(Autoscaler),
 })
 {
     builder.Services.AddSingleton(service);
@@ -78,6 +80,7 @@ app.MapAuthApi(version);
 app.MapPostgresApi();
 app.MapComputeApi();
 app.MapRecoveryApi();
+app.MapBranchResetApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

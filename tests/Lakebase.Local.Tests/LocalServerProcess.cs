@@ -20,8 +20,11 @@ public sealed class LocalServerProcess : IAsyncDisposable
 
     private readonly string[] _arguments;
 
-    private LocalServerProcess(string root, string[] arguments, Process process, LocalServerInfo info, string token)
+    private StringBuilder _log;
+
+    private LocalServerProcess(string root, string[] arguments, Process process, StringBuilder log, LocalServerInfo info, string token)
     {
+        _log = log;
         Root = root;
         _arguments = arguments;
         _process = process;
@@ -33,12 +36,21 @@ public sealed class LocalServerProcess : IAsyncDisposable
     public LocalServerInfo Info { get; private set; }
     public HttpClient Http { get; private set; }
 
+    /// <summary>What the server has written to stdout and stderr so far.</summary>
+    public string Output
+    {
+        get { lock (_log) return _log.ToString(); }
+    }
+
+    /// <summary>Whether the server process still runs.</summary>
+    public bool IsRunning => !_process.HasExited;
+
     /// <summary>Starts a server on a new state root; the proxy's shared port is a free one.</summary>
     public static async Task<LocalServerProcess> StartAsync(params string[] arguments)
     {
         var root = NewRoot();
-        var (process, info) = await LaunchAsync(root, arguments);
-        return new LocalServerProcess(root, arguments, process, info, (await File.ReadAllTextAsync(info.AdminTokenFile!)).Trim());
+        var (process, log, info) = await LaunchAsync(root, arguments);
+        return new LocalServerProcess(root, arguments, process, log, info, (await File.ReadAllTextAsync(info.AdminTokenFile!)).Trim());
     }
 
     /// <summary>A state root under /tmp that the unprivileged postgres account can traverse.</summary>
@@ -61,7 +73,7 @@ public sealed class LocalServerProcess : IAsyncDisposable
     public async Task RestartAsync()
     {
         Http.Dispose();
-        (_process, Info) = await LaunchAsync(Root, _arguments);
+        (_process, _log, Info) = await LaunchAsync(Root, _arguments);
         Http = NewClient(Info.ApiUrl!, (await File.ReadAllTextAsync(Info.AdminTokenFile!)).Trim());
     }
 
@@ -188,7 +200,7 @@ public sealed class LocalServerProcess : IAsyncDisposable
         }
     }
 
-    private static async Task<(Process, LocalServerInfo)> LaunchAsync(string root, string[] arguments)
+    private static async Task<(Process, StringBuilder, LocalServerInfo)> LaunchAsync(string root, string[] arguments)
     {
         var serverInfo = LocalPaths.ServerInfoFile(root);
         File.Delete(serverInfo);
@@ -213,7 +225,7 @@ public sealed class LocalServerProcess : IAsyncDisposable
                 throw new InvalidOperationException($"Lakebase Local did not start:\n{log}");
             await Task.Delay(25);
         }
-        return (process, JsonSerializer.Deserialize<LocalServerInfo>(await File.ReadAllTextAsync(serverInfo), WireJson.Options)!);
+        return (process, log, JsonSerializer.Deserialize<LocalServerInfo>(await File.ReadAllTextAsync(serverInfo), WireJson.Options)!);
     }
 
     private static HttpClient NewClient(string apiUrl, string token)

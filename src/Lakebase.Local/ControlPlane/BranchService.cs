@@ -172,7 +172,7 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
 
     /// <summary>Copies the source as it is now, holding its compute as it is meanwhile: a running one through the
     /// backup API, a stopped one whole, and neither woken nor suspended under the copy (a connection waits).</summary>
-    private async Task<Storage.BranchPoint> CloneAsync(Branch source, string targetUid, int major, CancellationToken cancellationToken)
+    public async Task<Storage.BranchPoint> CloneAsync(Branch source, string targetUid, int major, CancellationToken cancellationToken)
     {
         var storage = provisioning.Storage;
         if (Catalog.ReadWriteEndpoint(source.Name!) is not { } sourceEndpoint)

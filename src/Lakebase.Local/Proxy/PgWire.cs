@@ -12,7 +12,8 @@ internal static class PgWire
     public const int GssEncRequestCode = 80877104;
     public const int CancelRequestCode = 80877102;
     private const int MaxStartupLength = 10_000;
-    private const int MaxMessageLength = 1 << 20;
+    /// <summary>The longest message the proxy reads itself (the backend's greeting); the relay reads no messages.</summary>
+    public const int MaxMessageLength = 1 << 20;
 
     /// <summary>A startup-phase packet (no type byte): the code and the rest of the body.</summary>
     public static async Task<(int Code, byte[] Body)> ReadStartupPacketAsync(Stream stream, CancellationToken cancellationToken)
@@ -26,13 +27,13 @@ internal static class PgWire
         return (BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(4)), body);
     }
 
-    /// <summary>A typed message: its type byte and body.</summary>
-    public static async Task<(byte Type, byte[] Body)> ReadMessageAsync(Stream stream, CancellationToken cancellationToken)
+    /// <summary>A typed message: its type byte and body, at most <paramref name="maxLength"/> bytes long.</summary>
+    public static async Task<(byte Type, byte[] Body)> ReadMessageAsync(Stream stream, int maxLength, CancellationToken cancellationToken)
     {
         var header = new byte[5];
         await stream.ReadExactlyAsync(header, cancellationToken).ConfigureAwait(false);
         var length = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(1));
-        if (length < 4 || length > MaxMessageLength) throw new InvalidDataException($"invalid message length {length}");
+        if (length < 4 || length > maxLength) throw new InvalidDataException($"invalid message length {length}");
         var body = new byte[length - 4];
         await stream.ReadExactlyAsync(body, cancellationToken).ConfigureAwait(false);
         return (header[0], body);

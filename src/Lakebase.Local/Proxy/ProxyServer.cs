@@ -1,11 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
-using Lakebase.Contract;
-using Lakebase.Contract.Models;
-using Lakebase.Local.Auth;
-using Lakebase.Local.Compute;
-using Lakebase.Local.ControlPlane;
+using Lakebase.Local.Proxy.Handshake;
 
 namespace Lakebase.Local.Proxy;
 
@@ -15,14 +11,17 @@ internal sealed record ProxyOptions(int RouterPort, SessionLimits Sessions);
 
 /// <summary>
 /// The data plane's front door. Listeners are opened for endpoints as they appear; each accepted connection runs
-/// on its own, so a slow or hostile client never holds up another.
+/// on its own, so a slow or hostile client never holds up another, and connections still in their handshake are
+/// capped per source address and in total, so stalled ones cannot crowd out the rest.
 /// </summary>
-internal sealed class ProxyServer(ProxyOptions options, Catalog catalog, ComputeManager computes, CredentialTokens credentials,
-    LocalCertificateAuthority authority, ProxySessions sessions, ILogger<ProxyServer> logger) : IHostedService, IDisposable
+internal sealed class ProxyServer(ProxyOptions options, IControlPlaneApi controlPlane, LocalCertificateAuthority authority,
+    ProxySessions sessions, ILogger<ProxyServer> logger) : IHostedService, IDisposable
 {
     public const int PostgresPort = 5432;
     private readonly ConcurrentDictionary<string, TcpListener> _listeners = new();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly HandshakeLimiter _handshakes = new(options.Sessions.MaxHandshakesPerSource, options.Sessions.MaxHandshakes);
+    private readonly ProxyContext _context = new(controlPlane, authority, sessions, options.Sessions, logger);
 
     /// <summary>The shared router port actually bound (the option may ask for 0, any free port).</summary>
     public int RouterPort { get; private set; }
@@ -59,8 +58,7 @@ internal sealed class ProxyServer(ProxyOptions options, Catalog catalog, Compute
             router = Listen("127.0.0.1", 0);
         }
         RouterPort = ((IPEndPoint)router.LocalEndpoint).Port;
-        foreach (var endpoint in catalog.Store.List<Endpoint>(ResourceKind.Endpoint, null))
-            if (endpoint.Status?.Hosts?.Host is { } host) EnsureListening(host);
+        foreach (var host in controlPlane.EndpointHosts()) EnsureListening(host);
         return Task.CompletedTask;
     }
 
@@ -93,13 +91,35 @@ internal sealed class ProxyServer(ProxyOptions options, Catalog catalog, Compute
             {
                 client = await listener.AcceptSocketAsync(_stopping.Token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
             {
                 return;
             }
+            catch (SocketException ex)
+            {
+                // A client that reset before it was accepted, or no descriptor left: the listener goes on.
+                logger.LogDebug("Accept failed: {Reason}", ex.SocketErrorCode);
+                if (ex.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
+                    await Task.Delay(TimeSpan.FromMilliseconds(50)).ConfigureAwait(false);
+                continue;
+            }
+            if (_handshakes.TryEnter(((IPEndPoint)client.RemoteEndPoint!).Address) is not { } slot)
+            {
+                Refuse(client);
+                continue;
+            }
             client.NoDelay = true;
-            var connection = new ProxyConnection(client, local, catalog, computes, credentials, authority, sessions, options.Sessions, logger);
+            var connection = new ProxyConnection(client, local, slot, _context);
             _ = Task.Run(() => connection.RunAsync(_stopping.Token));
         }
+    }
+
+    /// <summary>Over the handshake caps: PostgreSQL's "too many clients" error, written without waiting (a fresh
+    /// socket's buffer takes it), and the connection closed.</summary>
+    private static void Refuse(Socket client)
+    {
+        try { client.Send(PgWire.Fatal("53300", "too many connections are authenticating, from this address or in all; try again later"), SocketFlags.None); }
+        catch (SocketException) { }
+        client.Dispose();
     }
 }

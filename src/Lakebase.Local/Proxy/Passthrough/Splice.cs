@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 
-namespace Lakebase.Local.Proxy;
+namespace Lakebase.Local.Proxy.Passthrough;
 
 /// <summary>
 /// The byte-for-byte relay between an authenticated client and its backend, as Neon's proxy does after the handshake.

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Lakebase.Local.Proxy;
+namespace Lakebase.Local.Proxy.Authentication;
 
 /// <summary>
 /// Checks a cleartext password against a role's SCRAM-SHA-256 verifier as PostgreSQL stores it in

@@ -4,17 +4,18 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Lakebase.Local.Platform;
 
-namespace Lakebase.Local.Proxy;
+namespace Lakebase.Local.Proxy.Handshake;
 
 /// <summary>
 /// The local CA behind the data plane's TLS: created once under {root}/tls (ca.pem for clients to trust, the key
-/// owner-only), it signs a certificate per host the proxy is reached on (an endpoint's loopback address, or a name
-/// sent by SNI), made on first use and kept in memory.
+/// owner-only), it signs a certificate per name the proxy is reached by (an endpoint's loopback address, or a name
+/// sent by SNI that routes to an endpoint), made on first use and kept in memory. Certificates are kept per slot
+/// (an address, or an endpoint), one each, so what clients send cannot grow the cache.
 /// </summary>
 internal sealed class LocalCertificateAuthority
 {
     private readonly X509Certificate2 _ca;
-    private readonly ConcurrentDictionary<string, X509Certificate2> _leaves = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, (string Name, X509Certificate2 Certificate)> _leaves = new(StringComparer.OrdinalIgnoreCase);
 
     public LocalCertificateAuthority(string directory)
     {
@@ -27,12 +28,22 @@ internal sealed class LocalCertificateAuthority
     /// <summary>PEM of the CA certificate: what a client trusts (sslrootcert) to verify the proxy.</summary>
     public string CertificateFile { get; }
 
-    public X509Certificate2 CertificateFor(string host) => _leaves.GetOrAdd(host, Issue);
+    /// <summary>The certificate for <paramref name="name"/>, kept as <paramref name="slot"/>'s one certificate: a
+    /// different name for the same slot replaces it.</summary>
+    public X509Certificate2 CertificateFor(string slot, string name)
+    {
+        if (_leaves.TryGetValue(slot, out var leaf) && string.Equals(leaf.Name, name, StringComparison.OrdinalIgnoreCase)) return leaf.Certificate;
+        leaf = (name, Issue(name));
+        _leaves[slot] = leaf;
+        return leaf.Certificate;
+    }
 
     private X509Certificate2 Issue(string host)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={host}", key, HashAlgorithmName.SHA256);
+        var subject = new X500DistinguishedNameBuilder();
+        subject.AddCommonName(host);
+        var request = new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();
         if (IPAddress.TryParse(host, out var address)) names.AddIpAddress(address);
         else names.AddDnsName(host);

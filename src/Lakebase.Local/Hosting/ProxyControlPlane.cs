@@ -1,0 +1,90 @@
+using Lakebase.Contract;
+using Lakebase.Contract.Models;
+using Lakebase.Local.Auth;
+using Lakebase.Local.Compute;
+using Lakebase.Local.ControlPlane;
+using Lakebase.Local.Proxy;
+using Npgsql;
+
+namespace Lakebase.Local.Hosting;
+
+/// <summary>
+/// The control plane's side of the proxy's one tie to it (<see cref="IControlPlaneApi"/>): answers from the state
+/// store as it is at each call, credentials checked by <see cref="CredentialTokens"/>, computes started and asked
+/// through the <see cref="ComputeManager"/>.
+/// </summary>
+internal sealed class ProxyControlPlane(Catalog catalog, ComputeManager computes, CredentialTokens credentials, ILogger<ProxyControlPlane> logger) : IControlPlaneApi
+{
+    public IReadOnlyCollection<string> EndpointHosts() =>
+        Endpoints().Select(e => e.Status?.Hosts?.Host).OfType<string>().ToList();
+
+    public string? EndpointAt(string host) => Endpoints().FirstOrDefault(e => e.Status?.Hosts?.Host == host)?.Uid;
+
+    public EndpointAccess Access(string endpointUid)
+    {
+        if (Find(endpointUid) is not { } endpoint) return EndpointAccess.NotFound;
+        var name = ResourceName.Parse(endpoint.Name!);
+        if (catalog.Store.Get<Project>(name.ProjectName) is not { DeleteTime: null }) return EndpointAccess.NotFound;
+        if (catalog.Store.Get<Branch>(name.BranchName!) is not { Status.DeleteTime: null }) return EndpointAccess.NotFound;
+        return endpoint.Status?.Disabled == true ? EndpointAccess.Disabled : EndpointAccess.Open;
+    }
+
+    public bool AdmitsCredential(string endpointUid, string user, string password) =>
+        credentials.Validate(password) is { } claims && claims.UserName == user && claims.EndpointUid == endpointUid;
+
+    public bool AllowsNativeLogin(string endpointUid) =>
+        Find(endpointUid) is { } endpoint && catalog.Store.Get<Project>(ResourceName.Parse(endpoint.Name!).ProjectName)?.Status?.EnablePgNativeLogin == true;
+
+    public async Task<string?> RoleVerifierAsync(string endpointUid, string user, CancellationToken cancellationToken)
+    {
+        await WakeComputeAsync(endpointUid, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var connection = await computes.OpenConnectionAsync(endpointUid, "postgres", cancellationToken).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand(
+                "SELECT rolpassword FROM pg_authid WHERE rolname = $1 AND rolcanlogin AND (rolvaliduntil IS NULL OR rolvaliduntil > now())", connection)
+            {
+                Parameters = { new() { Value = user } },
+            };
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+        }
+        catch (NpgsqlException ex)
+        {
+            throw new ComputeUnavailableException(ex.Message, ex);
+        }
+    }
+
+    public async Task<string> WakeComputeAsync(string endpointUid, CancellationToken cancellationToken)
+    {
+        var endpoint = Find(endpointUid) ?? throw new ComputeUnavailableException($"endpoint {endpointUid} not found");
+        try
+        {
+            await computes.EnsureRunningAsync(catalog.TargetOf(endpoint), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or NpgsqlException)
+        {
+            logger.LogWarning("Could not wake compute {Endpoint} for a client: {Reason}", endpointUid, ex.Message);
+            throw new ComputeUnavailableException(ex.Message, ex);
+        }
+        computes.MarkActive(endpointUid);
+        return computes.SocketDirectory(endpointUid);
+    }
+
+    public async Task TerminateBackendAsync(string endpointUid, int backendPid)
+    {
+        try
+        {
+            await using var connection = await computes.OpenConnectionAsync(endpointUid, "postgres", CancellationToken.None).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand("SELECT pg_terminate_backend($1)", connection) { Parameters = { new() { Value = backendPid } } };
+            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException)
+        {
+            throw new ComputeUnavailableException(ex.Message, ex);
+        }
+    }
+
+    private List<Endpoint> Endpoints() => catalog.Store.List<Endpoint>(ResourceKind.Endpoint, null);
+
+    private Endpoint? Find(string endpointUid) => Endpoints().FirstOrDefault(e => e.Uid == endpointUid);
+}

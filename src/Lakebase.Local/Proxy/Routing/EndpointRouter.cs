@@ -1,0 +1,91 @@
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace Lakebase.Local.Proxy.Routing;
+
+/// <summary>
+/// The routing and wake phase: which endpoint a connection is for (options=endpoint=&lt;uid&gt;, an SNI name whose
+/// first label is the uid, or the endpoint's own loopback address), that it is open (it, its branch and its project
+/// live, and enabled), and its compute running. Openness is checked when routing and again right before the wake,
+/// so a login that raced a delete or a disable still does not wake the compute.
+/// </summary>
+internal sealed partial class EndpointRouter(IControlPlaneApi controlPlane, IPAddress localAddress)
+{
+    /// <summary>The address every endpoint shares where each cannot have its own; routing there needs the endpoint id.</summary>
+    private const string SharedAddress = "127.0.0.1";
+
+    /// <summary>Endpoint ids as the control plane makes them (Neon's proxy allows only letters, digits and hyphens).</summary>
+    [GeneratedRegex("^ep-[a-z0-9-]{1,60}$")]
+    private static partial Regex EndpointId();
+
+    /// <summary>A DNS name of letters, digits and hyphens (what a certificate can carry).</summary>
+    [GeneratedRegex("^(?=.{1,253}$)[A-Za-z0-9-]{1,63}(\\.[A-Za-z0-9-]{1,63})*$")]
+    private static partial Regex DnsName();
+
+    /// <summary>The endpoint uid an SNI name carries as its first label; null for a name that carries none.</summary>
+    public static string? EndpointInServerName(string? serverName) =>
+        serverName is not null && DnsName().IsMatch(serverName) && serverName.Split('.')[0] is var label && EndpointId().IsMatch(label) ? label : null;
+
+    /// <summary>The open endpoint the connection is for; the endpoint= option is taken out of the parameters, the
+    /// rest of options goes on to PostgreSQL.</summary>
+    public string Route(Dictionary<string, string> parameters, string? serverName)
+    {
+        var requested = TakeEndpointOption(parameters);
+        var named = EndpointInServerName(serverName);
+        if (requested is not null && named is not null && requested != named)
+            throw new ClientRejectedException("08P01", $"the endpoint in options ({requested}) is not the one in the server name ({named})");
+        requested ??= named;
+        if (requested is not null && !EndpointId().IsMatch(requested)) throw new ClientRejectedException("3D000", "malformed endpoint id in options");
+        var host = localAddress.ToString();
+        var endpointUid = requested ?? (host == SharedAddress ? null : controlPlane.EndpointAt(host))
+            ?? throw new ClientRejectedException("3D000", "endpoint not specified: connect to the endpoint's host, or pass options=endpoint=<endpoint uid>");
+        RequireOpen(endpointUid);
+        return endpointUid;
+    }
+
+    /// <summary>Refuses an endpoint that is gone (it, its branch or its project deleted) or disabled, with the
+    /// errors a client of the service sees.</summary>
+    public void RequireOpen(string endpointUid)
+    {
+        switch (controlPlane.Access(endpointUid))
+        {
+            case EndpointAccess.NotFound: throw new ClientRejectedException("3D000", $"endpoint {endpointUid} not found");
+            case EndpointAccess.Disabled: throw new ClientRejectedException("08004", $"endpoint {endpointUid} is disabled");
+        }
+    }
+
+    /// <summary>Wakes the endpoint's compute, still open, and returns its private socket's directory; a compute that
+    /// cannot start is the client's error to see.</summary>
+    public async Task<string> WakeAsync(string endpointUid, CancellationToken cancellationToken)
+    {
+        RequireOpen(endpointUid);
+        try
+        {
+            return await controlPlane.WakeComputeAsync(endpointUid, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ComputeUnavailableException ex)
+        {
+            throw new ClientRejectedException("57P03", $"the endpoint's compute could not start: {ex.Message}");
+        }
+    }
+
+    /// <summary>"endpoint=&lt;uid&gt;", "-cendpoint=&lt;uid&gt;" or "-c endpoint=&lt;uid&gt;" in options.</summary>
+    private static string? TakeEndpointOption(Dictionary<string, string> parameters)
+    {
+        if (!parameters.TryGetValue("options", out var options)) return null;
+        string? requested = null;
+        var kept = new List<string>();
+        var tokens = options.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        for (var i = 0; i < tokens.Length; i++)
+        {
+            var option = tokens[i] == "-c" && i + 1 < tokens.Length ? $"-c {tokens[++i]}" : tokens[i];
+            var setting = option.StartsWith("-c", StringComparison.Ordinal) ? option[2..].TrimStart() : option;
+            if (!setting.StartsWith("endpoint=", StringComparison.Ordinal)) kept.Add(option);
+            else if (requested is not null) throw new ClientRejectedException("08P01", "options name the endpoint more than once");
+            else requested = setting["endpoint=".Length..];
+        }
+        if (kept.Count > 0) parameters["options"] = string.Join(' ', kept);
+        else parameters.Remove("options");
+        return requested;
+    }
+}
