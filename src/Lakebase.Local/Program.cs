@@ -75,11 +75,12 @@ foreach (var service in new[]
 {
     typeof(DataDirectoryCopier), typeof(BranchHistory), typeof(BranchStorage), typeof(ComputeManager), typeof(PointInTime), typeof(OperationRunner), typeof(Catalog), typeof(Provisioning), typeof(IdentityStore),
     typeof(PermissionService), typeof(ProjectService), typeof(BranchService), typeof(EndpointService), typeof(RoleService), typeof(DatabaseService), typeof(OperationLookup),
-    typeof(BranchReset), typeof(Recovery), typeof(ProxySessions), typeof(ProxyServer), typeof(Autoscaler),
+    typeof(BranchReset), typeof(RecoveryReport), typeof(RoleAndDatabaseReconciler), typeof(Recovery), typeof(ProxySessions), typeof(ProxyServer), typeof(Autoscaler),
 })
 {
     builder.Services.AddSingleton(service);
 }
+builder.Services.AddHostedService<OrderlyShutdown>();
 builder.Services.AddHostedService<Housekeeping>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ProxyServer>());
 builder.Services.AddHostedService<SuspendMonitor>();
@@ -97,6 +98,7 @@ app.MapAuthApi(version);
 app.MapPostgresApi();
 app.MapPermissionsApi();
 app.MapComputeApi();
+app.MapRecoveryApi();
 app.MapBranchResetApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>
@@ -132,7 +134,6 @@ app.Lifetime.ApplicationStarted.Register(() =>
 });
 app.Lifetime.ApplicationStopping.Register(() => ServerInfoFile.Delete(layout.Root));
 
-// On shutdown the container disposes the operation runner (running operations end) and the compute manager
-// (every postmaster gets a fast shutdown).
+// On shutdown OrderlyShutdown ends running operations, then gives every postmaster a fast shutdown.
 await app.RunAsync();
 return 0;

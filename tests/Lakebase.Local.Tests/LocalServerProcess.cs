@@ -121,7 +121,8 @@ public sealed class LocalServerProcess : IAsyncDisposable
 
     public async Task<JsonObject> WaitAsync(JsonObject operation)
     {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
+        // A bound, not a measure: a first project on a fresh root runs initdb, which takes minutes on a busy 2-core machine.
+        var deadline = DateTime.UtcNow.AddMinutes(5);
         while (operation["done"]?.GetValue<bool>() != true)
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"Operation {operation["name"]} did not finish.");
@@ -160,6 +161,23 @@ public sealed class LocalServerProcess : IAsyncDisposable
         await using var connection = await ConnectAsync(endpointName, database);
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Whether Lakebase Local runs the endpoint's compute now (GET /api/2.0/lakebase-local/computes).</summary>
+    public async Task<bool> IsComputeRunningAsync(string endpointName) =>
+        (await GetAsync("/api/2.0/lakebase-local/computes"))["computes"]!.AsArray()
+            .Single(compute => compute!["endpoint"]!.GetValue<string>() == endpointName)!["running"]!.GetValue<bool>();
+
+    /// <summary>What the last start repaired (GET /api/2.0/lakebase-local/recovery).</summary>
+    public async Task<List<string>> RepairsAsync() =>
+        (await GetAsync("/api/2.0/lakebase-local/recovery"))["repairs"]!.AsArray().Select(repair => repair!.GetValue<string>()).ToList();
+
+    /// <summary>The data directory of a branch and the pid its postmaster.pid names (0 when there is none).</summary>
+    public async Task<(string DataDirectory, int Pid)> PostmasterAsync(string branchName)
+    {
+        var data = Path.Combine(Root, "branches", (await GetAsync(branchName))["uid"]!.GetValue<string>(), "pgdata");
+        var pidFile = Path.Combine(data, "postmaster.pid");
+        return (data, File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).First(), out var pid) ? pid : 0);
     }
 
     /// <summary>Creates a project and waits for it.</summary>

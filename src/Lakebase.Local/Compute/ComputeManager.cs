@@ -39,6 +39,7 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastActive = new();
     private readonly ConcurrentDictionary<string, ComputeSizing> _sizing = new();
     private readonly ConcurrentDictionary<string, string> _degraded = new();
+    private readonly ConcurrentDictionary<string, int> _inUse = new();
 
     private StateLayout Layout => storage.Layout;
 
@@ -72,11 +73,21 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
         ? Path.Combine(Layout.Compute(target.EndpointUid), StateLayout.DataFolder)
         : Layout.BranchData(target.BranchUid);
 
-    /// <summary>Starts the compute unless it runs already; returns once it answers queries.</summary>
+    /// <summary>Starts the compute unless it runs already; returns once it answers queries. A compute that runs but
+    /// is not ready yet (crash recovery, adopted while starting) is waited for, not started a second time.</summary>
     public async Task EnsureRunningAsync(ComputeTarget target, CancellationToken cancellationToken)
     {
         using var gate = await LockAsync(target.EndpointUid, cancellationToken).ConfigureAwait(false);
-        if (IsRunning(target.EndpointUid) || TryAdopt(target)) return;
+        if (_running.TryGetValue(target.EndpointUid, out var running) && running.IsAlive)
+        {
+            await running.WaitUntilReadyAsync(StartTimeout, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        if (TryAdopt(target))
+        {
+            await _running[target.EndpointUid].WaitUntilReadyAsync(StartTimeout, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         NpgsqlLogSequenceNumber? primaryEnd = null;
         if (target.Primary is { } primary)
         {
@@ -98,7 +109,8 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
         logger.LogInformation("Started compute {Endpoint} in {Elapsed} ms", target.EndpointUid, (DateTime.UtcNow - started).TotalMilliseconds);
     }
 
-    /// <summary>Takes over a postmaster that kept serving this compute while the server was down.</summary>
+    /// <summary>Takes over a postmaster that kept serving this compute while the server was down (ready or still in
+    /// crash recovery); false when none runs.</summary>
     public bool TryAdopt(ComputeTarget target)
     {
         if (PostgresProcess.Adopt(DataDirectory(target)) is not { } process) return false;
@@ -109,8 +121,10 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
     }
 
     /// <summary>Applies new limits or settings: a reload when that is enough, a restart when shared memory changes.
-    /// A running compute keeps its current size, moved into the new limits.</summary>
-    public async Task ApplyAsync(ComputeTarget target, CancellationToken cancellationToken)
+    /// A running compute keeps its current size, moved into the new limits. Settings PostgreSQL rejects, or a
+    /// restart that fails, leave the compute as it was with <paramref name="previous"/>, and throw ArgumentException
+    /// saying why.</summary>
+    public async Task ApplyAsync(ComputeTarget target, ComputeTarget previous, CancellationToken cancellationToken)
     {
         using (await LockAsync(target.EndpointUid, cancellationToken).ConfigureAwait(false))
         {
@@ -120,14 +134,44 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
             var before = File.Exists(configFile) ? await File.ReadAllTextAsync(configFile, cancellationToken).ConfigureAwait(false) : "";
             var size = Math.Clamp(Sizing(target.EndpointUid)?.CurrentCu ?? target.MinCu, target.MinCu, target.MaxCu);
             Configuration(target).WriteTo(data, size);
+            if (await CheckConfigurationAsync(target, data, cancellationToken).ConfigureAwait(false) is { } rejected)
+            {
+                await File.WriteAllTextAsync(configFile, before, CancellationToken.None).ConfigureAwait(false);
+                throw new ArgumentException($"PostgreSQL rejects the settings: {rejected}");
+            }
             if (!IsRunning(target.EndpointUid)) return;
-            _sizing[target.EndpointUid] = new ComputeSizing(target, size);
             var after = await File.ReadAllTextAsync(configFile, cancellationToken).ConfigureAwait(false);
             if (before == after) return;
-            if (await ReloadAsync(target.EndpointUid, cancellationToken).ConfigureAwait(false) == 0) return;
+            if (await ReloadAsync(target.EndpointUid, cancellationToken).ConfigureAwait(false) == 0)
+            {
+                _sizing[target.EndpointUid] = new ComputeSizing(target, size);
+                return;
+            }
             await StopLockedAsync(target.EndpointUid, cancellationToken).ConfigureAwait(false);
         }
-        await EnsureRunningAsync(target, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await EnsureRunningAsync(target, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        {
+            await EnsureRunningAsync(previous, CancellationToken.None).ConfigureAwait(false);
+            throw new ArgumentException($"The compute did not start with the new settings, so it runs with its previous ones: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>postgres -C parses the configuration as a start would, without starting (also beside a running
+    /// server): null when it is valid, else PostgreSQL's complaint.</summary>
+    private async Task<string?> CheckConfigurationAsync(ComputeTarget target, string data, CancellationToken cancellationToken)
+    {
+        var check = await CommandRunner.RunAsync(storage.Account.Wrap([storage.Installation.Get(target.Major).Tool("postgres"), "-D", data, "-C", "port"]),
+            cancellationToken).ConfigureAwait(false);
+        if (check.Succeeded) return null;
+        // The LOG lines name each bad setting; the FATAL line after them only says the file has errors.
+        const string log = "LOG:  ";
+        var reasons = check.StandardError.Split('\n').Where(line => line.Contains(log, StringComparison.Ordinal))
+            .Select(line => line[(line.IndexOf(log, StringComparison.Ordinal) + log.Length)..].Trim()).ToList();
+        return reasons.Count > 0 ? string.Join("; ", reasons) : check.StandardError.Trim();
     }
 
     /// <summary>Moves a running compute to another size within the limits it runs with. Only the per-query memory
@@ -168,12 +212,52 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
         return connection;
     }
 
-    /// <summary>Stops a postmaster found running for a compute the control plane no longer wants running.</summary>
-    public async Task StopOrphanAsync(string dataDirectory, CancellationToken cancellationToken)
+    /// <summary>Process ids of the postmasters this server runs or adopted.</summary>
+    public IReadOnlyCollection<int> Postmasters => _running.Values.Select(process => process.Pid).ToList();
+
+    /// <summary>
+    /// Runs <paramref name="work"/> with the compute held as it is, and tells it whether the compute runs. A stopped
+    /// compute stays stopped (a client connecting waits), so its data directory can be copied whole; a running one
+    /// is marked in use, so it is not suspended, and clients keep reaching it.
+    /// </summary>
+    public async Task<T> HoldAsync<T>(string endpointUid, Func<bool, Task<T>> work, CancellationToken cancellationToken)
     {
-        if (PostgresProcess.Adopt(dataDirectory) is { } orphan)
-            await orphan.StopAsync(StopTimeout, cancellationToken).ConfigureAwait(false);
+        var gate = await LockAsync(endpointUid, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var use = Use(endpointUid);
+            var running = IsRunning(endpointUid);
+            if (running) gate.Dispose();
+            return await work(running).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Dispose();
+        }
     }
+
+    /// <summary>Suspends the compute unless Lakebase Local is using it (checked under its lock, so work that starts
+    /// using it meanwhile is never cut off).</summary>
+    public async Task SuspendAsync(string endpointUid, CancellationToken cancellationToken)
+    {
+        using var _ = await LockAsync(endpointUid, cancellationToken).ConfigureAwait(false);
+        if (!InUse(endpointUid)) await StopLockedAsync(endpointUid, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Marks the compute in use by Lakebase Local itself (a backup, an admin change) until disposed: the
+    /// suspend monitor leaves a compute in use running, however long the work takes.</summary>
+    public IDisposable Use(string endpointUid)
+    {
+        _inUse.AddOrUpdate(endpointUid, 1, (_, count) => count + 1);
+        MarkActive(endpointUid);
+        return new Releaser(() =>
+        {
+            _inUse.AddOrUpdate(endpointUid, 0, (_, count) => count - 1);
+            MarkActive(endpointUid);
+        });
+    }
+
+    public bool InUse(string endpointUid) => _inUse.GetValueOrDefault(endpointUid) > 0;
 
     public async ValueTask DisposeAsync()
     {
@@ -300,11 +384,16 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
     {
         var gate = _locks.GetOrAdd(endpointUid, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new Releaser(gate);
+        return new Releaser(() => gate.Release());
     }
 
-    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    private sealed class Releaser(Action release) : IDisposable
     {
-        public void Dispose() => gate.Release();
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0) release();
+        }
     }
 }

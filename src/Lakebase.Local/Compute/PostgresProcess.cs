@@ -12,6 +12,7 @@ internal sealed class PostgresProcess
 {
     public const string LogFileName = "postgres.log";
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(5);
+    private static readonly TimeSpan KillTimeout = TimeSpan.FromSeconds(30);
 
     private PostgresProcess(string dataDirectory, int pid)
     {
@@ -23,22 +24,87 @@ internal sealed class PostgresProcess
     public int Pid { get; }
     public bool IsAlive => Posix.IsAlive(Pid);
 
+    /// <summary>Starts a postmaster and waits until it serves queries. A start that fails, times out or is cancelled
+    /// takes down the postmaster it launched, so no untracked postgres is left running.</summary>
     public static async Task<PostgresProcess> StartAsync(PostgresBinaries binaries, ServiceAccount account, string dataDirectory, string socketDirectory,
         TimeSpan timeout, CancellationToken cancellationToken)
     {
         RemoveStaleLockFiles(dataDirectory, socketDirectory);
         var logFile = Path.Combine(Path.GetDirectoryName(dataDirectory)!, LogFileName);
         var logOffset = File.Exists(logFile) ? new FileInfo(logFile).Length : 0;
-        await CommandRunner.RunCheckedAsync(account.Wrap([binaries.Tool("pg_ctl"), "start", "-D", dataDirectory, "-l", logFile, "-W", "-s"]),
-            cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await CommandRunner.RunCheckedAsync(account.Wrap([binaries.Tool("pg_ctl"), "start", "-D", dataDirectory, "-l", logFile, "-W", "-s"]),
+                cancellationToken).ConfigureAwait(false);
+            return await WaitReadyAsync(dataDirectory, logFile, logOffset, timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await KillAsync(dataDirectory).ConfigureAwait(false);
+            throw;
+        }
+    }
 
+    /// <summary>The postmaster already serving this data directory, left by an earlier run of the server: its pid
+    /// file names a live process that really is that directory's postmaster (a copied or stale pid file names some
+    /// other process). It may still be starting, in crash recovery; <see cref="WaitUntilReadyAsync"/> waits for it.</summary>
+    public static PostgresProcess? Adopt(string dataDirectory)
+    {
+        var (pid, _) = ReadPidFile(PidFile(dataDirectory));
+        return pid > 0 && Posix.IsAlive(pid) && ProcessTable.IsPostmasterOf(pid, dataDirectory) ? new PostgresProcess(dataDirectory, pid) : null;
+    }
+
+    /// <summary>Returns once the postmaster accepts connections: at once when its pid file says so, else (crash
+    /// recovery, adopted while starting) when it does.</summary>
+    public Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+        ReadPidFile(PidFile(DataDirectory)) is { Status: "ready" }
+            ? Task.CompletedTask
+            : WaitReadyAsync(DataDirectory, Path.Combine(Path.GetDirectoryName(DataDirectory)!, LogFileName), null, timeout, cancellationToken);
+
+    /// <summary>Immediate shutdown of the postmaster serving the directory, in any state (a start that failed
+    /// halfway); WAL makes it safe, as after a crash. A pid file naming any other process is left alone.</summary>
+    public static async Task KillAsync(string dataDirectory)
+    {
+        if (Adopt(dataDirectory) is not { } process || !Posix.Signal(process.Pid, Posix.SigQuit)) return;
+        var deadline = DateTime.UtcNow + KillTimeout;
+        while (Posix.IsAlive(process.Pid) && DateTime.UtcNow < deadline) await Task.Delay(PollInterval).ConfigureAwait(false);
+    }
+
+    /// <summary>Fast shutdown (SIGINT): sessions are ended, a checkpoint is written, then the postmaster exits. After
+    /// <paramref name="timeout"/> it gets an immediate shutdown (SIGQUIT), and when that does not end it either the
+    /// stop fails instead of waiting forever. A pid file the dead postmaster left behind does not hold the wait.</summary>
+    public async Task StopAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (!Posix.Signal(Pid, Posix.SigInt)) return;
+        var deadline = DateTime.UtcNow + timeout;
+        var escalated = false;
+        while (Posix.IsAlive(Pid))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                if (escalated) throw new TimeoutException($"The postmaster {Pid} of {DataDirectory} did not stop after SIGINT and SIGQUIT.");
+                // Immediate shutdown: crash-like, but WAL makes it safe; the next start runs recovery.
+                Posix.Signal(Pid, Posix.SigQuit);
+                escalated = true;
+                deadline = DateTime.UtcNow + timeout;
+            }
+            await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Polls postmaster.pid until it says ready, failing on a FATAL or PANIC line
+    /// logged since <paramref name="logOffset"/>, on a postmaster that exits, or at the timeout.</summary>
+    private static async Task<PostgresProcess> WaitReadyAsync(string dataDirectory, string logFile, long? logOffset, TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             var (pid, status) = ReadPidFile(PidFile(dataDirectory));
+            // Not "standby": PostgreSQL writes it on reaching consistency even with hot_standby off (a restore not yet promoted).
             if (pid > 0 && status == "ready") return new PostgresProcess(dataDirectory, pid);
-            var failure = ReadFailure(logFile, logOffset);
-            if (failure is not null || (pid > 0 && !Posix.IsAlive(pid)))
+            var failure = logOffset is { } offset ? ReadFailure(logFile, offset) : null;
+            if (failure is not null || (pid > 0 && !Posix.IsAlive(pid)) || (logOffset is null && pid <= 0))
                 throw new InvalidOperationException($"PostgreSQL did not start: {failure ?? "the postmaster exited"} (log: {logFile}).");
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"PostgreSQL did not become ready within {timeout.TotalSeconds:0} s (log: {logFile}).");
@@ -46,49 +112,18 @@ internal sealed class PostgresProcess
         }
     }
 
-    /// <summary>The postmaster already serving this data directory, left by an earlier run of the server.</summary>
-    public static PostgresProcess? Adopt(string dataDirectory)
-    {
-        var (pid, status) = ReadPidFile(PidFile(dataDirectory));
-        return pid > 0 && status == "ready" && Posix.IsAlive(pid) ? new PostgresProcess(dataDirectory, pid) : null;
-    }
-
-    /// <summary>Immediate shutdown of whatever postmaster serves the directory, in any state (a start that failed
-    /// halfway); WAL makes it safe, as after a crash.</summary>
-    public static async Task KillAsync(string dataDirectory)
-    {
-        var (pid, _) = ReadPidFile(PidFile(dataDirectory));
-        if (pid <= 0 || !Posix.Signal(pid, Posix.SigQuit)) return;
-        while (Posix.IsAlive(pid)) await Task.Delay(PollInterval).ConfigureAwait(false);
-    }
-
-    /// <summary>Fast shutdown (SIGINT): sessions are ended, a checkpoint is written, then the postmaster exits.</summary>
-    public async Task StopAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        if (!Posix.Signal(Pid, Posix.SigInt)) return;
-        var deadline = DateTime.UtcNow + timeout;
-        while (Posix.IsAlive(Pid) || File.Exists(Path.Combine(DataDirectory, "postmaster.pid")))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                // Immediate shutdown: crash-like, but WAL makes it safe; the next start runs recovery.
-                Posix.Signal(Pid, Posix.SigQuit);
-                deadline = DateTime.UtcNow + timeout;
-            }
-            await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
     /// <summary>
     /// A postmaster that crashed leaves its lock files behind, and its pid file still says "ready": the wait for
-    /// readiness would take the dead postmaster's word for it. PostgreSQL ignores such files itself unless the dead
-    /// process lingers as a zombie (a container whose init does not reap), so they are removed here first.
+    /// readiness would take the dead postmaster's word for it. PostgreSQL ignores such files itself unless the pid is
+    /// taken by a live process (a zombie where init does not reap, any process after a reboot), so files that do not
+    /// name this directory's live postmaster are removed here first.
     /// </summary>
     private static void RemoveStaleLockFiles(string dataDirectory, string socketDirectory)
     {
         foreach (var lockFile in new[] { Path.Combine(dataDirectory, "postmaster.pid"), Path.Combine(socketDirectory, ".s.PGSQL.5432.lock") })
         {
-            if (ReadPidFile(lockFile) is { Pid: > 0 } owner && !Posix.IsAlive(owner.Pid)) File.Delete(lockFile);
+            if (ReadPidFile(lockFile) is { Pid: > 0 } owner && !(Posix.IsAlive(owner.Pid) && ProcessTable.IsPostmasterOf(owner.Pid, dataDirectory)))
+                File.Delete(lockFile);
         }
     }
 

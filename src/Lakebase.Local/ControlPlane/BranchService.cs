@@ -81,11 +81,11 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
                     batch.Put(ResourceKind.Endpoint, endpoint, endpoint.Name!, endpoint.Parent);
                 });
                 return Catalog.Present(Catalog.RequireBranch(name));
-            }, cancellationToken), async () =>
+            }, cancellationToken), provisioning.Queued(parent.ProjectId, async () =>
             {
                 await provisioning.DestroyBranchAsync(branch.Uid!, [endpoint.Uid!], CancellationToken.None).ConfigureAwait(false);
                 Catalog.Store.Write(batch => batch.DeleteTree(name.ToString()));
-            });
+            }));
         }
     }
 
@@ -170,16 +170,19 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
             throw ApiException.BadRequest($"Branch {branch.Name} has child branches ({string.Join(", ", children)}); delete them first.");
     }
 
-    /// <summary>Makes <paramref name="targetUid"/> a copy of <paramref name="source"/> as it is now, running or stopped.</summary>
+    /// <summary>Copies the source as it is now, holding its compute as it is meanwhile: a running one through the
+    /// backup API, a stopped one whole, and neither woken nor suspended under the copy (a connection waits).</summary>
     public async Task<Storage.BranchPoint> CloneAsync(Branch source, string targetUid, CancellationToken cancellationToken)
     {
-        var sourceEndpoint = Catalog.ReadWriteEndpoint(source.Name!);
-        if (sourceEndpoint is not null && provisioning.Computes.IsRunning(sourceEndpoint.Uid!))
+        var storage = provisioning.Storage;
+        if (Catalog.ReadWriteEndpoint(source.Name!) is not { } sourceEndpoint)
+            return await storage.CloneStoppedAsync(source.Uid!, targetUid, cancellationToken).ConfigureAwait(false);
+        return await provisioning.Computes.HoldAsync(sourceEndpoint.Uid!, async running =>
         {
+            if (!running) return await storage.CloneStoppedAsync(source.Uid!, targetUid, cancellationToken).ConfigureAwait(false);
             await using var connection = await provisioning.Computes.OpenConnectionAsync(sourceEndpoint.Uid!, "postgres", cancellationToken).ConfigureAwait(false);
-            return await provisioning.Storage.CloneRunningAsync(connection, source.Uid!, targetUid, cancellationToken).ConfigureAwait(false);
-        }
-        return await provisioning.Storage.CloneStoppedAsync(source.Uid!, targetUid, cancellationToken).ConfigureAwait(false);
+            return await storage.CloneRunningAsync(connection, source.Uid!, targetUid, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The oneof expiration: exactly one of ttl, expire_time, no_expiry (true). Null means never.</summary>

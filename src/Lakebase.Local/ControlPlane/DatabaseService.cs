@@ -37,11 +37,11 @@ internal sealed class DatabaseService(Provisioning provisioning, OperationRunner
                     await using var connection = await provisioning.ConnectAsync(parent.ToString(), "postgres", cancellationToken).ConfigureAwait(false);
                     await PostgresAdmin.CreateDatabaseAsync(connection, spec.PostgresDatabase, owner.Status!.PostgresRole!, cancellationToken).ConfigureAwait(false);
                     return database;
-                }, cancellationToken), () =>
+                }, cancellationToken), provisioning.Queued(parent.ProjectId, () =>
                 {
                     Catalog.Store.Write(batch => batch.DeleteTree(name.ToString()));
                     return Task.CompletedTask;
-                });
+                }));
         }
     }
 
@@ -61,22 +61,25 @@ internal sealed class DatabaseService(Provisioning provisioning, OperationRunner
             var database = Catalog.RequireChild<Database>(name);
             var spec = body.Spec ?? new DatabaseSpec();
             var previousName = database.Status!.PostgresDatabase!;
+            var newName = previousName;
             if (mask.Covers("spec.postgres_database"))
             {
                 if (string.IsNullOrEmpty(spec.PostgresDatabase)) throw ApiException.Required("database.spec.postgres_database");
-                database.Status.PostgresDatabase = spec.PostgresDatabase;
+                newName = spec.PostgresDatabase;
             }
             var owner = OwnerOf(name, mask.Covers("spec.role") ? spec.Role : database.Status.Role);
-            database.Status.Role = owner.Name;
-            database.UpdateTime = Catalog.Now();
+            // PostgreSQL first; the metadata is written after, onto the database as it is then.
             return operations.Start(name, OperationVerb.Update, _ => { },
                 cancellationToken => provisioning.QueueAsync<object?>(name.ProjectId, async () =>
                 {
                     await using (var connection = await provisioning.ConnectAsync(name.BranchName!, "postgres", cancellationToken).ConfigureAwait(false))
-                        await PostgresAdmin.AlterDatabaseAsync(connection, previousName, database.Status.PostgresDatabase!, owner.Status!.PostgresRole!, cancellationToken)
-                            .ConfigureAwait(false);
-                    Catalog.Store.Write(batch => batch.Put(ResourceKind.Database, database, database.Name!, database.Parent));
-                    return database;
+                        await PostgresAdmin.AlterDatabaseAsync(connection, previousName, newName, owner.Status!.PostgresRole!, cancellationToken).ConfigureAwait(false);
+                    var current = Catalog.RequireChild<Database>(name);
+                    current.Status!.PostgresDatabase = newName;
+                    current.Status.Role = owner.Name;
+                    current.UpdateTime = Catalog.Now();
+                    Catalog.Store.Write(batch => batch.Put(ResourceKind.Database, current, current.Name!, current.Parent));
+                    return current;
                 }, cancellationToken));
         }
     }
@@ -86,11 +89,13 @@ internal sealed class DatabaseService(Provisioning provisioning, OperationRunner
         lock (provisioning.MetadataGate)
         {
             var database = Catalog.RequireChild<Database>(name);
-            return operations.Start(name, OperationVerb.Delete, batch => batch.DeleteTree(name.ToString()),
+            // DROP DATABASE first; the metadata goes once the database is gone.
+            return operations.Start(name, OperationVerb.Delete, _ => { },
                 cancellationToken => provisioning.QueueAsync<object?>(name.ProjectId, async () =>
                 {
-                    await using var connection = await provisioning.ConnectAsync(name.BranchName!, "postgres", cancellationToken).ConfigureAwait(false);
-                    await PostgresAdmin.DropDatabaseAsync(connection, database.Status!.PostgresDatabase!, cancellationToken).ConfigureAwait(false);
+                    await using (var connection = await provisioning.ConnectAsync(name.BranchName!, "postgres", cancellationToken).ConfigureAwait(false))
+                        await PostgresAdmin.DropDatabaseAsync(connection, database.Status!.PostgresDatabase!, cancellationToken).ConfigureAwait(false);
+                    Catalog.Store.Write(batch => batch.DeleteTree(name.ToString()));
                     return null;
                 }, cancellationToken));
         }

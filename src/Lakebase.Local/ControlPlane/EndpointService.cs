@@ -52,11 +52,11 @@ internal sealed class EndpointService(Provisioning provisioning, OperationRunner
                     await provisioning.StartEndpointAsync(endpoint, cancellationToken).ConfigureAwait(false);
                     Catalog.Store.Write(batch => batch.Put(ResourceKind.Endpoint, endpoint, endpoint.Name!, endpoint.Parent));
                     return Catalog.Present(endpoint);
-                }, cancellationToken), async () =>
+                }, cancellationToken), provisioning.Queued(parent.ProjectId, async () =>
                 {
                     await provisioning.Computes.DeleteAsync(endpoint.Uid!, CancellationToken.None).ConfigureAwait(false);
                     Catalog.Store.Write(batch => batch.DeleteTree(name.ToString()));
-                });
+                }));
         }
     }
 
@@ -100,13 +100,24 @@ internal sealed class EndpointService(Provisioning provisioning, OperationRunner
                 Validation.PgSettings(spec.Settings?.PgSettings);
                 status.Settings = new EndpointSettings { PgSettings = spec.Settings?.PgSettings ?? [] };
             }
-            endpoint.UpdateTime = Catalog.Now();
-            return operations.Start(name, OperationVerb.Update, batch => batch.Put(ResourceKind.Endpoint, endpoint, endpoint.Name!, endpoint.Parent),
+            // Applied first, saved after: settings PostgreSQL rejects leave the compute and the metadata as they were.
+            return operations.Start(name, OperationVerb.Update, _ => { },
                 cancellationToken => provisioning.QueueAsync<object?>(name.ProjectId, async () =>
                 {
-                    if (status.Disabled == true) await provisioning.Computes.StopAsync(endpoint.Uid!, cancellationToken).ConfigureAwait(false);
-                    else await provisioning.Computes.ApplyAsync(Catalog.TargetOf(endpoint), cancellationToken).ConfigureAwait(false);
-                    return Catalog.Present(Catalog.RequireChild<Endpoint>(name));
+                    var current = Catalog.RequireChild<Endpoint>(name);
+                    try
+                    {
+                        if (status.Disabled == true) await provisioning.Computes.StopAsync(endpoint.Uid!, cancellationToken).ConfigureAwait(false);
+                        else await provisioning.Computes.ApplyAsync(Catalog.TargetOf(endpoint), Catalog.TargetOf(current), cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (ArgumentException ex)
+                    {
+                        throw ApiException.InvalidParameter($"{ex.Message} The endpoint keeps its previous settings.");
+                    }
+                    current.Status = status;
+                    current.UpdateTime = Catalog.Now();
+                    Catalog.Store.Write(batch => batch.Put(ResourceKind.Endpoint, current, current.Name!, current.Parent));
+                    return Catalog.Present(current);
                 }, cancellationToken));
         }
     }

@@ -9,20 +9,35 @@ using Lakebase.Local.State;
 
 namespace Lakebase.Local.ControlPlane;
 
+/// <summary>How an operation a crash interrupted ends: completed with its result, or not, with what was done about it.</summary>
+internal sealed record Settlement(bool Completed, object? Result, string Outcome)
+{
+    public static Settlement Done(object? result) => new(true, result, "");
+    public static Settlement RolledBack => new(false, null, "its changes were rolled back.");
+}
+
 /// <summary>
 /// Runs the real work behind every create, update, delete and undelete in the background. The operation is recorded
 /// (in the same transaction as the metadata the request reserved) before the caller gets it; done flips only when
 /// the work has finished, and a finished operation always carries exactly one of response or error. A failed
-/// operation's rollback runs before the failure is recorded, so nothing half-made stays visible.
+/// operation's rollback runs before the failure is recorded, so nothing half-made stays visible. One operation runs
+/// on a resource at a time: another one on it, a delete of something an operation works under, or anything under a
+/// resource being deleted, gets the service's 409 until the first is done.
 /// </summary>
 internal sealed class OperationRunner(StateStore store, ILogger<OperationRunner> logger) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Task> _running = new();
+    private readonly ConcurrentDictionary<string, (ResourceName Target, OperationVerb Verb)> _inFlight = new();
     private readonly CancellationTokenSource _shutdown = new();
 
+    /// <summary>Records the operation with what <paramref name="reserve"/> writes and runs <paramref name="work"/> in the
+    /// background. Callers hold the metadata gate, so the conflict check and the reservation are one step.</summary>
     public Operation Start(ResourceName target, OperationVerb verb, Action<StateStore.WriteBatch> reserve,
         Func<CancellationToken, Task<object?>> work, Func<Task>? rollback = null)
     {
+        if (Conflicting(target, verb) is { } busy)
+            throw new ApiException(ErrorCodes.Aborted,
+                $"{busy.Target.Kind} {busy.Target} has an operation in progress (reconciliation); retry once it is done.");
         var operation = new Operation
         {
             Name = target.NewOperation(NewOperationId()).ToString(),
@@ -34,35 +49,51 @@ internal sealed class OperationRunner(StateStore store, ILogger<OperationRunner>
             reserve(batch);
             batch.PutOperation(operation, verb);
         });
+        _inFlight[operation.Name] = (target, verb);
         _running[operation.Name] = Task.Run(() => RunAsync(operation, verb, work, rollback));
         return operation;
     }
 
-    /// <summary>At start-up: operations a crash interrupted are settled. Deletes finish (their metadata is already
-    /// gone); anything else is recorded as failed after <paramref name="rollback"/> undid what it reserved.</summary>
-    public void SettleInterrupted(Action<ResourceName, OperationVerb> rollback)
+    /// <summary>The operation in flight that a new <paramref name="verb"/> on <paramref name="target"/> would race.</summary>
+    private (ResourceName Target, OperationVerb Verb)? Conflicting(ResourceName target, OperationVerb verb)
+    {
+        var name = target.ToString();
+        foreach (var busy in _inFlight.Values)
+        {
+            var other = busy.Target.ToString();
+            if (other == name
+                || (verb == OperationVerb.Delete && other.StartsWith(name + "/", StringComparison.Ordinal))
+                || (busy.Verb == OperationVerb.Delete && name.StartsWith(other + "/", StringComparison.Ordinal)))
+                return busy;
+        }
+        return null;
+    }
+
+    /// <summary>At start-up: each operation a crash interrupted is settled by <paramref name="settle"/>, which rolls it
+    /// forward (the operation succeeds with the result it returns) or back (it fails as aborted).</summary>
+    public async Task SettleInterruptedAsync(Func<ResourceName, OperationVerb, Task<Settlement>> settle)
     {
         foreach (var (operation, verb) in store.UnfinishedOperations())
         {
-            var target = ResourceName.Parse(operation.Name!).OperationTarget!;
-            rollback(target, verb);
-            Finish(operation, verb, verb == OperationVerb.Delete ? null : new ApiError
+            var settlement = await settle(ResourceName.Parse(operation.Name!).OperationTarget!, verb).ConfigureAwait(false);
+            Finish(operation, verb, settlement.Completed ? null : new ApiError
             {
                 ErrorCode = ErrorCodes.Aborted,
-                Message = "Lakebase Local stopped while this operation was running; its changes were rolled back.",
-            }, null);
+                Message = "Lakebase Local stopped while this operation was running; " + settlement.Outcome,
+            }, settlement.Result);
         }
     }
 
     /// <summary>Waits for running operations (tests and shutdown).</summary>
     public Task WhenIdleAsync() => Task.WhenAll(_running.Values);
 
+    /// <summary>Cancels running operations and waits for them to settle; a second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_shutdown.IsCancellationRequested) return;
         await _shutdown.CancelAsync().ConfigureAwait(false);
         try { await WhenIdleAsync().ConfigureAwait(false); }
         catch (OperationCanceledException) { }
-        _shutdown.Dispose();
     }
 
     private async Task RunAsync(Operation operation, OperationVerb verb, Func<CancellationToken, Task<object?>> work, Func<Task>? rollback)
@@ -95,8 +126,10 @@ internal sealed class OperationRunner(StateStore store, ILogger<OperationRunner>
         }
     }
 
+    /// <summary>Records the end; the resource is free for the next operation before a client can see done.</summary>
     private void Finish(Operation operation, OperationVerb verb, ApiError? error, object? result)
     {
+        _inFlight.TryRemove(operation.Name!, out _);
         operation.Done = true;
         operation.Error = error;
         operation.Response = error is not null ? null : ResponseOf(result);

@@ -70,6 +70,7 @@ internal sealed class PointInTime(Provisioning provisioning, LocalLimits limits,
             if (Catalog.ReadWriteEndpoint(branch.Name!) is { } endpoint && provisioning.Computes.IsRunning(endpoint.Uid!) &&
                 History.Snapshots(branch.Uid!) is [.., var newest])
             {
+                using var use = provisioning.Computes.Use(endpoint.Uid!);
                 await using var admin = await provisioning.Computes.OpenConnectionAsync(endpoint.Uid!, "postgres", cancellationToken).ConfigureAwait(false);
                 await using var position = new NpgsqlCommand("SELECT pg_current_wal_lsn()", admin);
                 var walSince = (ulong)(NpgsqlLogSequenceNumber)(await position.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! - (ulong)newest.Lsn;

@@ -121,11 +121,11 @@ internal sealed class ProjectService(Provisioning provisioning, OperationRunner 
                     batch.Put(ResourceKind.Endpoint, endpoint, endpoint.Name!, endpoint.Parent);
                 });
                 return Catalog.RequireProject(name);
-            }, cancellationToken), async () =>
+            }, cancellationToken), provisioning.Queued(projectId!, async () =>
             {
                 await provisioning.DestroyBranchAsync(branch.Uid!, [endpoint.Uid!], CancellationToken.None).ConfigureAwait(false);
                 Catalog.Store.Write(batch => batch.DeleteTree(name.ToString()));
-            });
+            }));
         }
     }
 

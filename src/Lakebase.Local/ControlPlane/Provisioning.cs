@@ -37,6 +37,15 @@ internal sealed class Provisioning(Catalog catalog, ComputeManager computes, Bra
         finally { gate.Release(); }
     }
 
+    /// <summary>A rollback that runs in the project's queue like the work it undoes, so no other work of the project
+    /// sees it half done.</summary>
+    public Func<Task> Queued(string projectId, Func<Task> rollback) =>
+        () => QueueAsync<object?>(projectId, async () =>
+        {
+            await rollback().ConfigureAwait(false);
+            return null;
+        }, CancellationToken.None);
+
     public Endpoint NewEndpoint(string branchName, string endpointId, string endpointType, double minCu, double maxCu,
         TimeSpan? suspendTimeout, bool? noSuspension, Dictionary<string, string>? pgSettings, bool disabled = false)
     {
@@ -113,14 +122,31 @@ internal sealed class Provisioning(Catalog catalog, ComputeManager computes, Bra
         endpoint.Status.CurrentState = EndpointState.Active;
     }
 
-    /// <summary>An admin connection to a database of the branch, waking its read-write compute when it sleeps.</summary>
+    /// <summary>An admin connection to a database of the branch, waking its read-write compute when it sleeps. A
+    /// disabled compute is never woken: the change is refused. The compute counts as in use until the connection is
+    /// closed, so it is not suspended under the change.</summary>
     public async Task<NpgsqlConnection> ConnectAsync(string branchName, string database, CancellationToken cancellationToken)
     {
         var endpoint = catalog.ReadWriteEndpoint(branchName)
             ?? throw ApiException.BadRequest($"Branch {branchName} has no read-write endpoint to run the change on.");
-        await computes.EnsureRunningAsync(catalog.TargetOf(endpoint), cancellationToken).ConfigureAwait(false);
-        computes.MarkActive(endpoint.Uid!);
-        return await computes.OpenConnectionAsync(endpoint.Uid!, database, cancellationToken).ConfigureAwait(false);
+        if (endpoint.Status!.Disabled == true)
+            throw new ApiException(ErrorCodes.InvalidState, $"The read-write endpoint {endpoint.Name} of {branchName} is disabled; enable it to change the branch.");
+        var use = computes.Use(endpoint.Uid!);
+        try
+        {
+            await computes.EnsureRunningAsync(catalog.TargetOf(endpoint), cancellationToken).ConfigureAwait(false);
+            var connection = await computes.OpenConnectionAsync(endpoint.Uid!, database, cancellationToken).ConfigureAwait(false);
+            connection.StateChange += (_, change) =>
+            {
+                if (change.CurrentState == System.Data.ConnectionState.Closed) use.Dispose();
+            };
+            return connection;
+        }
+        catch
+        {
+            use.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Stops every compute of a branch (soft delete, suspend of a deleted project).</summary>

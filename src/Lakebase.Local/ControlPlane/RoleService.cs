@@ -33,13 +33,15 @@ internal sealed class RoleService(Provisioning provisioning, OperationRunner ope
                 cancellationToken => provisioning.QueueAsync<object?>(parent.ProjectId, async () =>
                 {
                     await using var connection = await provisioning.ConnectAsync(parent.ToString(), "postgres", cancellationToken).ConfigureAwait(false);
+                    await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                     await PostgresAdmin.CreateRoleAsync(connection, role.Status!, cancellationToken).ConfigureAwait(false);
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                     return role;
-                }, cancellationToken), () =>
+                }, cancellationToken), provisioning.Queued(parent.ProjectId, () =>
                 {
                     Catalog.Store.Write(batch => batch.DeleteTree(name.ToString()));
                     return Task.CompletedTask;
-                });
+                }));
         }
     }
 
@@ -75,15 +77,22 @@ internal sealed class RoleService(Provisioning provisioning, OperationRunner ope
             if (string.IsNullOrEmpty(after.PostgresRole)) throw ApiException.Required("role.spec.postgres_role");
             after.RoleId = role.RoleId;
             var previousName = before.PostgresRole!;
-            role.Status = after;
-            role.UpdateTime = Catalog.Now();
+            // PostgreSQL first, in one transaction (a rename and new attributes together or not at all); the metadata
+            // is written after, onto the role as it is then.
             return operations.Start(name, OperationVerb.Update, _ => { },
                 cancellationToken => provisioning.QueueAsync<object?>(name.ProjectId, async () =>
                 {
                     await using (var connection = await provisioning.ConnectAsync(name.BranchName!, "postgres", cancellationToken).ConfigureAwait(false))
+                    await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
+                    {
                         await PostgresAdmin.AlterRoleAsync(connection, previousName, after, cancellationToken).ConfigureAwait(false);
-                    Catalog.Store.Write(batch => batch.Put(ResourceKind.Role, role, role.Name!, role.Parent));
-                    return role;
+                        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    var current = Catalog.RequireChild<Role>(name);
+                    current.Status = after;
+                    current.UpdateTime = Catalog.Now();
+                    Catalog.Store.Write(batch => batch.Put(ResourceKind.Role, current, current.Name!, current.Parent));
+                    return current;
                 }, cancellationToken));
         }
     }
@@ -104,19 +113,21 @@ internal sealed class RoleService(Provisioning provisioning, OperationRunner ope
             var owned = Catalog.Databases(name.BranchName!).Where(database => database.Status!.Role == role.Name).Select(d => d.DatabaseId).ToList();
             if (owned.Count > 0 && heir is null)
                 throw ApiException.BadRequest($"Role {name} owns databases ({string.Join(", ", owned)}); delete them or pass reassign_owned_to.");
-            return operations.Start(name, OperationVerb.Delete, batch =>
-                {
-                    batch.DeleteTree(name.ToString());
-                    foreach (var database in Catalog.Databases(name.BranchName!).Where(database => database.Status!.Role == role.Name))
-                    {
-                        database.Status!.Role = heir!.Name;
-                        batch.Put(ResourceKind.Database, database, database.Name!, database.Parent);
-                    }
-                },
+            // DROP ROLE first: when PostgreSQL refuses (the role owns objects), the role stays listed as it stays real.
+            return operations.Start(name, OperationVerb.Delete, _ => { },
                 cancellationToken => provisioning.QueueAsync<object?>(name.ProjectId, async () =>
                 {
                     await PostgresAdmin.DropRoleAsync(database => provisioning.ConnectAsync(name.BranchName!, database, cancellationToken),
                         role.Status!.PostgresRole!, heir?.Status!.PostgresRole, cancellationToken).ConfigureAwait(false);
+                    Catalog.Store.Write(batch =>
+                    {
+                        batch.DeleteTree(name.ToString());
+                        foreach (var database in Catalog.Databases(name.BranchName!).Where(database => database.Status!.Role == role.Name))
+                        {
+                            database.Status!.Role = heir!.Name;
+                            batch.Put(ResourceKind.Database, database, database.Name!, database.Parent);
+                        }
+                    });
                     return null;
                 }, cancellationToken));
         }

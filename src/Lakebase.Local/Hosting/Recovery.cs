@@ -2,46 +2,131 @@ using Lakebase.Contract;
 using Lakebase.Contract.Models;
 using Lakebase.Local.Compute;
 using Lakebase.Local.ControlPlane;
+using Lakebase.Local.Platform;
 using Lakebase.Local.State;
 using Lakebase.Local.Storage;
 
 namespace Lakebase.Local.Hosting;
 
 /// <summary>
-/// Runs before the server listens, after a clean stop or a crash alike: settles interrupted operations (rolling back
-/// what they reserved), removes data no metadata refers to (stopping any postmaster still serving it), and adopts
-/// the computes that kept running while the server was down.
+/// Runs before the server listens, after a clean stop or a crash alike, and reconciles the metadata with PostgreSQL
+/// and the disk: settles interrupted operations (rolling creates back, role and database changes by what PostgreSQL
+/// holds), adopts the computes that kept running, stops what the old server left running that nothing refers to, and
+/// deals with data no metadata refers to: unfinished staging folders and the data of rolled-back creates are removed,
+/// anything else is moved to quarantine, never deleted. Every repair goes to the <see cref="RecoveryReport"/>.
 /// </summary>
 internal sealed class Recovery(StateStore store, OperationRunner operations, Catalog catalog, ComputeManager computes, BranchStorage storage,
-    ILogger<Recovery> logger)
+    RoleAndDatabaseReconciler reconciler, RecoveryReport report)
 {
+    private static readonly TimeSpan LeftoverStopTimeout = TimeSpan.FromSeconds(30);
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        operations.SettleInterrupted((target, verb) =>
+        var discarded = new HashSet<string>();
+        await operations.SettleInterruptedAsync(async (target, verb) =>
         {
-            if (verb != OperationVerb.Create) return;
-            logger.LogWarning("Rolling back the interrupted create of {Resource}", target);
-            store.Write(batch => batch.DeleteTree(target.ToString()));
-        });
+            if (target.Kind is ResourceKind.Role or ResourceKind.Database)
+                return await reconciler.SettleAsync(target, verb, cancellationToken).ConfigureAwait(false);
+            if (verb == OperationVerb.Create)
+            {
+                report.Add($"Rolled back the interrupted create of {target}.");
+                discarded.UnionWith(DataOf(target));
+                store.Write(batch => batch.DeleteTree(target.ToString()));
+                return Settlement.RolledBack;
+            }
+            if (target.Kind == ResourceKind.Endpoint && verb == OperationVerb.Update && store.Get<Endpoint>(target.ToString()) is { } endpoint)
+            {
+                // Its settings may have reached the compute but not the metadata: the compute goes back to the recorded ones.
+                var recorded = catalog.TargetOf(endpoint);
+                computes.TryAdopt(recorded);
+                try
+                {
+                    await computes.ApplyAsync(recorded, recorded, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ArgumentException ex)
+                {
+                    report.Add($"Could not give {target} its recorded settings back: {ex.Message}");
+                }
+                return Settlement.RolledBack;
+            }
+            // Deletes recorded their metadata change up front, and so did updates of projects and branches and
+            // undeletes, whose work can be redone on demand: they are complete.
+            return Settlement.Done(verb == OperationVerb.Delete ? null : Current(target));
+        }).ConfigureAwait(false);
 
-        var branches = store.List<Branch>(ResourceKind.Branch, null);
         var endpoints = store.List<Endpoint>(ResourceKind.Endpoint, null);
-        var knownBranches = branches.Select(b => b.Uid!).ToHashSet();
+        foreach (var endpoint in endpoints)
+        {
+            if (computes.TryAdopt(catalog.TargetOf(endpoint))) report.Add($"Adopted the running compute of {endpoint.Name}.");
+        }
+        await StopLeftoversAsync(cancellationToken).ConfigureAwait(false);
+
+        var knownBranches = store.List<Branch>(ResourceKind.Branch, null).Select(b => b.Uid!).ToHashSet();
         var knownComputes = endpoints.Select(e => e.Uid!).ToHashSet();
         foreach (var (directory, known) in new[] { (storage.Layout.BranchesDirectory, knownBranches), (storage.Layout.ComputesDirectory, knownComputes) })
         {
             foreach (var orphan in Directory.EnumerateDirectories(directory).Where(d => !known.Contains(Path.GetFileName(d))))
             {
-                logger.LogInformation("Removing unfinished or orphaned data {Directory}", orphan);
-                await computes.StopOrphanAsync(Path.Combine(orphan, StateLayout.DataFolder), cancellationToken).ConfigureAwait(false);
-                BranchStorage.DeleteDirectory(orphan);
+                var name = Path.GetFileName(orphan);
+                if (name.StartsWith(StateLayout.TemporaryPrefix, StringComparison.Ordinal) || discarded.Contains(name))
+                {
+                    report.Add($"Removed {orphan}: {(discarded.Contains(name) ? "the data of a rolled-back create" : "an unfinished copy")}.");
+                    BranchStorage.DeleteDirectory(orphan);
+                }
+                else
+                {
+                    report.Add($"Moved {orphan}, which no metadata refers to, to {storage.Quarantine(orphan)}.");
+                }
             }
         }
-
-        foreach (var endpoint in endpoints)
+        foreach (var branch in store.List<Branch>(ResourceKind.Branch, null).Where(b => b.Status!.CurrentState == BranchState.Ready))
         {
-            if (computes.TryAdopt(catalog.TargetOf(endpoint)))
-                logger.LogInformation("Adopted running compute {Endpoint}", endpoint.Name);
+            if (!Directory.Exists(storage.Layout.BranchData(branch.Uid!)))
+                report.Add($"{branch.Name} is ready in the metadata but its data directory {storage.Layout.BranchData(branch.Uid!)} is missing.");
         }
+    }
+
+    /// <summary>The uids whose data folders a create of <paramref name="target"/> made (its branches, its endpoints).</summary>
+    private IEnumerable<string> DataOf(ResourceName target)
+    {
+        var name = target.ToString();
+        return store.List<Branch>(ResourceKind.Branch, null).Where(b => b.Name == name || b.Name!.StartsWith(name + "/", StringComparison.Ordinal)).Select(b => b.Uid!)
+            .Concat(store.List<Endpoint>(ResourceKind.Endpoint, null).Where(e => e.Name!.StartsWith(name + "/", StringComparison.Ordinal)).Select(e => e.Uid!))
+            .ToList();
+    }
+
+    private object? Current(ResourceName target) => target.Kind switch
+    {
+        ResourceKind.Project => store.Get<Project>(target.ToString()),
+        ResourceKind.Branch => store.Get<Branch>(target.ToString()),
+        ResourceKind.Endpoint => store.Get<Endpoint>(target.ToString()),
+        _ => null,
+    };
+
+    /// <summary>
+    /// Processes the old server left working on its state root that no compute accounts for: a cp copying a branch, a
+    /// point-in-time restore's postmaster, the postmaster of a rolled-back create. Postmasters get an immediate
+    /// shutdown, anything else SIGKILL, and each is waited for, so nothing writes into a folder about to be removed.
+    /// The postmasters of computes (and their children, such as a standby's restore_command) are left alone.
+    /// </summary>
+    private async Task StopLeftoversAsync(CancellationToken cancellationToken)
+    {
+        var root = storage.Layout.Root + "/";
+        var adopted = computes.Postmasters;
+        var self = Environment.ProcessId;
+        var leftovers = ProcessTable.All()
+            .Where(pid => pid != self && !adopted.Any(postmaster => ProcessTable.DescendsFrom(pid, postmaster)))
+            .Where(pid => ProcessTable.CommandLine(pid).Any(argument => argument.Contains(root, StringComparison.Ordinal)))
+            .ToList();
+        foreach (var pid in leftovers)
+        {
+            var arguments = ProcessTable.CommandLine(pid);
+            var postmaster = arguments.Count > 0 && Path.GetFileName(arguments[0]) == "postgres";
+            report.Add($"Stopped process {pid} left by the previous run: {string.Join(' ', arguments)}");
+            Posix.Signal(pid, postmaster ? Posix.SigQuit : Posix.SigKill);
+        }
+        var deadline = DateTime.UtcNow + LeftoverStopTimeout;
+        while (leftovers.Any(Posix.IsAlive) && DateTime.UtcNow < deadline) await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        foreach (var pid in leftovers.Where(Posix.IsAlive)) report.Add($"Process {pid} left by the previous run did not stop.");
     }
 }

@@ -106,9 +106,33 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
     /// <summary>Removes a branch's data for good.</summary>
     public void Delete(string branchUid) => DeleteDirectory(layout.Branch(branchUid));
 
+    /// <summary>Removes a folder and its contents. A process that is dying (a restore's postmaster just killed, its
+    /// children still exiting) may add a file while the folder is emptied, so a "not empty" failure is retried a few
+    /// times before it is reported.</summary>
     public static void DeleteDirectory(string path)
     {
-        if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        for (var attempt = 1; Directory.Exists(path); attempt++)
+        {
+            try
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            catch (IOException) when (attempt < 20 && Directory.Exists(path))
+            {
+                Thread.Sleep(50);
+            }
+        }
+    }
+
+    /// <summary>Moves a folder no metadata refers to into the quarantine folder (a lost or replaced state.db must not
+    /// cost the data); returns where it went.</summary>
+    public string Quarantine(string directory)
+    {
+        Directory.CreateDirectory(layout.QuarantineDirectory);
+        var destination = Path.Combine(layout.QuarantineDirectory,
+            $"{DateTime.UtcNow:yyyyMMddTHHmmssZ}-{Path.GetFileName(Path.GetDirectoryName(directory))}-{Path.GetFileName(directory)}");
+        Directory.Move(directory, destination);
+        return destination;
     }
 
     /// <summary>Bytes of relation data in the branch (all databases), from the files themselves so a suspended
@@ -119,20 +143,6 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
         return new[] { "base", "global" }.Select(folder => Path.Combine(data, folder)).Where(Directory.Exists)
             .SelectMany(folder => new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories))
             .Sum(file => { try { return file.Length; } catch (IOException) { return 0L; } });
-    }
-
-    /// <summary>Removes staging folders of creates that never finished and branch data no metadata refers to.</summary>
-    public void RemoveOrphans(IReadOnlySet<string> knownBranchUids)
-    {
-        foreach (var directory in Directory.EnumerateDirectories(layout.BranchesDirectory))
-        {
-            var name = Path.GetFileName(directory);
-            if (name.StartsWith(StateLayout.TemporaryPrefix, StringComparison.Ordinal) || !knownBranchUids.Contains(name))
-            {
-                logger.LogInformation("Removing unfinished or orphaned branch data {Directory}", directory);
-                DeleteDirectory(directory);
-            }
-        }
     }
 
     /// <summary>
@@ -154,6 +164,8 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
             await history.SnapshotNewBranchAsync(staging, point, cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             Directory.Move(staging, final);
+            // The copy, its new directories and the rename reach the disk before the branch is recorded as ready.
+            Posix.SyncFileSystem(final);
             return point;
         }
         catch
@@ -205,6 +217,8 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
             }
             File.Delete(Path.Combine(data, ComputeConfiguration.FileName));
             Directory.Move(staging, template);
+            // initdb ran with --no-sync: one sync of the file system covers its output and the rename.
+            Posix.SyncFileSystem(template);
             return template;
         }
         finally

@@ -24,6 +24,8 @@ internal sealed class StateLayout(string root)
     public string ComputesDirectory => Path.Combine(Root, "computes");
     public string TemplatesDirectory => Path.Combine(Root, "templates");
     public string SocketsDirectory => Path.Combine(Root, "run");
+    /// <summary>Data found at start that no metadata refers to: kept here, never deleted, for a person to look at.</summary>
+    public string QuarantineDirectory => Path.Combine(Root, "quarantine");
 
     public string Template(int major) => Path.Combine(TemplatesDirectory, major.ToString(System.Globalization.CultureInfo.InvariantCulture));
     public string Branch(string branchUid) => Path.Combine(BranchesDirectory, branchUid);

@@ -1,16 +1,17 @@
 using Lakebase.Contract;
 using Lakebase.Contract.Models;
-using Lakebase.Local.ControlPlane;
+using Lakebase.Local.Compute;
 using Lakebase.Local.Proxy;
 using Lakebase.Local.Storage;
 using Npgsql;
 
-namespace Lakebase.Local.Compute;
+namespace Lakebase.Local.ControlPlane;
 
 /// <summary>
 /// Scale to zero: a compute with a suspend timeout is stopped once it has had no activity for that long. A query
 /// running, or a session idle inside a transaction, counts as activity; plain idle sessions do not, and the fast
-/// shutdown closes them. The next connection through the proxy wakes the compute.
+/// shutdown closes them, and so does work of Lakebase Local's own in progress (a backup, a clone). The next
+/// connection through the proxy wakes the compute.
 /// </summary>
 internal sealed class SuspendMonitor(Catalog catalog, ComputeManager computes, ProxySessions sessions, ILogger<SuspendMonitor> logger) : BackgroundService
 {
@@ -24,14 +25,14 @@ internal sealed class SuspendMonitor(Catalog catalog, ComputeManager computes, P
             var endpoints = catalog.Store.List<Endpoint>(ResourceKind.Endpoint, null).ToDictionary(e => e.Uid!);
             foreach (var uid in computes.RunningEndpoints)
             {
-                if (!endpoints.TryGetValue(uid, out var endpoint) || endpoint.Status!.NoSuspension == true) continue;
+                if (!endpoints.TryGetValue(uid, out var endpoint) || endpoint.Status!.NoSuspension == true || computes.InUse(uid)) continue;
                 if (endpoint.Status.SuspendTimeoutDuration is not { } timeout) continue;
                 try
                 {
                     if (sessions.Open(uid) > 0 && await HasActivityAsync(uid, stoppingToken).ConfigureAwait(false)) computes.MarkActive(uid);
                     if (DateTimeOffset.UtcNow - (computes.LastActive(uid) ?? DateTimeOffset.MinValue) < timeout) continue;
                     logger.LogInformation("Suspending {Endpoint} after {Timeout} without activity", endpoint.Name, timeout);
-                    await computes.StopAsync(uid, stoppingToken).ConfigureAwait(false);
+                    await computes.SuspendAsync(uid, stoppingToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException)
                 {
