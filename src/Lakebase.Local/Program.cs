@@ -9,6 +9,7 @@ using Lakebase.Local.Platform;
 using Lakebase.Local.Proxy;
 using Lakebase.Local.State;
 using Lakebase.Local.Storage;
+using Lakebase.Local.SyncedTables;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -52,11 +53,13 @@ builder.Services.AddSingleton(sp => new CredentialApi(sp.GetRequiredService<Cata
     MinimumTtl = options.MinimumCredentialTtl,
 });
 builder.Services.AddSingleton(new StateStore(layout.StateDatabase));
+builder.Services.AddSingleton(new SyncOptions(options.SyncInterval));
 foreach (var service in new[]
 {
     typeof(DataDirectoryCopier), typeof(BranchHistory), typeof(BranchStorage), typeof(ComputeManager), typeof(PointInTime), typeof(OperationRunner), typeof(Catalog), typeof(Provisioning), typeof(IdentityStore),
     typeof(ProjectService), typeof(BranchService), typeof(EndpointService), typeof(RoleService), typeof(DatabaseService), typeof(OperationLookup),
     typeof(Recovery), typeof(ProxySessions), typeof(ProxyServer), typeof(Autoscaler),
+    typeof(UnityCatalog), typeof(CatalogService), typeof(SyncedTableService), typeof(SyncScheduler),
 })
 {
     builder.Services.AddSingleton(service);
@@ -65,6 +68,7 @@ builder.Services.AddHostedService<Housekeeping>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ProxyServer>());
 builder.Services.AddHostedService<SuspendMonitor>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<Autoscaler>());
+builder.Services.AddHostedService(sp => sp.GetRequiredService<SyncScheduler>());
 
 var app = builder.Build();
 app.Services.GetRequiredService<BranchStorage>().Initialize();
@@ -76,6 +80,7 @@ app.UseBearerAuthentication();
 app.MapAuthApi(version);
 app.MapPostgresApi();
 app.MapComputeApi();
+app.MapSyncedTablesApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

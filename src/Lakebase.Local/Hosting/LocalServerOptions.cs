@@ -8,7 +8,7 @@ namespace Lakebase.Local.Hosting;
 
 /// <summary>The command line of Lakebase Local.</summary>
 internal sealed record LocalServerOptions(string StateRoot, int Port, string UserName, string? PostgresRoot, int ProxyPort, LocalLimits Limits,
-    TimeSpan MinimumCredentialTtl, SessionLimits Sessions, AutoscalingOptions Autoscaling)
+    TimeSpan MinimumCredentialTtl, SessionLimits Sessions, AutoscalingOptions Autoscaling, TimeSpan SyncInterval)
 {
     public const int DefaultPort = 8470;
     public const string DefaultUserName = "admin@lakebase.local";
@@ -35,6 +35,7 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
           --max-session-duration <seconds> every session is closed after this long (default 259200, three days)
           --autoscale-interval <seconds>   how often computes' load is sampled (default 2; fractions allowed)
           --scale-down-delay <seconds>     how long load must stay lower before a compute shrinks (default 60)
+          --sync-interval <seconds>        how often CONTINUOUS synced tables look for new Delta versions (default 15)
         """;
 
     /// <summary>Null when the arguments ask for help; throws ArgumentException on a bad argument.</summary>
@@ -49,6 +50,7 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
         var minimumCredentialTtl = TimeSpan.FromSeconds(300);
         var sessions = new SessionLimits();
         var autoscaling = new AutoscalingOptions();
+        var syncInterval = TimeSpan.FromSeconds(15);
         for (var i = 0; i < args.Count; i++)
         {
             string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -69,11 +71,12 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
                 case "--max-session-duration": sessions = sessions with { MaxSessionDuration = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
                 case "--autoscale-interval": autoscaling = autoscaling with { Interval = ParseInterval(args[i], Value()) }; break;
                 case "--scale-down-delay": autoscaling = autoscaling with { ScaleDownDelay = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
+                case "--sync-interval": syncInterval = ParseInterval(args[i], Value()); break;
                 case "--help" or "-h": return null;
                 default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
             }
         }
-        return new LocalServerOptions(root, port, user, postgresRoot, proxyPort, limits, minimumCredentialTtl, sessions, autoscaling);
+        return new LocalServerOptions(root, port, user, postgresRoot, proxyPort, limits, minimumCredentialTtl, sessions, autoscaling, syncInterval);
     }
 
     private static int ParsePort(string option, string text) =>
