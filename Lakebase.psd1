@@ -10,6 +10,7 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('formats/Lakebase.Format.ps1xml')
     CmdletsToExport      = @(
+        'Compare-LakebaseBranch',
         'Connect-Lakebase',
         'Disconnect-Lakebase',
         'Get-LakebaseBranch',
@@ -39,6 +40,7 @@
         'Remove-LakebaseProject',
         'Remove-LakebaseRole',
         'Remove-LakebaseSyncedTable',
+        'Reset-LakebaseBranch',
         'Restore-LakebaseBranch',
         'Restore-LakebaseProject',
         'Set-LakebaseBranch',

@@ -181,6 +181,27 @@ public sealed partial class LakebaseClient : IDisposable
     }
 
     /// <summary>
+    /// Resets a branch to its parent's current state (a long-running operation whose result is the branch). The
+    /// Lakebase API has no reset (the service offers it only in its UI), so this works against Lakebase Local only;
+    /// against a workspace it refuses rather than delete and re-create the branch, which would change its endpoint's host.
+    /// </summary>
+    public Task<Operation> ResetBranchAsync(string name, string? preserveUnderName = null, CancellationToken cancellationToken = default)
+    {
+        CheckCanResetBranch(name);
+        return _transport.SendAsync<Operation>(HttpMethod.Post, LocalBranchReset.Path(name), new LocalBranchReset { PreserveUnderName = preserveUnderName }, name,
+            cancellationToken);
+    }
+
+    /// <summary>Throws <see cref="NotSupportedException"/>, saying why, when this is a workspace (the API has no reset).</summary>
+    public void CheckCanResetBranch(string name)
+    {
+        if (IsLocal) return;
+        throw new NotSupportedException($"Cannot reset {name}: the Lakebase API has no reset from parent (Databricks offers it only in the " +
+            "workspace UI), and deleting and re-creating the branch would change its endpoint's host. Reset it in the UI, or create a new " +
+            "branch from the parent. Reset-LakebaseBranch works against Lakebase Local.");
+    }
+
+    /// <summary>
     /// Polls until the operation is done (always at least once, as the SDKs do) and returns it; throws
     /// <see cref="LakebaseApiException"/> with the operation's error when it failed, <see cref="TimeoutException"/>
     /// when <paramref name="timeout"/> passes first.

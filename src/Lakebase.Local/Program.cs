@@ -58,7 +58,7 @@ foreach (var service in new[]
 {
     typeof(DataDirectoryCopier), typeof(BranchHistory), typeof(BranchStorage), typeof(ComputeManager), typeof(PointInTime), typeof(OperationRunner), typeof(Catalog), typeof(Provisioning), typeof(IdentityStore),
     typeof(ProjectService), typeof(BranchService), typeof(EndpointService), typeof(RoleService), typeof(DatabaseService), typeof(OperationLookup),
-    typeof(Recovery), typeof(ProxySessions), typeof(ProxyServer), typeof(Autoscaler),
+    typeof(BranchReset), typeof(Recovery), typeof(ProxySessions), typeof(ProxyServer), typeof(Autoscaler),
     typeof(UnityCatalog), typeof(CatalogService), typeof(SyncedTableService), typeof(SyncScheduler),
 })
 {
@@ -80,6 +80,7 @@ app.UseBearerAuthentication();
 app.MapAuthApi(version);
 app.MapPostgresApi();
 app.MapComputeApi();
+app.MapBranchResetApi();
 app.MapSyncedTablesApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>

@@ -22,6 +22,9 @@ public sealed class DatabaseSessions(LakebaseClient client) : IAsyncDisposable
     private static readonly ConcurrentDictionary<string, NpgsqlDataSource> DirectSources = new();
     private readonly ConcurrentDictionary<(DatabaseTarget Target, TimeSpan? Ttl), NpgsqlDataSource> _sources = new();
 
+    /// <summary>The client whose identity and credentials the sessions use.</summary>
+    public LakebaseClient Client => client;
+
     /// <summary>How long opening may keep retrying a waking compute.</summary>
     public TimeSpan WakeBudget { get; init; } = TimeSpan.FromSeconds(60);
 

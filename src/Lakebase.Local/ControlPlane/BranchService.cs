@@ -170,7 +170,8 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
             throw ApiException.BadRequest($"Branch {branch.Name} has child branches ({string.Join(", ", children)}); delete them first.");
     }
 
-    private async Task<Storage.BranchPoint> CloneAsync(Branch source, string targetUid, int major, CancellationToken cancellationToken)
+    /// <summary>Makes <paramref name="targetUid"/> a copy of <paramref name="source"/> as it is now, running or stopped.</summary>
+    public async Task<Storage.BranchPoint> CloneAsync(Branch source, string targetUid, int major, CancellationToken cancellationToken)
     {
         var sourceEndpoint = Catalog.ReadWriteEndpoint(source.Name!);
         if (sourceEndpoint is not null && provisioning.Computes.IsRunning(sourceEndpoint.Uid!))

@@ -1,0 +1,164 @@
+using Lakebase.Contract;
+using Lakebase.Contract.Models;
+using Lakebase.Local.State;
+
+namespace Lakebase.Local.ControlPlane;
+
+/// <summary>
+/// Reset from parent, which the service offers only in its UI (lakebase-semantics.md §4.2), served under Lakebase
+/// Local's own API prefix: the branch's data becomes a fresh copy of its parent as it is now. The branch keeps its
+/// name and its endpoints (host, limits, settings); its computes restart on the new data, which closes open sessions,
+/// and status.source_branch_lsn/time move to the reset point. Like the service, root, protected and parent branches
+/// are refused. With preserve_under_name the old data stays, as a new sibling branch of that name.
+/// </summary>
+internal sealed class BranchReset(Provisioning provisioning, OperationRunner operations, BranchService branches)
+{
+    private Catalog Catalog => provisioning.Catalog;
+
+    public Operation Reset(ResourceName name, string? preserveUnderName)
+    {
+        lock (provisioning.MetadataGate)
+        {
+            var (_, parent) = CheckResettable(name, preserveUnderName);
+            var project = Catalog.RequireProject(name);
+            return operations.Start(name, OperationVerb.Update, _ => { }, cancellationToken => provisioning.QueueAsync<object?>(name.ProjectId, async () =>
+            {
+                var newUid = Validation.NewUid("br");
+                // The copy is made and durable before anything is recorded: a crash before the swap below leaves the
+                // branch as it was, and the unrecorded copy is removed as an orphan at the next start.
+                var point = await branches.CloneAsync(parent, newUid, project.Status!.PgVersion!.Value, cancellationToken).ConfigureAwait(false);
+                Branch branch;
+                Branch? preserved;
+                List<Endpoint> endpoints;
+                string oldUid;
+                try
+                {
+                    // Checked again: a child branch or the preserved name may have appeared while the copy was made.
+                    lock (provisioning.MetadataGate)
+                    {
+                        (branch, _) = CheckResettable(name, preserveUnderName);
+                        endpoints = Catalog.Endpoints(branch.Name!);
+                        oldUid = branch.Uid!;
+                        preserved = preserveUnderName is null ? null : PreservedBranch(branch, preserveUnderName);
+                        SwapData(branch, parent, newUid, point, preserved, project);
+                    }
+                }
+                catch
+                {
+                    provisioning.Storage.Delete(newUid);
+                    throw;
+                }
+                // Sessions on the old data end here; the next connection, or the start below, runs on the new data. A
+                // read-only compute's standby copy follows the old primary, so it is rebuilt on its next start.
+                foreach (var endpoint in endpoints.OrderBy(e => e.Status!.EndpointType == EndpointType.ReadWrite))
+                {
+                    if (endpoint.Status!.EndpointType == EndpointType.ReadOnly) await provisioning.Computes.DeleteAsync(endpoint.Uid!, cancellationToken).ConfigureAwait(false);
+                    else await provisioning.Computes.StopAsync(endpoint.Uid!, cancellationToken).ConfigureAwait(false);
+                }
+                if (Catalog.ReadWriteEndpoint(branch.Name!) is { } readWrite)
+                    await provisioning.StartEndpointAsync(readWrite, cancellationToken).ConfigureAwait(false);
+                if (preserved is not null) await StartPreservedAsync(preserved, cancellationToken).ConfigureAwait(false);
+                else provisioning.Storage.Delete(oldUid);
+                return Catalog.Present(Catalog.RequireBranch(name));
+            }, cancellationToken));
+        }
+    }
+
+    /// <summary>The service's UI refuses to reset a root branch (it has no parent), a protected branch and a branch
+    /// other branches were made from; the parent must exist and be ready, and the preserved name free.</summary>
+    private (Branch Branch, Branch Parent) CheckResettable(ResourceName name, string? preserveUnderName)
+    {
+        var branch = Catalog.RequireBranch(name);
+        if (branch.Status!.SourceBranch is not { } parentName)
+            throw ApiException.BadRequest($"Branch {name} is a root branch: it has no parent to reset from.");
+        if (branch.Status.IsProtected == true)
+            throw ApiException.BadRequest($"Branch {name} is protected; protected branches cannot be reset.");
+        var children = Catalog.Branches(branch.Parent!).Where(other => other.Status!.SourceBranch == branch.Name && other.Status.DeleteTime is null)
+            .Select(other => other.BranchId).ToList();
+        if (children.Count > 0)
+            throw ApiException.BadRequest($"Branch {name} has child branches ({string.Join(", ", children)}); a branch with children cannot be reset.");
+        if (branch.Status.CurrentState != BranchState.Ready)
+            throw new ApiException(ErrorCodes.InvalidState, $"Branch {name} is not ready.");
+        var parent = Catalog.Store.Get<Branch>(parentName) is { Status.DeleteTime: null } found ? found
+            : throw ApiException.BadRequest($"The parent of {name}, {parentName}, no longer exists.");
+        if (parent.Status!.CurrentState != BranchState.Ready)
+            throw new ApiException(ErrorCodes.InvalidState, $"The parent of {name}, {parentName}, is not ready.");
+        if (preserveUnderName is not null)
+        {
+            Validation.RequireId("preserve_under_name", preserveUnderName);
+            var preservedName = ResourceName.Branch(name.ProjectId, preserveUnderName);
+            if (Catalog.Store.Get<Branch>(preservedName.ToString()) is not null) throw ApiException.AlreadyExists(preservedName);
+        }
+        return (branch, parent);
+    }
+
+    /// <summary>The old data under a new name: a sibling of the reset branch from the same parent and point.</summary>
+    private static Branch PreservedBranch(Branch branch, string branchId)
+    {
+        var now = Catalog.Now();
+        var name = ResourceName.Branch(ResourceName.Parse(branch.Name!).ProjectId, branchId).ToString();
+        return new Branch
+        {
+            Name = name,
+            BranchId = branchId,
+            Parent = branch.Parent,
+            Uid = branch.Uid,
+            CreateTime = now,
+            UpdateTime = now,
+            Status = new BranchStatus
+            {
+                BranchId = branchId,
+                CurrentState = BranchState.Ready,
+                StateChangeTime = now,
+                IsProtected = false,
+                ExpireTime = branch.Status!.ExpireTime,
+                SourceBranch = branch.Status.SourceBranch,
+                SourceBranchLsn = branch.Status.SourceBranchLsn,
+                SourceBranchTime = branch.Status.SourceBranchTime,
+            },
+        };
+    }
+
+    /// <summary>Points the branch at its new data in one metadata transaction: its uid (which names its data), the
+    /// reset point, and the roles and databases of the copy (the parent's); the preserved branch, if any, takes the
+    /// old data, roles and databases.</summary>
+    private void SwapData(Branch branch, Branch parent, string newUid, Storage.BranchPoint point, Branch? preserved, Project project)
+    {
+        var oldRoles = Catalog.Roles(branch.Name!);
+        var oldDatabases = Catalog.Databases(branch.Name!);
+        var now = Catalog.Now();
+        branch.Uid = newUid;
+        branch.UpdateTime = now;
+        branch.Status!.StateChangeTime = now;
+        branch.Status.SourceBranchLsn = point.Lsn;
+        branch.Status.SourceBranchTime = point.Time;
+        var preservedEndpoint = preserved is null ? null
+            : provisioning.NewPrimaryEndpoint(preserved.Name!, project.Status!.DefaultEndpointSettings ?? new ProjectDefaultEndpointSettings());
+        Catalog.Store.Write(batch =>
+        {
+            batch.Put(ResourceKind.Branch, branch, branch.Name!, branch.Parent);
+            foreach (var role in oldRoles) batch.DeleteTree(role.Name!);
+            foreach (var database in oldDatabases) batch.DeleteTree(database.Name!);
+            foreach (var role in Catalog.Roles(parent.Name!).Select(role => Provisioning.NewRole(branch.Name!, role.RoleId!, role.Status!)))
+                batch.Put(ResourceKind.Role, role, role.Name!, role.Parent);
+            foreach (var database in Catalog.Databases(parent.Name!).Select(database => Provisioning.NewDatabase(branch.Name!, database.DatabaseId!,
+                database.Status!.PostgresDatabase!, database.Status.Role!.Replace(parent.Name + "/", branch.Name + "/"))))
+                batch.Put(ResourceKind.Database, database, database.Name!, database.Parent);
+            if (preserved is null) return;
+            batch.Put(ResourceKind.Branch, preserved, preserved.Name!, preserved.Parent);
+            batch.Put(ResourceKind.Endpoint, preservedEndpoint!, preservedEndpoint!.Name!, preservedEndpoint.Parent);
+            foreach (var role in oldRoles.Select(role => Provisioning.NewRole(preserved.Name!, role.RoleId!, role.Status!)))
+                batch.Put(ResourceKind.Role, role, role.Name!, role.Parent);
+            foreach (var database in oldDatabases.Select(database => Provisioning.NewDatabase(preserved.Name!, database.DatabaseId!,
+                database.Status!.PostgresDatabase!, database.Status.Role!.Replace(branch.Name + "/", preserved.Name + "/"))))
+                batch.Put(ResourceKind.Database, database, database.Name!, database.Parent);
+        });
+    }
+
+    private async Task StartPreservedAsync(Branch preserved, CancellationToken cancellationToken)
+    {
+        var endpoint = Catalog.ReadWriteEndpoint(preserved.Name!)!;
+        await provisioning.StartEndpointAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        Catalog.Store.Write(batch => batch.Put(ResourceKind.Endpoint, endpoint, endpoint.Name!, endpoint.Parent));
+    }
+}
