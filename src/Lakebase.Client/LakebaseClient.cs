@@ -27,7 +27,7 @@ internal sealed record LakebaseClientOptions
 /// credential strategy, the SDKs' retries. Resource names go into URLs raw; every mutation returns an Operation
 /// (wait for it with <see cref="WaitForOperationAsync"/> or <see cref="WaitForResultAsync{T}"/>). Thread-safe.
 /// </summary>
-public sealed class LakebaseClient : IDisposable
+public sealed partial class LakebaseClient : IDisposable
 {
     private const string ApiRoot = "/api/2.0/postgres/";
     private const string ScimMe = "/api/2.0/preview/scim/v2/Me";

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace Lakebase.Contract;
 
-public enum ResourceKind { Project, Branch, Endpoint, Role, Database, Operation }
+public enum ResourceKind { Project, Branch, Endpoint, Role, Database, Operation, Catalog, SyncedTable }
 
 /// <summary>
 /// A parsed resource name such as projects/p/branches/b/endpoints/e. Names travel raw in URLs (slashes kept,
@@ -18,6 +18,10 @@ public sealed record ResourceName(ResourceKind Kind, string ProjectId, string? B
     public static ResourceName Endpoint(string projectId, string branchId, string endpointId) => new(ResourceKind.Endpoint, projectId, branchId, endpointId);
     public static ResourceName Role(string projectId, string branchId, string roleId) => new(ResourceKind.Role, projectId, branchId, roleId);
     public static ResourceName Database(string projectId, string branchId, string databaseId) => new(ResourceKind.Database, projectId, branchId, databaseId);
+
+    /// <summary>catalogs/{id} and synced_tables/{catalog.schema.table} are top-level: they belong to no project by name.</summary>
+    public static ResourceName Catalog(string catalogId) => new(ResourceKind.Catalog, "", ChildId: catalogId);
+    public static ResourceName SyncedTable(string syncedTableId) => new(ResourceKind.SyncedTable, "", ChildId: syncedTableId);
 
     /// <summary>The id of this resource within its parent (project id, branch id, endpoint id, ...).</summary>
     public string Id => Kind switch
@@ -37,6 +41,7 @@ public sealed record ResourceName(ResourceKind Kind, string ProjectId, string? B
         ResourceKind.Project => null,
         ResourceKind.Branch => ProjectName,
         ResourceKind.Operation => OperationTarget!.ToString(),
+        ResourceKind.Catalog or ResourceKind.SyncedTable => null,
         _ => BranchName,
     };
 
@@ -48,6 +53,8 @@ public sealed record ResourceName(ResourceKind Kind, string ProjectId, string? B
         ResourceKind.Role => $"{BranchName}/roles/{ChildId}",
         ResourceKind.Database => $"{BranchName}/databases/{ChildId}",
         ResourceKind.Operation => $"{OperationTarget}{OperationsSegment}{OperationId}",
+        ResourceKind.Catalog => $"catalogs/{ChildId}",
+        ResourceKind.SyncedTable => $"synced_tables/{ChildId}",
         _ => throw new InvalidOperationException(),
     };
 
@@ -67,6 +74,16 @@ public sealed record ResourceName(ResourceKind Kind, string ProjectId, string? B
             return true;
         }
         var parts = text.Split('/');
+        if (parts is ["catalogs", { Length: > 0 } catalogId])
+        {
+            name = Catalog(catalogId);
+            return true;
+        }
+        if (parts is ["synced_tables", { Length: > 0 } syncedTableId])
+        {
+            name = SyncedTable(syncedTableId);
+            return true;
+        }
         if (parts.Length < 2 || parts[0] != "projects" || parts[1].Length == 0) return false;
         switch (parts.Length)
         {

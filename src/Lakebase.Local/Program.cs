@@ -10,6 +10,7 @@ using Lakebase.Local.Proxy;
 using Lakebase.Local.Proxy.Handshake;
 using Lakebase.Local.State;
 using Lakebase.Local.Storage;
+using Lakebase.Local.SyncedTables;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -71,11 +72,13 @@ builder.Services.AddSingleton(sp => new CredentialApi(sp.GetRequiredService<Cata
 });
 builder.Services.AddSingleton(new StateStore(layout.StateDatabase));
 builder.Services.AddSingleton(new AdminIdentity(options.UserName));
+builder.Services.AddSingleton(new SyncOptions(options.SyncInterval));
 foreach (var service in new[]
 {
     typeof(DataDirectoryCopier), typeof(BranchHistory), typeof(BranchStorage), typeof(ComputeManager), typeof(PointInTime), typeof(OperationRunner), typeof(Catalog), typeof(Provisioning), typeof(IdentityStore),
     typeof(PermissionService), typeof(ProjectService), typeof(BranchService), typeof(EndpointService), typeof(RoleService), typeof(DatabaseService), typeof(OperationLookup),
     typeof(BranchReset), typeof(RecoveryReport), typeof(RoleAndDatabaseReconciler), typeof(Recovery), typeof(ProxySessions), typeof(ProxyServer), typeof(Autoscaler),
+    typeof(UnityCatalog), typeof(CatalogService), typeof(SyncedTableService), typeof(SyncScheduler),
 })
 {
     builder.Services.AddSingleton(service);
@@ -85,6 +88,7 @@ builder.Services.AddHostedService<Housekeeping>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ProxyServer>());
 builder.Services.AddHostedService<SuspendMonitor>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<Autoscaler>());
+builder.Services.AddHostedService(sp => sp.GetRequiredService<SyncScheduler>());
 
 var app = builder.Build();
 app.Services.GetRequiredService<BranchStorage>().Initialize();
@@ -100,6 +104,7 @@ app.MapPermissionsApi();
 app.MapComputeApi();
 app.MapRecoveryApi();
 app.MapBranchResetApi();
+app.MapSyncedTablesApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

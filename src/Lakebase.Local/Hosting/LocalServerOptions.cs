@@ -8,7 +8,7 @@ namespace Lakebase.Local.Hosting;
 
 /// <summary>The command line of Lakebase Local.</summary>
 internal sealed record LocalServerOptions(string StateRoot, int Port, string UserName, string? PostgresRoot, int ProxyPort, LocalLimits Limits,
-    TimeSpan MinimumCredentialTtl, SessionLimits Sessions, AutoscalingOptions Autoscaling)
+    TimeSpan MinimumCredentialTtl, SessionLimits Sessions, AutoscalingOptions Autoscaling, TimeSpan SyncInterval)
 {
     public const int DefaultPort = 8470;
     public const string DefaultUserName = "admin@lakebase.local";
@@ -37,6 +37,7 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
           --scale-down-delay <seconds>     how long load must stay lower before a compute shrinks (default 60)
           --legacy-pg-version <major>      lets new projects also use a major the service does not offer
                                            (benches compare 17 with 15); repeatable
+          --sync-interval <seconds>        how often CONTINUOUS synced tables look for new Delta versions (default 15)
         """;
 
     /// <summary>Null when the arguments ask for help; throws ArgumentException on a bad argument.</summary>
@@ -51,6 +52,7 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
         var minimumCredentialTtl = TimeSpan.FromSeconds(300);
         var sessions = new SessionLimits();
         var autoscaling = new AutoscalingOptions();
+        var syncInterval = TimeSpan.FromSeconds(15);
         for (var i = 0; i < args.Count; i++)
         {
             string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -72,11 +74,12 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
                 case "--autoscale-interval": autoscaling = autoscaling with { Interval = ParseInterval(args[i], Value()) }; break;
                 case "--scale-down-delay": autoscaling = autoscaling with { ScaleDownDelay = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
                 case "--legacy-pg-version": limits = limits with { PgVersions = [.. limits.PgVersions, ParseMajor(args[i], Value())] }; break;
+                case "--sync-interval": syncInterval = ParseInterval(args[i], Value()); break;
                 case "--help" or "-h": return null;
                 default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
             }
         }
-        return new LocalServerOptions(root, port, user, postgresRoot, proxyPort, limits, minimumCredentialTtl, sessions, autoscaling);
+        return new LocalServerOptions(root, port, user, postgresRoot, proxyPort, limits, minimumCredentialTtl, sessions, autoscaling, syncInterval);
     }
 
     private static int ParsePort(string option, string text) =>

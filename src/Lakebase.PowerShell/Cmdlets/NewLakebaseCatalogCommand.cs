@@ -1,0 +1,36 @@
+using System.Management.Automation;
+using Lakebase.Contract.Models.Catalogs;
+using Lakebase.PowerShell.CmdletBases;
+using Lakebase.PowerShell.Objects;
+
+namespace Lakebase.PowerShell.Cmdlets;
+
+/// <summary>Registers a branch's Postgres database in Unity Catalog as a catalog (one catalog per database).</summary>
+[Cmdlet(VerbsCommon.New, "LakebaseCatalog")]
+[OutputType(typeof(LakebaseCatalog), typeof(LakebaseOperation), typeof(LakebaseJob))]
+public sealed class NewLakebaseCatalogCommand : NewBranchChildCmdlet
+{
+    /// <summary>The catalog's name in Unity Catalog (letters, digits and '_').</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidatePattern("^[A-Za-z0-9_]+$")]
+    public string Name { get; set; } = "";
+
+    [Parameter(Mandatory = true)]
+    public string PostgresDatabase { get; set; } = "";
+
+    [Parameter]
+    public SwitchParameter CreateDatabaseIfMissing { get; set; }
+
+    protected override object? Target => Name;
+
+    protected override void ProcessItem()
+    {
+        var branch = ParentBranch();
+        var catalog = new Catalog
+        {
+            Spec = new CatalogSpec { Branch = branch.ToString(), PostgresDatabase = PostgresDatabase, CreateDatabaseIfMissing = CreateDatabaseIfMissing ? true : null },
+        };
+        Complete<Catalog>((client, cancellationToken) => client.CreateCatalogAsync(Name, catalog, cancellationToken),
+            created => new LakebaseCatalog(created), $"Registering {PostgresDatabase} of {branch} as catalog {Name}");
+    }
+}
