@@ -25,8 +25,11 @@ public abstract class OperationCmdlet : LakebaseCmdlet
     [DurationTransformation]
     public TimeSpan? Timeout { get; set; }
 
-    /// <summary>Starts the operation, then waits, hands it to a job, or outputs it, as the switches ask.</summary>
-    internal void Complete<TResource>(Func<LakebaseClient, CancellationToken, Task<Operation>> start, Func<TResource, object?> wrap, string activity)
+    /// <summary>Starts the operation, then waits, hands it to a job, or outputs it, as the switches ask.
+    /// <paramref name="then"/>, when given, is the rest of the work once the operation's result is there (a second
+    /// change that needs the first); it runs in the wait or the job, so it cannot go with -NoWait.</summary>
+    internal void Complete<TResource>(Func<LakebaseClient, CancellationToken, Task<Operation>> start, Func<TResource, object?> wrap, string activity,
+        Func<LakebaseClient, TResource, TimeSpan?, CancellationToken, Task<TResource>>? then = null)
         where TResource : class
     {
         var client = Client;
@@ -37,11 +40,19 @@ public abstract class OperationCmdlet : LakebaseCmdlet
             return;
         }
         var timeout = Timeout;
+        // A create-or-update that had nothing to change answers with a finished operation and no name to poll.
+        async Task<TResource?> ResultAsync(IProgress<OperationWaitProgress>? progress, CancellationToken cancellationToken)
+        {
+            var result = operation.IsDone && operation.Error is null
+                ? LakebaseClient.ReadResponse<TResource>(operation)
+                : await client.WaitForResultAsync<TResource>(operation, progress, timeout, cancellationToken).ConfigureAwait(false);
+            return result is not null && then is not null ? await then(client, result, timeout, cancellationToken).ConfigureAwait(false) : result;
+        }
         if (AsJob)
         {
             var job = new LakebaseJob(MyInvocation.Line.Trim(), client.Host, async cancellationToken =>
             {
-                var result = await client.WaitForResultAsync<TResource>(operation, null, timeout, cancellationToken).ConfigureAwait(false);
+                var result = await ResultAsync(null, cancellationToken).ConfigureAwait(false);
                 return result is null ? null : wrap(result);
             });
             JobRepository.Add(job);
@@ -53,7 +64,7 @@ public abstract class OperationCmdlet : LakebaseCmdlet
         var progress = new Progress(this, progressId, activity);
         try
         {
-            var finished = Await(cancellationToken => client.WaitForResultAsync<TResource>(operation, progress, timeout, cancellationToken));
+            var finished = Await(cancellationToken => ResultAsync(progress, cancellationToken));
             if (finished is not null && wrap(finished) is { } output) WriteObject(output);
         }
         finally
@@ -62,13 +73,23 @@ public abstract class OperationCmdlet : LakebaseCmdlet
         }
     }
 
+    /// <summary>What every New-* does: asks ShouldProcess (create, or with -Force create or update), then runs the
+    /// create as an operation.</summary>
+    internal void CompleteCreate<TResource>(string name, bool force, Func<LakebaseClient, CancellationToken, Task<Operation>> create,
+        Func<TResource, object?> wrap, Func<LakebaseClient, TResource, TimeSpan?, CancellationToken, Task<TResource>>? then = null)
+        where TResource : class
+    {
+        if (!ShouldProcess(name, force ? "Create, or update to the given settings if it exists" : "Create")) return;
+        Complete(create, wrap, $"Creating {name}", then);
+    }
+
     /// <summary>What every Set-* does once it has the changes: refuses an empty change (<paramref name="give"/> says
     /// what to give), asks ShouldProcess naming the mask paths, then runs the update as an operation.</summary>
     internal void CompleteUpdate<TResource>(string name, IReadOnlyCollection<string> mask, string give,
         Func<LakebaseClient, CancellationToken, Task<Operation>> update, Func<TResource, object?> wrap)
         where TResource : class
     {
-        if (mask.Count == 0) throw new ArgumentException($"Nothing to change: {give}.");
+        if (mask.Count == 0) throw new InvalidParametersException($"Nothing to change: {give}.");
         if (!ShouldProcess(name, $"Update {string.Join(", ", mask)}")) return;
         Complete(update, wrap, $"Updating {name}");
     }
