@@ -28,13 +28,18 @@ Describe 'Projects and branches from the pipeline' {
         $branch.ExpireTime | Should -BeOfType [DateTimeOffset]
     }
 
-    It 'finds branches that expire soon and removes them through the pipeline' {
+    It 'finds branches that expire soon, never those that never expire, and removes them through the pipeline' {
         Get-LakebaseProject pester-app | New-LakebaseBranch -Name 'short-lived' -Ttl 1h | Out-Null
-        Get-LakebaseProject pester-app | Get-LakebaseBranch |
-            Where-Object { $_.ExpireTime -and $_.ExpireTime -lt (Get-Date).AddDays(1) } |
-            Remove-LakebaseBranch -Purge -Confirm:$false
-        (Get-LakebaseBranch -ProjectId pester-app).BranchId | Should -Not -Contain 'short-lived'
-        (Get-LakebaseBranch -ProjectId pester-app).BranchId | Should -Contain 'feature'
+        Get-LakebaseProject pester-app | New-LakebaseBranch -Name 'forever' -NoExpiry | Out-Null
+        (Get-LakebaseProject pester-app | Get-LakebaseBranch -ExpiringWithin 1d).BranchId | Should -Be 'short-lived'
+        (Get-LakebaseBranch -ProjectId pester-app forever -ExpiringWithin 1d) | Should -BeNullOrEmpty
+        Get-LakebaseProject pester-app | Get-LakebaseBranch -ExpiringWithin 1d | Remove-LakebaseBranch -Purge -Confirm:$false
+        $left = (Get-LakebaseBranch -ProjectId pester-app).BranchId
+        $left | Should -Not -Contain 'short-lived'
+        $left | Should -Contain 'feature'
+        $left | Should -Contain 'forever'
+        $left | Should -Contain 'production'
+        Remove-LakebaseBranch -ProjectId pester-app forever -Purge -Confirm:$false
     }
 
     It 'accepts full resource names as well as ids' {

@@ -118,14 +118,15 @@ public abstract class LakebaseCmdlet : PSCmdlet, IDisposable
         });
     }
 
-    /// <summary>Collects an async sequence on the pipeline thread, writing each item as it arrives.</summary>
-    protected void WriteEach<T>(Func<CancellationToken, IAsyncEnumerable<T>> source, Func<T, object> wrap)
+    /// <summary>Collects an async sequence on the pipeline thread, writing each item it keeps as it arrives.</summary>
+    protected void WriteEach<T, TOutput>(Func<CancellationToken, IAsyncEnumerable<T>> source, Func<T, TOutput> wrap, Func<TOutput, bool>? keep = null)
     {
         Await(async cancellationToken =>
         {
             await foreach (var item in source(cancellationToken).ConfigureAwait(false))
             {
                 var output = wrap(item);
+                if (keep is not null && !keep(output)) continue;
                 Post(() => WriteObject(output));
             }
         });
