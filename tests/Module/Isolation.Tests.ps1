@@ -18,7 +18,7 @@ BeforeAll {
     & dotnet restore (Join-Path $other 'restore.csproj') --packages (Join-Path $other 'packages') -v q | Out-Null
     $LASTEXITCODE | Should -Be 0
     Get-ChildItem (Join-Path $other 'packages') -Recurse -Filter *.dll |
-        Where-Object { $_.Directory.Name -eq 'net8.0' -and $_.Name -in 'Npgsql.dll', 'Microsoft.Extensions.Logging.Abstractions.dll' } |
+        Where-Object { $_.Directory.Name -eq 'net8.0' -and $_.Directory.Parent.Name -eq 'lib' -and $_.Name -in 'Npgsql.dll', 'Microsoft.Extensions.Logging.Abstractions.dll' } |
         Copy-Item -Destination $other
     $script:npgsql8 = Join-Path $other 'Npgsql.dll'
 
