@@ -19,7 +19,7 @@ try {
     Connect-Lakebase -Local -StateRoot $root | Out-Null
     New-LakebaseProject bench -SuspendTimeout 1 | Out-Null
     $endpoint = Get-LakebaseEndpoint -ProjectId bench -BranchId production primary
-    $env:PGPASSWORD = (Get-LakebaseCredential -ProjectId bench -BranchId production -AsPlainText).Token
+    $env:PGPASSWORD = Get-LakebaseCredential -ProjectId bench -BranchId production -AsPlainText
     $user = (Get-LakebaseContext).UserName
     $proxied = "host=$($endpoint.Host) user=$user dbname=databricks_postgres sslmode=require"
 

@@ -149,9 +149,9 @@ FROM generate_series(1, $Rows) g
 "@ | Out-Null
     Invoke-LakebaseQuery @target -As NonQuery -Query 'VACUUM ANALYZE bench_rows' | Out-Null
     $query = 'SELECT id, label, at, amount, flag FROM bench_rows'
-    $credential = Get-LakebaseCredential @target -AsPlainText
+    $credential = Get-LakebaseCredential @target
     $npgsql = "Host=$($credential.Host);Port=$($credential.Port);Database=$($credential.Database);Username=$($credential.UserName);" +
-        "Password=$($credential.Token);SSL Mode=VerifyFull;Root Certificate=$(Join-Path $root 'tls/ca.pem')"
+        "Password=$($credential.Token | ConvertFrom-SecureString -AsPlainText);SSL Mode=VerifyFull;Root Certificate=$(Join-Path $root 'tls/ca.pem')"
     $libpq = Get-LakebaseCredential @target -AsConnectionString
 
     $tenth = [int]($Rows / 10)

@@ -53,7 +53,7 @@ INSERT INTO orders (id, item, amount) SELECT g, 'item ' || g, round((g * 7.31)::
 
     Step 'Any PostgreSQL tool connects with a short-lived credential'
     $psql = Get-Command psql -ErrorAction SilentlyContinue
-    if ($psql) { & $psql ($pr | Get-LakebaseCredential -AsConnectionString) -c 'SELECT current_user, version()' }
+    if ($psql) { & $psql ($pr | Get-LakebaseCredential -AsConnectionString) -c "SELECT current_user, current_setting('server_version') AS version" }
     else { $pr | Get-LakebaseCredential | Format-List UserName, Host, Port, Database, ExpireTime }
 
     Step 'Computes: every branch has a read-write endpoint on its own loopback address'

@@ -31,6 +31,7 @@ Describe 'Get-LakebaseCredential' {
     It 'returns the token as a SecureString with who and where it is for' {
         $credential = $branch | Get-LakebaseCredential
         $credential.Token | Should -BeOfType [securestring]
+        [Lakebase.PowerShell.Objects.LakebaseCredential].GetProperty('Token').PropertyType | Should -Be ([securestring])
         $credential.UserName | Should -Be $context.UserName
         $credential.Database | Should -Be 'databricks_postgres'
         $credential.Host | Should -Be ($branch | Get-LakebaseEndpoint).Host
@@ -38,7 +39,7 @@ Describe 'Get-LakebaseCredential' {
     }
 
     It 'gives plain text only when asked, and a connection string psql accepts' {
-        ($branch | Get-LakebaseCredential -AsPlainText).Token | Should -BeOfType [string]
+        $branch | Get-LakebaseCredential -AsPlainText | Should -BeOfType [string]
         $connectionString = $branch | Get-LakebaseCredential -AsConnectionString
         $output = & psql $connectionString -At -c 'SELECT current_user'
         $LASTEXITCODE | Should -Be 0
@@ -131,6 +132,21 @@ SELECT '{"name": "ada", "tags": ["x", "y"], "n": 12345678901, "big": 12345678901
         $results[1].second | Should -Be 2
     }
 
+    It 'returns one DataTable per result set, every one of them' {
+        $tables = $branch | Invoke-LakebaseQuery 'SELECT 1 AS n; SELECT 2 AS n; SELECT 3 AS n' -As DataTable
+        $tables.Count | Should -Be 3
+        $tables | ForEach-Object { $_.Rows[0].n } | Should -Be 1, 2, 3
+        $tables = $branch | Invoke-LakebaseQuery 'SELECT 1 AS n; UPDATE orders SET paid = paid WHERE false; SELECT 2 AS n' -As DataTable
+        $tables | ForEach-Object { $_.Rows[0].n } | Should -Be 1, 2
+    }
+
+    It 'takes -Timeout as a duration, like every other cmdlet, and stops a statement that runs longer' {
+        $branch | Invoke-LakebaseQuery 'SELECT 1' -Timeout 30s -As Scalar | Should -Be 1
+        $branch | Invoke-LakebaseQuery 'SELECT 1' -Timeout ([timespan]::FromMinutes(1)) -As Scalar | Should -Be 1
+        { $branch | Invoke-LakebaseQuery 'SELECT pg_sleep(30)' -Timeout 1s -ErrorAction Stop } | Should -Throw
+        { $branch | Invoke-LakebaseQuery 'SELECT 1' -Timeout 'soon' } | Should -Throw '*not a duration*'
+    }
+
     It 'reports SQL errors with their SQLSTATE, position and the statement that failed' {
         $error.Clear()
         $branch | Invoke-LakebaseQuery 'SELECT * FROM no_such_table' -ErrorAction SilentlyContinue
@@ -180,9 +196,9 @@ SELECT '{"name": "ada", "tags": ["x", "y"], "n": 12345678901, "big": 12345678901
         $libpq = $branch | Get-LakebaseCredential -AsConnectionString
         Invoke-LakebaseQuery -ConnectionString $libpq 'SELECT current_user' -As Scalar | Should -Be $context.UserName
 
-        $credential = $branch | Get-LakebaseCredential -AsPlainText
+        $credential = $branch | Get-LakebaseCredential
         $uri = 'postgresql://{0}:{1}@{2}:{3}/{4}?sslmode=verify-full&sslrootcert={5}' -f [uri]::EscapeDataString($credential.UserName),
-            $credential.Token, $credential.Host, $credential.Port, $credential.Database, [uri]::EscapeDataString((Join-Path $root 'tls/ca.pem'))
+            ($credential.Token | ConvertFrom-SecureString -AsPlainText), $credential.Host, $credential.Port, $credential.Database, [uri]::EscapeDataString((Join-Path $root 'tls/ca.pem'))
         Invoke-LakebaseQuery -ConnectionString $uri 'SELECT 1' -As Scalar | Should -Be 1
     }
 

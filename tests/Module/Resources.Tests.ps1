@@ -106,7 +106,7 @@ Describe 'Roles and databases' {
         $branch = Get-LakebaseBranch -ProjectId pester-app production
         $role = $branch | New-LakebaseRole 'app_writer' -CreateDb
         $role.CreateDb | Should -BeTrue
-        $role.AuthMethod | Should -Be 'PG_PASSWORD_SCRAM_SHA_256'
+        $role.AuthMethod | Should -Be Password
         $database = $branch | New-LakebaseDatabase 'orders' -OwnerRole $role.RoleId
         $database.OwnerRole | Should -Be $role.Name
         ($branch | Get-LakebaseDatabase).PostgresDatabase | Should -Contain 'orders'

@@ -16,8 +16,8 @@ internal sealed class ComputeParameters
     {
         // Only the checks that are certain wherever the settings are given: CU ranges and suspend bounds differ
         // between regions and docs, so those are left to the server.
-        if (minCu > maxCu) throw new ArgumentException($"-MinCu ({minCu}) must not exceed -MaxCu ({maxCu}).");
-        if (suspendTimeout is not null && noSuspension) throw new ArgumentException("Use either -SuspendTimeout or -NoSuspension, not both.");
+        if (minCu > maxCu) throw new InvalidParametersException($"-MinCu ({minCu}) must not exceed -MaxCu ({maxCu}).");
+        if (suspendTimeout is not null && noSuspension) throw new InvalidParametersException("Use either -SuspendTimeout or -NoSuspension, not both.");
         MinCu = minCu;
         MaxCu = maxCu;
         SuspendTimeout = suspendTimeout;

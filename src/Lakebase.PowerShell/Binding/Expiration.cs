@@ -11,10 +11,10 @@ internal static class Expiration
     public static void Apply(BranchSpec spec, IDictionary<string, object> bound, TimeSpan ttl, DateTimeOffset expireTime)
     {
         var given = new[] { "Ttl", "ExpireTime", "NoExpiry" }.Count(bound.ContainsKey);
-        if (given > 1) throw new ArgumentException("Use only one of -Ttl, -ExpireTime and -NoExpiry.");
+        if (given > 1) throw new InvalidParametersException("Use only one of -Ttl, -ExpireTime and -NoExpiry.");
         if (bound.ContainsKey("Ttl"))
         {
-            if (ttl <= TimeSpan.Zero) throw new ArgumentException("-Ttl must be positive.", "Ttl");
+            if (ttl <= TimeSpan.Zero) throw new InvalidParametersException("-Ttl must be positive.", "Ttl");
             spec.Ttl = ttl;
         }
         else if (bound.ContainsKey("ExpireTime")) spec.ExpireTime = expireTime.ToUniversalTime();

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using Lakebase.Client;
 using Lakebase.Contract;
 using Lakebase.PowerShell.Binding;
+using Lakebase.PowerShell.Completion;
 
 namespace Lakebase.PowerShell.CmdletBases;
 
@@ -13,9 +14,11 @@ namespace Lakebase.PowerShell.CmdletBases;
 public abstract class BranchChildCmdlet : LakebaseCmdlet
 {
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ProjectIdCompleter))]
     public string? ProjectId { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(BranchIdCompleter))]
     public string? BranchId { get; set; }
 
     /// <summary>What Get-* does: with an <paramref name="id"/> (the cmdlet's own EndpointId, RoleId, ...), writes that

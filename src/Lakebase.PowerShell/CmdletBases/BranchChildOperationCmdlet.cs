@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using Lakebase.Contract;
 using Lakebase.PowerShell.Binding;
+using Lakebase.PowerShell.Completion;
 
 namespace Lakebase.PowerShell.CmdletBases;
 
@@ -11,9 +12,11 @@ namespace Lakebase.PowerShell.CmdletBases;
 public abstract class BranchChildOperationCmdlet : OperationCmdlet
 {
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ProjectIdCompleter))]
     public string? ProjectId { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(BranchIdCompleter))]
     public string? BranchId { get; set; }
 
     /// <summary>The full name of the <paramref name="kind"/> the id parameter names, checked.</summary>

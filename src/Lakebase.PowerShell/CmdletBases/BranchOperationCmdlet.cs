@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using Lakebase.Contract;
 using Lakebase.PowerShell.Binding;
+using Lakebase.PowerShell.Completion;
 
 namespace Lakebase.PowerShell.CmdletBases;
 
@@ -11,9 +12,11 @@ namespace Lakebase.PowerShell.CmdletBases;
 public abstract class BranchOperationCmdlet : OperationCmdlet
 {
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ProjectIdCompleter))]
     public string? ProjectId { get; set; }
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(BranchIdCompleter))]
     public string BranchId { get; set; } = "";
 
     protected override object? Target => BranchId;

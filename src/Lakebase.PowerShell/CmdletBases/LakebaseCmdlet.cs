@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
 using Lakebase.Client;
+using Lakebase.PowerShell.Binding;
 using Lakebase.PowerShell.Output;
 using Lakebase.PowerShell.Sessions;
 
@@ -48,6 +49,10 @@ public abstract class LakebaseCmdlet : PSCmdlet, IDisposable
         catch (PipelineStoppedWithError stopped)
         {
             ThrowTerminatingError(stopped.Record);
+        }
+        catch (InvalidParametersException invalid)
+        {
+            ThrowTerminatingError(ErrorRecords.From(invalid, Target));
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {

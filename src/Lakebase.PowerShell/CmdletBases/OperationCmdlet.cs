@@ -27,8 +27,10 @@ public abstract class OperationCmdlet : LakebaseCmdlet
 
     /// <summary>Starts the operation, then waits, hands it to a job, or outputs it, as the switches ask. -Timeout is
     /// one deadline for all of it: the request that starts the operation, every poll and every retry (a job's wait
-    /// included).</summary>
-    internal void Complete<TResource>(Func<LakebaseClient, CancellationToken, Task<Operation>> start, Func<TResource, object?> wrap, string activity)
+    /// included). <paramref name="then"/>, when given, is the rest of the work once the operation's result is there
+    /// (a second change that needs the first); it runs in the wait or the job, so it cannot go with -NoWait.</summary>
+    internal void Complete<TResource>(Func<LakebaseClient, CancellationToken, Task<Operation>> start, Func<TResource, object?> wrap, string activity,
+        Func<LakebaseClient, TResource, TimeSpan?, CancellationToken, Task<TResource>>? then = null)
         where TResource : class
     {
         var client = Client;
@@ -42,6 +44,15 @@ public abstract class OperationCmdlet : LakebaseCmdlet
                 WriteObject(new LakebaseOperation(operation));
                 return;
             }
+            var timeout = Timeout;
+            // A create-or-update that had nothing to change answers with a finished operation and no name to poll.
+            async Task<TResource?> ResultAsync(Deadline bound, IProgress<OperationWaitProgress>? progress, CancellationToken cancellationToken)
+            {
+                var result = operation.IsDone && operation.Error is null
+                    ? LakebaseClient.ReadResponse<TResource>(operation)
+                    : await client.WaitForResultAsync<TResource>(operation, progress, bound, cancellationToken).ConfigureAwait(false);
+                return result is not null && then is not null ? await then(client, result, timeout, cancellationToken).ConfigureAwait(false) : result;
+            }
             if (AsJob)
             {
                 var owned = deadline;
@@ -50,7 +61,7 @@ public abstract class OperationCmdlet : LakebaseCmdlet
                 {
                     using (owned)
                     {
-                        var result = await client.WaitForResultAsync<TResource>(operation, null, owned, cancellationToken).ConfigureAwait(false);
+                        var result = await ResultAsync(owned, null, cancellationToken).ConfigureAwait(false);
                         return result is null ? null : wrap(result);
                     }
                 });
@@ -58,7 +69,18 @@ public abstract class OperationCmdlet : LakebaseCmdlet
                 WriteObject(job);
                 return;
             }
-            Wait(client, operation, deadline, wrap, activity);
+            var progressId = Interlocked.Increment(ref s_progressId);
+            var progress = new Progress(this, progressId, activity);
+            try
+            {
+                var waited = deadline;
+                var finished = Await(cancellationToken => ResultAsync(waited, progress, cancellationToken));
+                if (finished is not null && wrap(finished) is { } output) WriteObject(output);
+            }
+            finally
+            {
+                WriteProgress(new ProgressRecord(progressId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+            }
         }
         finally
         {
@@ -66,20 +88,14 @@ public abstract class OperationCmdlet : LakebaseCmdlet
         }
     }
 
-    private void Wait<TResource>(LakebaseClient client, Operation operation, Deadline deadline, Func<TResource, object?> wrap, string activity)
+    /// <summary>What every New-* does: asks ShouldProcess (create, or with -Force create or update), then runs the
+    /// create as an operation.</summary>
+    internal void CompleteCreate<TResource>(string name, bool force, Func<LakebaseClient, CancellationToken, Task<Operation>> create,
+        Func<TResource, object?> wrap, Func<LakebaseClient, TResource, TimeSpan?, CancellationToken, Task<TResource>>? then = null)
         where TResource : class
     {
-        var progressId = Interlocked.Increment(ref s_progressId);
-        var progress = new Progress(this, progressId, activity);
-        try
-        {
-            var finished = Await(cancellationToken => client.WaitForResultAsync<TResource>(operation, progress, deadline, cancellationToken));
-            if (finished is not null && wrap(finished) is { } output) WriteObject(output);
-        }
-        finally
-        {
-            WriteProgress(new ProgressRecord(progressId, activity, "Done") { RecordType = ProgressRecordType.Completed });
-        }
+        if (!ShouldProcess(name, force ? "Create, or update to the given settings if it exists" : "Create")) return;
+        Complete(create, wrap, $"Creating {name}", then);
     }
 
     /// <summary>What every Set-* does once it has the changes: refuses an empty change (<paramref name="give"/> says
@@ -88,7 +104,7 @@ public abstract class OperationCmdlet : LakebaseCmdlet
         Func<LakebaseClient, CancellationToken, Task<Operation>> update, Func<TResource, object?> wrap)
         where TResource : class
     {
-        if (mask.Count == 0) throw new ArgumentException($"Nothing to change: {give}.");
+        if (mask.Count == 0) throw new InvalidParametersException($"Nothing to change: {give}.");
         if (!ShouldProcess(name, $"Update {string.Join(", ", mask)}")) return;
         Complete(update, wrap, $"Updating {name}");
     }

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using Lakebase.Contract;
 using Lakebase.PowerShell.Binding;
+using Lakebase.PowerShell.Completion;
 
 namespace Lakebase.PowerShell.CmdletBases;
 
@@ -11,6 +12,7 @@ namespace Lakebase.PowerShell.CmdletBases;
 public abstract class ProjectOperationCmdlet : OperationCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ProjectIdCompleter))]
     public string ProjectId { get; set; } = "";
 
     protected override object? Target => ProjectId;

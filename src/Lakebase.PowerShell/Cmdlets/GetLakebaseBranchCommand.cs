@@ -2,6 +2,7 @@ using System.Management.Automation;
 using Lakebase.PowerShell.Binding;
 using Lakebase.PowerShell.CmdletBases;
 using Lakebase.PowerShell.Objects;
+using Lakebase.PowerShell.Completion;
 using Lakebase.PowerShell.Output;
 
 namespace Lakebase.PowerShell.Cmdlets;
@@ -12,9 +13,11 @@ namespace Lakebase.PowerShell.Cmdlets;
 public sealed class GetLakebaseBranchCommand : LakebaseCmdlet
 {
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ProjectIdCompleter))]
     public string? ProjectId { get; set; }
 
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(BranchIdCompleter))]
     public string? BranchId { get; set; }
 
     [Parameter]

@@ -6,19 +6,21 @@ using Lakebase.PowerShell.CmdletBases;
 using Lakebase.PowerShell.Sessions;
 using Lakebase.PowerShell.Objects;
 using Lakebase.PowerShell.Binding;
+using Lakebase.PowerShell.Completion;
 
 namespace Lakebase.PowerShell.Cmdlets;
 
 /// <summary>
 /// Gets a database credential for an endpoint (or a branch's read-write endpoint): a short-lived token used as the
-/// Postgres password, as a SecureString unless -AsPlainText. -AsConnectionString emits a libpq connection string
-/// (with the token as password) for tools like psql.
+/// Postgres password, as a SecureString in a LakebaseCredential; -AsPlainText emits the token alone as text, and
+/// -AsConnectionString a libpq connection string (with the token as password) for tools like psql.
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "LakebaseCredential", DefaultParameterSetName = "Object")]
 [OutputType(typeof(LakebaseCredential), typeof(string))]
 public sealed class GetLakebaseCredentialCommand : BranchChildCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(EndpointIdCompleter))]
     public string? EndpointId { get; set; }
 
     [Parameter]
@@ -32,10 +34,10 @@ public sealed class GetLakebaseCredentialCommand : BranchChildCmdlet
     [Parameter]
     public SwitchParameter ReadOnly { get; set; }
 
-    [Parameter(ParameterSetName = "Object")]
+    [Parameter(Mandatory = true, ParameterSetName = "PlainText")]
     public SwitchParameter AsPlainText { get; set; }
 
-    [Parameter(ParameterSetName = "ConnectionString")]
+    [Parameter(Mandatory = true, ParameterSetName = "ConnectionString")]
     public SwitchParameter AsConnectionString { get; set; }
 
     /// <summary>An IP address (and port) for the connection string to connect to instead of the endpoint's host
@@ -61,7 +63,12 @@ public sealed class GetLakebaseCredentialCommand : BranchChildCmdlet
             WriteObject(context.Sessions.LibpqConnectionString(target, credential.Token!));
             return;
         }
-        WriteObject(new LakebaseCredential(AsPlainText ? credential.Token! : SecureStrings.From(credential.Token!), credential.ExpireTime,
+        if (AsPlainText)
+        {
+            WriteObject(credential.Token);
+            return;
+        }
+        WriteObject(new LakebaseCredential(SecureStrings.From(credential.Token!), credential.ExpireTime,
             client.UserName, target.Host, target.Port, target.Database, target.EndpointName));
     }
 }

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using Lakebase.PowerShell.Binding;
 using Lakebase.PowerShell.CmdletBases;
 using Lakebase.PowerShell.Objects;
+using Lakebase.PowerShell.Completion;
 
 namespace Lakebase.PowerShell.Cmdlets;
 
@@ -12,6 +13,7 @@ public sealed class GetLakebaseProjectCommand : LakebaseCmdlet
 {
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Name")]
+    [ArgumentCompleter(typeof(ProjectIdCompleter))]
     public string? ProjectId { get; set; }
 
     /// <summary>Also lists soft-deleted projects (which Restore-LakebaseProject can bring back).</summary>

@@ -9,6 +9,7 @@ using Lakebase.PowerShell.Output;
 using Lakebase.PowerShell.Sessions;
 using Npgsql;
 using Lakebase.PowerShell.Binding;
+using Lakebase.PowerShell.Completion;
 
 namespace Lakebase.PowerShell.Cmdlets;
 
@@ -22,21 +23,23 @@ namespace Lakebase.PowerShell.Cmdlets;
 [OutputType(typeof(object), typeof(Hashtable), typeof(DataTable), typeof(int))]
 public sealed class InvokeLakebaseQueryCommand : LakebaseCmdlet
 {
-    private const int Batch = 512;
     /// <summary>SQL arrives on the pipeline (the target is named by parameters); piped objects name the target otherwise.</summary>
     private const string PipedSql = "PipedSql";
     private readonly StringBuilder _piped = new();
 
     [Parameter(ParameterSetName = "Lakebase", ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = PipedSql)]
+    [ArgumentCompleter(typeof(ProjectIdCompleter))]
     public string? ProjectId { get; set; }
 
     [Parameter(ParameterSetName = "Lakebase", ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = PipedSql)]
+    [ArgumentCompleter(typeof(BranchIdCompleter))]
     public string? BranchId { get; set; }
 
     [Parameter(ParameterSetName = "Lakebase", ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = PipedSql)]
+    [ArgumentCompleter(typeof(EndpointIdCompleter))]
     public string? EndpointId { get; set; }
 
     [Parameter(ParameterSetName = "ConnectionString", Mandatory = true)]
@@ -59,9 +62,12 @@ public sealed class InvokeLakebaseQueryCommand : LakebaseCmdlet
     [Parameter(ParameterSetName = PipedSql)]
     public string? Database { get; set; }
 
+    /// <remarks>Text, not <see cref="QueryResultShape"/>: a field of an enum from deps/ would load Lakebase.Client when
+    /// PowerShell lists the module's types at import, before the module's resolver is registered.</remarks>
     [Parameter]
-    [ValidateSet("Row", "Hashtable", "DataTable", "Scalar", "NonQuery")]
-    public string As { get; set; } = "Row";
+    [ValidateSet(nameof(QueryResultShape.Row), nameof(QueryResultShape.Hashtable), nameof(QueryResultShape.DataTable),
+        nameof(QueryResultShape.Scalar), nameof(QueryResultShape.NonQuery))]
+    public string As { get; set; } = nameof(QueryResultShape.Row);
 
     /// <summary>json and jsonb columns as objects (as ConvertFrom-Json makes them) instead of their text.</summary>
     [Parameter]
@@ -76,10 +82,10 @@ public sealed class InvokeLakebaseQueryCommand : LakebaseCmdlet
     [Parameter(ParameterSetName = PipedSql)]
     public SwitchParameter ReadOnly { get; set; }
 
-    /// <summary>Statement timeout in seconds (0 = none).</summary>
+    /// <summary>Statement timeout: a TimeSpan or a duration such as 30s or 5m (zero: none).</summary>
     [Parameter]
-    [ValidateRange(0, int.MaxValue)]
-    public int Timeout { get; set; }
+    [DurationTransformation]
+    public TimeSpan Timeout { get; set; }
 
     /// <summary>An IP address (and port: 10.0.0.5 or 10.0.0.5:6543) to connect to instead of the endpoint's host, as
     /// libpq's hostaddr: for a host name that does not resolve here, or a proxy's shared port. The endpoint is still
@@ -114,20 +120,27 @@ public sealed class InvokeLakebaseQueryCommand : LakebaseCmdlet
     private void Run(string? sql)
     {
         if (string.IsNullOrWhiteSpace(sql)) throw new ArgumentException("Give the SQL with -Query, -InputFile or the pipeline.");
+        if (Timeout < TimeSpan.Zero) throw new InvalidParametersException($"-Timeout {Timeout} is negative; give a duration such as 30s, or 0 for none.", nameof(Timeout));
         var context = ConnectionString is null ? ResolveContext() : null;
         var progressId = Math.Abs(GetHashCode());
         var waking = new WakeReporter(this, progressId);
+        var script = new SqlScript(sql)
+        {
+            Parameters = (Parameters ?? []).Cast<DictionaryEntry>().ToDictionary(
+                parameter => parameter.Key.ToString()!, parameter => parameter.Value is PSObject wrapped ? wrapped.BaseObject : parameter.Value),
+            InTransaction = Transaction,
+            Timeout = Timeout,
+            Shape = Enum.Parse<QueryResultShape>(As, ignoreCase: true),
+            Json = ParseJson ? JsonValues.Parse : null,
+        };
         Await(async cancellationToken =>
         {
             await using var connection = context is null
                 ? await DatabaseSessions.OpenDirectAsync(ConnectionString!, cancellationToken).ConfigureAwait(false)
                 : await OpenAsync(context, waking, cancellationToken).ConfigureAwait(false);
-            await using var transaction = Transaction ? await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : null;
-            await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = Timeout };
-            foreach (DictionaryEntry parameter in Parameters ?? [])
-                command.Parameters.AddWithValue(parameter.Key.ToString()!, parameter.Value is PSObject wrapped ? wrapped.BaseObject : parameter.Value ?? DBNull.Value);
-            await ExecuteAsync(command, cancellationToken).ConfigureAwait(false);
-            if (transaction is not null) await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            // Each batch waits for room on the pipeline thread: rows stream, memory stays flat whatever the result's size.
+            await script.RunAsync(connection, (results, token) => PostAsync(() => WriteObject(results, enumerateCollection: true), token),
+                cancellationToken).ConfigureAwait(false);
         });
         if (waking.Shown) WriteProgress(new ProgressRecord(progressId, "Waking the compute", "Connected") { RecordType = ProgressRecordType.Completed });
     }
@@ -136,67 +149,6 @@ public sealed class InvokeLakebaseQueryCommand : LakebaseCmdlet
     {
         var endpoint = await EndpointResolver.ResolveAsync(context.Client, ProjectId, BranchId, EndpointId, ReadOnly, cancellationToken).ConfigureAwait(false);
         return await context.Sessions.OpenAsync(DatabaseTarget.For(endpoint, Database, HostAddress), CredentialTtl, waking, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task ExecuteAsync(NpgsqlCommand command, CancellationToken cancellationToken)
-    {
-        switch (As)
-        {
-            case "NonQuery":
-                var affected = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                Post(() => WriteObject(affected));
-                return;
-            case "Scalar":
-                var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-                Post(() => WriteObject(value is DBNull ? null : value));
-                return;
-        }
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        do
-        {
-            if (reader.FieldCount == 0) continue;
-            if (As == "DataTable")
-            {
-                var table = new DataTable();
-                table.Load(reader);
-                Post(() => WriteObject(table, enumerateCollection: false));
-                if (reader.IsClosed) return;
-                continue;
-            }
-            var rows = RowReader.For(reader, ParseJson ? JsonValues.Parse : null);
-            var batch = new List<object>(Batch);
-            while (true)
-            {
-                var reading = reader.ReadAsync(cancellationToken);
-                // The next row has to come from the network: hand over the rows that came so far rather than hold them
-                // (and end both before the reader is touched again, even when one fails).
-                if (!reading.IsCompleted && batch.Count > 0)
-                {
-                    var writing = WriteBatchAsync(batch, cancellationToken);
-                    await Task.WhenAll(reading, writing).ConfigureAwait(false);
-                    batch = await writing.ConfigureAwait(false);
-                }
-                if (!await reading.ConfigureAwait(false)) break;
-                batch.Add(As == "Hashtable" ? ToHashtable(reader, rows) : rows.Read(reader));
-                if (batch.Count == Batch) batch = await WriteBatchAsync(batch, cancellationToken).ConfigureAwait(false);
-            }
-            if (batch.Count > 0) await WriteBatchAsync(batch, cancellationToken).ConfigureAwait(false);
-        } while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
-    }
-
-    /// <summary>Hands a batch of rows to the pipeline thread, waiting while it is behind (rows stream, memory stays
-    /// flat whatever the size of the result); returns the list for the next batch.</summary>
-    private async Task<List<object>> WriteBatchAsync(List<object> rows, CancellationToken cancellationToken)
-    {
-        await PostAsync(() => WriteObject(rows, enumerateCollection: true), cancellationToken).ConfigureAwait(false);
-        return new List<object>(Batch);
-    }
-
-    private static Hashtable ToHashtable(NpgsqlDataReader reader, RowReader rows)
-    {
-        var row = new Hashtable(rows.Columns.Count, StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < rows.Columns.Count; i++) row[rows.Columns[i].Name] = rows.ReadValue(reader, i);
-        return row;
     }
 
     /// <summary>Shows that a sleeping compute is being woken (retries of the first connection).</summary>

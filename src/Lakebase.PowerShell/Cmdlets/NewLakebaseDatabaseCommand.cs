@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Lakebase.Client;
 using Lakebase.Contract;
 using Lakebase.Contract.Models;
 using Lakebase.PowerShell.Binding;
@@ -8,7 +9,7 @@ using Lakebase.PowerShell.Objects;
 namespace Lakebase.PowerShell.Cmdlets;
 
 /// <summary>Creates a Postgres database on a branch, owned by one of its roles.</summary>
-[Cmdlet(VerbsCommon.New, "LakebaseDatabase")]
+[Cmdlet(VerbsCommon.New, "LakebaseDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(LakebaseDatabase), typeof(LakebaseOperation), typeof(LakebaseJob))]
 public sealed class NewLakebaseDatabaseCommand : NewBranchChildCmdlet
 {
@@ -30,7 +31,10 @@ public sealed class NewLakebaseDatabaseCommand : NewBranchChildCmdlet
         var databaseId = DatabaseId is null ? null : Names.CheckedId(DatabaseId, nameof(DatabaseId));
         var owner = Names.Child(ResourceKind.Role, branch.ProjectId, branch.BranchId, OwnerRole, nameof(OwnerRole)).ToString();
         var database = new Database { Spec = new DatabaseSpec { PostgresDatabase = PostgresDatabase, Role = owner } };
-        Complete<Database>((client, cancellationToken) => client.CreateDatabaseAsync(branch.ToString(), databaseId, database, false, cancellationToken),
-            created => new LakebaseDatabase(created), $"Creating database {PostgresDatabase} on {branch}");
+        CompleteCreate<Database>($"database {PostgresDatabase} on {branch}", Force,
+            (client, cancellationToken) => Force
+                ? client.CreateOrUpdateDatabaseAsync(branch.ToString(), databaseId, database, cancellationToken)
+                : client.CreateDatabaseAsync(branch.ToString(), databaseId, database, false, cancellationToken),
+            created => new LakebaseDatabase(created));
     }
 }

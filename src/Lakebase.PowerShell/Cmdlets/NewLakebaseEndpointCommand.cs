@@ -2,6 +2,7 @@ using System.Collections;
 using System.Management.Automation;
 using Lakebase.Contract;
 using Lakebase.Contract.Models;
+using EndpointType = Lakebase.PowerShell.Objects.EndpointType;
 using Lakebase.PowerShell.Binding;
 using Lakebase.PowerShell.CmdletBases;
 using Lakebase.PowerShell.Objects;
@@ -9,7 +10,7 @@ using Lakebase.PowerShell.Objects;
 namespace Lakebase.PowerShell.Cmdlets;
 
 /// <summary>Adds a compute to a branch: a read-only replica by default (each branch already has its read-write primary).</summary>
-[Cmdlet(VerbsCommon.New, "LakebaseEndpoint")]
+[Cmdlet(VerbsCommon.New, "LakebaseEndpoint", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(LakebaseEndpoint), typeof(LakebaseOperation), typeof(LakebaseJob))]
 public sealed class NewLakebaseEndpointCommand : NewBranchChildCmdlet
 {
@@ -18,8 +19,7 @@ public sealed class NewLakebaseEndpointCommand : NewBranchChildCmdlet
     public string EndpointId { get; set; } = "";
 
     [Parameter]
-    [ValidateSet("ReadOnly", "ReadWrite")]
-    public string Type { get; set; } = "ReadOnly";
+    public EndpointType Type { get; set; } = EndpointType.ReadOnly;
 
     [Parameter]
     public double? MinCu { get; set; }
@@ -50,12 +50,13 @@ public sealed class NewLakebaseEndpointCommand : NewBranchChildCmdlet
         var compute = new ComputeParameters(MinCu, MaxCu, SuspendTimeout, NoSuspension);
         var spec = new EndpointSpec
         {
-            EndpointType = Type == "ReadWrite" ? EndpointType.ReadWrite : EndpointType.ReadOnly,
+            EndpointType = WireValues.ToWire(Type),
             Disabled = Disabled ? true : null,
             Settings = PgSetting is null ? null : new EndpointSettings { PgSettings = Settings.FromHashtable(PgSetting) },
         };
         compute.ApplyTo(spec);
-        Complete<Endpoint>((client, cancellationToken) => client.CreateEndpointAsync(branch.ToString(), endpointId, new Endpoint { Spec = spec }, false, cancellationToken),
-            endpoint => new LakebaseEndpoint(endpoint), $"Creating endpoint {endpointId} on {branch}");
+        CompleteCreate<Endpoint>($"endpoint {endpointId} on {branch}", Force,
+            (client, cancellationToken) => client.CreateEndpointAsync(branch.ToString(), endpointId, new Endpoint { Spec = spec }, Force, cancellationToken),
+            endpoint => new LakebaseEndpoint(endpoint));
     }
 }

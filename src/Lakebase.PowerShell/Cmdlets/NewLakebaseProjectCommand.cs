@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Lakebase.Client;
 using Lakebase.Contract.Models;
 using Lakebase.PowerShell.Binding;
 using Lakebase.PowerShell.CmdletBases;
@@ -7,7 +8,7 @@ using Lakebase.PowerShell.Objects;
 namespace Lakebase.PowerShell.Cmdlets;
 
 /// <summary>Creates a project: its production branch, primary endpoint, databricks_postgres database and your role.</summary>
-[Cmdlet(VerbsCommon.New, "LakebaseProject")]
+[Cmdlet(VerbsCommon.New, "LakebaseProject", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(LakebaseProject), typeof(LakebaseOperation), typeof(LakebaseJob))]
 public sealed class NewLakebaseProjectCommand : OperationCmdlet
 {
@@ -46,6 +47,10 @@ public sealed class NewLakebaseProjectCommand : OperationCmdlet
     [Parameter]
     public SwitchParameter ProtectDefaultBranch { get; set; }
 
+    /// <summary>Create or update: when the resource exists, update it to the given settings instead of failing.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override object? Target => ProjectId;
 
     protected override void ProcessItem()
@@ -64,7 +69,8 @@ public sealed class NewLakebaseProjectCommand : OperationCmdlet
             },
             InitialBranchSpec = ProtectDefaultBranch ? new InitialBranchSpec { IsProtected = true } : null,
         };
-        Complete<Project>((client, cancellationToken) => client.CreateProjectAsync(projectId, project, cancellationToken),
-            created => new LakebaseProject(created), $"Creating project {projectId}");
+        CompleteCreate<Project>($"project {projectId}", Force,
+            (client, cancellationToken) => Force ? client.CreateOrUpdateProjectAsync(projectId, project, cancellationToken) : client.CreateProjectAsync(projectId, project, cancellationToken),
+            created => new LakebaseProject(created));
     }
 }

@@ -1,5 +1,8 @@
 using System.Management.Automation;
+using Lakebase.Client;
 using Lakebase.Contract.Models;
+using AuthMethod = Lakebase.PowerShell.Objects.AuthMethod;
+using IdentityType = Lakebase.PowerShell.Objects.IdentityType;
 using Lakebase.PowerShell.Binding;
 using Lakebase.PowerShell.CmdletBases;
 using Lakebase.PowerShell.Objects;
@@ -7,7 +10,7 @@ using Lakebase.PowerShell.Objects;
 namespace Lakebase.PowerShell.Cmdlets;
 
 /// <summary>Creates a Postgres role on a branch: a Databricks identity (logs in with OAuth tokens) or a plain role.</summary>
-[Cmdlet(VerbsCommon.New, "LakebaseRole")]
+[Cmdlet(VerbsCommon.New, "LakebaseRole", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(LakebaseRole), typeof(LakebaseOperation), typeof(LakebaseJob))]
 public sealed class NewLakebaseRoleCommand : NewBranchChildCmdlet
 {
@@ -20,12 +23,10 @@ public sealed class NewLakebaseRoleCommand : NewBranchChildCmdlet
     public string? RoleId { get; set; }
 
     [Parameter]
-    [ValidateSet("User", "ServicePrincipal", "Group")]
-    public string? IdentityType { get; set; }
+    public IdentityType? IdentityType { get; set; }
 
     [Parameter]
-    [ValidateSet("LakebaseOAuth", "Password", "NoLogin")]
-    public string? AuthMethod { get; set; }
+    public AuthMethod? AuthMethod { get; set; }
 
     /// <summary>Makes the role a member of databricks_superuser.</summary>
     [Parameter]
@@ -49,12 +50,15 @@ public sealed class NewLakebaseRoleCommand : NewBranchChildCmdlet
         var spec = new RoleSpec
         {
             PostgresRole = PostgresRole,
-            IdentityType = RoleEnums.Identity(IdentityType),
-            AuthMethod = RoleEnums.Auth(AuthMethod),
+            IdentityType = WireValues.ToWire(IdentityType),
+            AuthMethod = WireValues.ToWire(AuthMethod),
             MembershipRoles = Superuser ? [MembershipRole.DatabricksSuperuser] : null,
             Attributes = new RoleAttributes { Createdb = CreateDb ? true : null, Createrole = CreateRole ? true : null, Bypassrls = BypassRls ? true : null },
         };
-        Complete<Role>((client, cancellationToken) => client.CreateRoleAsync(branch, roleId, new Role { Spec = spec }, false, cancellationToken),
-            role => new LakebaseRole(role), $"Creating role {PostgresRole} on {branch}");
+        CompleteCreate<Role>($"role {PostgresRole} on {branch}", Force,
+            (client, cancellationToken) => Force
+                ? client.CreateOrUpdateRoleAsync(branch, roleId, new Role { Spec = spec }, cancellationToken)
+                : client.CreateRoleAsync(branch, roleId, new Role { Spec = spec }, false, cancellationToken),
+            role => new LakebaseRole(role));
     }
 }

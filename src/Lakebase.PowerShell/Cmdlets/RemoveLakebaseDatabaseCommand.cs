@@ -2,6 +2,7 @@ using System.Management.Automation;
 using Lakebase.Contract;
 using Lakebase.PowerShell.CmdletBases;
 using Lakebase.PowerShell.Objects;
+using Lakebase.PowerShell.Completion;
 
 namespace Lakebase.PowerShell.Cmdlets;
 
@@ -11,6 +12,7 @@ namespace Lakebase.PowerShell.Cmdlets;
 public sealed class RemoveLakebaseDatabaseCommand : BranchChildOperationCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(DatabaseIdCompleter))]
     public string DatabaseId { get; set; } = "";
 
     protected override object? Target => DatabaseId;

@@ -3,6 +3,7 @@ using Lakebase.Contract;
 using Lakebase.PowerShell.Binding;
 using Lakebase.PowerShell.CmdletBases;
 using Lakebase.PowerShell.Objects;
+using Lakebase.PowerShell.Completion;
 
 namespace Lakebase.PowerShell.Cmdlets;
 
@@ -12,6 +13,7 @@ namespace Lakebase.PowerShell.Cmdlets;
 public sealed class RemoveLakebaseRoleCommand : BranchChildOperationCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(RoleIdCompleter))]
     public string RoleId { get; set; } = "";
 
     /// <summary>The role (id or name) that takes over the removed role's objects.</summary>

@@ -4,6 +4,7 @@ using Lakebase.Contract.Models;
 using Lakebase.PowerShell.Binding;
 using Lakebase.PowerShell.CmdletBases;
 using Lakebase.PowerShell.Objects;
+using Lakebase.PowerShell.Completion;
 
 namespace Lakebase.PowerShell.Cmdlets;
 
@@ -13,6 +14,7 @@ namespace Lakebase.PowerShell.Cmdlets;
 public sealed class SetLakebaseDatabaseCommand : BranchChildOperationCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(DatabaseIdCompleter))]
     public string DatabaseId { get; set; } = "";
 
     [Parameter]

@@ -5,6 +5,7 @@ using Lakebase.Contract.Models;
 using Lakebase.PowerShell.Binding;
 using Lakebase.PowerShell.CmdletBases;
 using Lakebase.PowerShell.Objects;
+using Lakebase.PowerShell.Completion;
 
 namespace Lakebase.PowerShell.Cmdlets;
 
@@ -17,6 +18,7 @@ namespace Lakebase.PowerShell.Cmdlets;
 public sealed class SetLakebaseEndpointCommand : BranchChildOperationCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(EndpointIdCompleter))]
     public string EndpointId { get; set; } = "";
 
     [Parameter]

@@ -3,6 +3,7 @@ using Lakebase.Contract;
 using Lakebase.Contract.Models;
 using Lakebase.PowerShell.CmdletBases;
 using Lakebase.PowerShell.Objects;
+using Lakebase.PowerShell.Completion;
 
 namespace Lakebase.PowerShell.Cmdlets;
 
@@ -13,6 +14,7 @@ namespace Lakebase.PowerShell.Cmdlets;
 public sealed class SetLakebaseRoleCommand : BranchChildOperationCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(RoleIdCompleter))]
     public string RoleId { get; set; } = "";
 
     [Parameter]

@@ -7,7 +7,7 @@ using Lakebase.PowerShell.Objects;
 namespace Lakebase.PowerShell.Cmdlets;
 
 /// <summary>Starts Lakebase Local in the background (or returns the one already running for that state root).</summary>
-[Cmdlet(VerbsLifecycle.Start, "LakebaseLocal")]
+[Cmdlet(VerbsLifecycle.Start, "LakebaseLocal", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(LakebaseLocalServer))]
 public sealed class StartLakebaseLocalCommand : LakebaseCmdlet
 {
@@ -23,6 +23,7 @@ public sealed class StartLakebaseLocalCommand : LakebaseCmdlet
     protected override void ProcessItem()
     {
         var options = new LocalServerStartOptions { StateRoot = StateRoot, Port = Port, ServerPath = ModuleLayout.LocalServerPath };
+        if (!ShouldProcess(StateRoot ?? "the default state root", $"Start Lakebase Local on port {Port}")) return;
         WriteObject(new LakebaseLocalServer(Await(cancellationToken => LocalServer.StartAsync(options, cancellationToken))));
     }
 }

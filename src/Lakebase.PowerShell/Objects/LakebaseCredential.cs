@@ -5,7 +5,7 @@ namespace Lakebase.PowerShell.Objects;
 /// <summary>A database credential: the token (a SecureString unless -AsPlainText), who it logs in as, and where.</summary>
 public sealed class LakebaseCredential
 {
-    internal LakebaseCredential(object token, DateTimeOffset? expireTime, string userName, string host, int port, string database, string endpoint)
+    internal LakebaseCredential(SecureString token, DateTimeOffset? expireTime, string userName, string host, int port, string database, string endpoint)
     {
         Token = token;
         ExpireTime = expireTime;
@@ -16,8 +16,8 @@ public sealed class LakebaseCredential
         Endpoint = endpoint;
     }
 
-    /// <summary>A SecureString, or a string with -AsPlainText.</summary>
-    public object Token { get; }
+    /// <summary>The token, used as the Postgres password; Get-LakebaseCredential -AsPlainText outputs it as text.</summary>
+    public SecureString Token { get; }
     public DateTimeOffset? ExpireTime { get; }
     /// <summary>The Postgres user: your identity.</summary>
     public string UserName { get; }

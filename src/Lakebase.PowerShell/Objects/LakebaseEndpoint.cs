@@ -15,12 +15,7 @@ public sealed class LakebaseEndpoint
         ProjectId = name.ProjectId;
         BranchId = name.BranchId!;
         EndpointId = name.ChildId!;
-        Type = status.EndpointType switch
-        {
-            Contract.Models.EndpointType.ReadWrite => "ReadWrite",
-            Contract.Models.EndpointType.ReadOnly => "ReadOnly",
-            _ => status.EndpointType,
-        };
+        Type = WireValues.Endpoint(status.EndpointType);
         State = status.CurrentState;
         MinCu = status.AutoscalingLimitMinCu;
         MaxCu = status.AutoscalingLimitMaxCu;
@@ -36,8 +31,7 @@ public sealed class LakebaseEndpoint
     public string ProjectId { get; }
     public string BranchId { get; }
     public string EndpointId { get; }
-    /// <summary>ReadWrite or ReadOnly.</summary>
-    public string? Type { get; }
+    public EndpointType? Type { get; }
     public string? State { get; }
     public double? MinCu { get; }
     public double? MaxCu { get; }

@@ -16,8 +16,8 @@ public sealed class LakebaseRole
         BranchId = name.BranchId!;
         RoleId = name.ChildId!;
         PostgresRole = status.PostgresRole;
-        IdentityType = status.IdentityType;
-        AuthMethod = status.AuthMethod;
+        IdentityType = WireValues.Identity(status.IdentityType);
+        AuthMethod = WireValues.Auth(status.AuthMethod);
         IsSuperuser = status.MembershipRoles?.Contains(MembershipRole.DatabricksSuperuser) == true;
         CreateDb = status.Attributes?.Createdb ?? false;
         CreateRole = status.Attributes?.Createrole ?? false;
@@ -29,8 +29,9 @@ public sealed class LakebaseRole
     public string BranchId { get; }
     public string RoleId { get; }
     public string? PostgresRole { get; }
-    public string? IdentityType { get; }
-    public string? AuthMethod { get; }
+    /// <summary>Null for a plain Postgres role.</summary>
+    public IdentityType? IdentityType { get; }
+    public AuthMethod? AuthMethod { get; }
     /// <summary>Member of databricks_superuser.</summary>
     public bool IsSuperuser { get; }
     public bool CreateDb { get; }
