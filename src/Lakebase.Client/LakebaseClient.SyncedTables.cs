@@ -58,7 +58,7 @@ public sealed partial class LakebaseClient
             if (done) return table;
             progress?.Report(table);
             var elapsed = _clock.GetElapsedTime(started);
-            if (timeout is { } limit && elapsed >= limit) throw new TimeoutException($"Timed out after {FormatSpan(limit)} waiting for the sync of {name}.");
+            if (timeout is { } limit && elapsed >= limit) throw new TimeoutException($"Timed out after {Deadline.Describe(limit)} waiting for the sync of {name}.");
             await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(250 * attempt, 2000)), _clock, cancellationToken).ConfigureAwait(false);
         }
     }
