@@ -60,8 +60,8 @@ public sealed class ConsistencyTests(SharedServer shared) : IClassFixture<Shared
         {
             var rejected = await Assert.ThrowsAsync<ApiCallException>(() => Server.RunAsync(HttpMethod.Patch, $"{endpoint}?update_mask=spec.settings.pg_settings",
                 new { spec = new { settings = new { pg_settings = bad } } }));
+            // Refused before anything is written: by the tunable-settings check, or by PostgreSQL reading the new file.
             Assert.Equal("INVALID_PARAMETER_VALUE", rejected.ErrorCode);
-            Assert.Contains("previous settings", rejected.ErrorMessage);
             var settings = (await Server.GetAsync(endpoint))["status"]!["settings"]!["pg_settings"]!.AsObject();
             Assert.Equal("8MB", settings["work_mem"]!.GetValue<string>());
             Assert.Single(settings);

@@ -75,10 +75,15 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
                 branch.Status.StateChangeTime = Catalog.Now();
                 branch.Status.SourceBranchLsn = point.Lsn;
                 branch.Status.SourceBranchTime = point.Time;
+                // The copy holds the roles and databases its source had at the copied moment, which may be in the
+                // past or before a role still being made there: keep listed only what the copy's PostgreSQL has.
+                var (copiedRoles, copiedDatabases) = await ReadRolesAndDatabasesAsync(branch.Name!, cancellationToken).ConfigureAwait(false);
                 Catalog.Store.Write(batch =>
                 {
                     batch.Put(ResourceKind.Branch, branch, branch.Name!, branch.Parent);
                     batch.Put(ResourceKind.Endpoint, endpoint, endpoint.Name!, endpoint.Parent);
+                    foreach (var role in roles.Where(role => !copiedRoles.Contains(role.Status!.PostgresRole!))) batch.DeleteTree(role.Name!);
+                    foreach (var database in databases.Where(database => !copiedDatabases.Contains(database.Status!.PostgresDatabase!))) batch.DeleteTree(database.Name!);
                 });
                 return Catalog.Present(Catalog.RequireBranch(name));
             }, cancellationToken), provisioning.Queued(parent.ProjectId, async () =>
@@ -87,6 +92,22 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
                 Catalog.Store.Write(batch => batch.DeleteTree(name.ToString()));
             }));
         }
+    }
+
+    private async Task<(HashSet<string> Roles, HashSet<string> Databases)> ReadRolesAndDatabasesAsync(string branchName, CancellationToken cancellationToken)
+    {
+        await using var connection = await provisioning.ConnectAsync(branchName, "postgres", cancellationToken).ConfigureAwait(false);
+        return (await ReadNamesAsync(connection, "SELECT rolname FROM pg_roles", cancellationToken).ConfigureAwait(false),
+            await ReadNamesAsync(connection, "SELECT datname FROM pg_database", cancellationToken).ConfigureAwait(false));
+    }
+
+    private static async Task<HashSet<string>> ReadNamesAsync(Npgsql.NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) names.Add(reader.GetString(0));
+        return names;
     }
 
     public Branch Get(ResourceName name) => Catalog.Present(Catalog.RequireBranch(name, allowDeleted: true));

@@ -71,9 +71,12 @@ internal static class PostgresAdmin
     private static async Task SetMembershipAsync(NpgsqlConnection connection, string role, IReadOnlyCollection<string>? memberships, CancellationToken cancellationToken)
     {
         var superuser = memberships?.Contains(MembershipRole.DatabricksSuperuser) == true;
+        // The project's owners manage the roles the API made in SQL too (ALTER ROLE ... PASSWORD, as Lakebase's docs
+        // show), which PostgreSQL 16 allows only with ADMIN OPTION on the role. A member of databricks_superuser
+        // cannot also be administered by it (that would be a cycle), so a role holds one grant or the other.
         var sql = superuser
-            ? $"GRANT {BranchStorage.SuperuserRole} TO {Quote(role)}"
-            : $"REVOKE {BranchStorage.SuperuserRole} FROM {Quote(role)}";
+            ? $"REVOKE {Quote(role)} FROM {BranchStorage.SuperuserRole}; GRANT {BranchStorage.SuperuserRole} TO {Quote(role)}"
+            : $"REVOKE {BranchStorage.SuperuserRole} FROM {Quote(role)}; GRANT {Quote(role)} TO {BranchStorage.SuperuserRole} WITH ADMIN OPTION";
         await ExecuteAsync(connection, sql, cancellationToken).ConfigureAwait(false);
     }
 
