@@ -73,7 +73,9 @@ GRANT app_reader TO app_writer;
             'View public.big_orders'
             'Function public.touch()'
             'Trigger public.orders.orders_touch'
-            'Grant app_reader TO app_writer')
+            'Grant app_reader TO app_writer'
+            # PostgreSQL 16 and later grant a new role to the role that created it, with ADMIN OPTION.
+            'Grant app_writer TO "admin@lakebase.local"')
         ($differences | Where-Object Kind -EQ 'View').After | Should -BeLike "CREATE VIEW public.big_orders AS*FROM public.orders*"
         ($differences | Where-Object Kind -EQ 'Role').After | Should -BeLike 'CREATE ROLE app_writer WITH NOLOGIN *'
     }
