@@ -19,7 +19,7 @@ function ConvertFrom-ExampleAnnotation([string] $Spec) {
 }
 
 # Variables an example may use without setting them, and the fixture that sets each.
-$script:FixtureVariables = @{ beforeDrop = 'customers-dropped' }
+$script:FixtureVariables = @{ beforeDrop = 'customers-dropped'; appId = 'service-principal' }
 
 function New-Example([string] $Source, [string] $Title, [string] $Code, [string] $Spec) {
     $example = ConvertFrom-ExampleAnnotation $Spec
@@ -155,6 +155,13 @@ INSERT INTO orders SELECT g, g * 10, g % 2 = 0 FROM generate_series(1, 10) g;
                 New-LakebaseBranch -ProjectId shop pr-1042 -Ttl 7d | Out-Null
             }
             'scratch' { New-LakebaseProject scratch | Out-Null }
+            'service-principal' {
+                # $appId: the application id of a service principal made with Lakebase Local's own API.
+                $server = Get-LakebaseLocal
+                $token = (Get-Content $server.AdminTokenFile -Raw).Trim()
+                $variables.appId = (Invoke-RestMethod -Method Post -Uri "$($server.ApiUrl)/api/2.0/lakebase-local/service-principals" `
+                        -Headers @{ Authorization = "Bearer $token" } -ContentType 'application/json' -Body '{"display_name":"example"}').application_id
+            }
             'local-root' {
                 # $root: the state root of a second Lakebase Local, started as a test would start one.
                 $variables.root = Join-Path $WorkingDirectory 'second-local'
