@@ -100,7 +100,11 @@ function Reset-ExampleState([string] $StateRoot) {
         foreach ($branch in @(Get-LakebaseBranch -ProjectId $project.ProjectId -ErrorAction Ignore | Where-Object IsProtected)) {
             Set-LakebaseBranch -ProjectId $project.ProjectId $branch.BranchId -Protected $false | Out-Null
         }
-        Remove-LakebaseProject -ProjectId $project.ProjectId -Purge -Confirm:$false
+        # An example may leave an operation running (-NoWait); the service answers ABORTED until it is done.
+        for ($attempt = 1; ; $attempt++) {
+            try { Remove-LakebaseProject -ProjectId $project.ProjectId -Purge -Confirm:$false -ErrorAction Stop; break }
+            catch { if ($_.FullyQualifiedErrorId -notlike 'ABORTED*' -or $attempt -ge 120) { throw }; Start-Sleep -Milliseconds 500 }
+        }
     }
 }
 
