@@ -159,6 +159,15 @@ INSERT INTO orders SELECT g, g * 10, g % 2 = 0 FROM generate_series(1, 10) g;
                 New-LakebaseBranch -ProjectId shop pr-1042 -Ttl 7d | Out-Null
             }
             'scratch' { New-LakebaseProject scratch | Out-Null }
+            'granted' {
+                Grant-LakebasePermission my-app -ServicePrincipalName 9f1c2b3a-0000-4000-8000-000000000001 -Level CanUse | Out-Null
+                Grant-LakebasePermission my-app -UserName someone@example.com -Level CanUse | Out-Null
+            }
+            'delta-users' {
+                # ./lake/users: a Delta table written by delta-rs, with an id column.
+                $lake = New-Item -ItemType Directory -Force (Join-Path $WorkingDirectory 'lake')
+                Copy-Item (Join-Path $PSScriptRoot '../Fixtures/delta-tables/simple_table') (Join-Path $lake 'users') -Recurse
+            }
             'service-principal' {
                 # $appId: the application id of a service principal made with Lakebase Local's own API.
                 $server = Get-LakebaseLocal

@@ -47,16 +47,15 @@ Describe 'Recovering a table dropped by mistake' {
     }
 
     It 'refuses a future time before asking the server, and a time before the history with the server''s error' {
-        New-LakebaseBranch -ProjectId 'recover-app' -Name 'future' -AsOf (Get-Date).AddHours(1) -Ttl 1d -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
-        $error[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
-        $error[0].Exception.Message | Should -BeLike '*future*'
+        # A bad parameter is one terminating error, whatever -ErrorAction says.
+        $refused = { New-LakebaseBranch -ProjectId 'recover-app' -Name 'future' -AsOf (Get-Date).AddHours(1) -Ttl 1d } | Should -Throw '*future*' -PassThru
+        $refused.CategoryInfo.Category | Should -Be 'InvalidArgument'
 
         New-LakebaseBranch -ProjectId 'recover-app' -Name 'too-old' -AsOf (Get-Date).AddDays(-30) -Ttl 1d -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $error[0].FullyQualifiedErrorId | Should -BeLike 'INVALID_PARAMETER_VALUE,*'
         $error[0].Exception.Message | Should -BeLike '*can be branched from any time between*'
 
-        New-LakebaseBranch -ProjectId 'recover-app' -Name 'bad-lsn' -Lsn 'yesterday' -Ttl 1d -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
-        $error[0].Exception.Message | Should -BeLike '*not a Postgres LSN*'
+        { New-LakebaseBranch -ProjectId 'recover-app' -Name 'bad-lsn' -Lsn 'yesterday' -Ttl 1d } | Should -Throw '*not a Postgres LSN*'
         Get-LakebaseBranch -ProjectId 'recover-app' | ForEach-Object BranchId | Should -Not -Contain 'too-old'
     }
 

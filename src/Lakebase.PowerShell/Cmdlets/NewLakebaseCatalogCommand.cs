@@ -6,7 +6,7 @@ using Lakebase.PowerShell.Objects;
 namespace Lakebase.PowerShell.Cmdlets;
 
 /// <summary>Registers a branch's Postgres database in Unity Catalog as a catalog (one catalog per database).</summary>
-[Cmdlet(VerbsCommon.New, "LakebaseCatalog")]
+[Cmdlet(VerbsCommon.New, "LakebaseCatalog", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(LakebaseCatalog), typeof(LakebaseOperation), typeof(LakebaseJob))]
 public sealed class NewLakebaseCatalogCommand : NewBranchChildCmdlet
 {
@@ -25,7 +25,10 @@ public sealed class NewLakebaseCatalogCommand : NewBranchChildCmdlet
 
     protected override void ProcessItem()
     {
+        // The service has no update for a catalog, so there is nothing -Force could bring an existing one to.
+        if (Force) throw new ArgumentException("A catalog cannot be updated, so -Force has nothing to do: remove it and create it again.", nameof(Force));
         var branch = ParentBranch();
+        if (!ShouldProcess($"catalog {Name}", "Create")) return;
         var catalog = new Catalog
         {
             Spec = new CatalogSpec { Branch = branch.ToString(), PostgresDatabase = PostgresDatabase, CreateDatabaseIfMissing = CreateDatabaseIfMissing ? true : null },

@@ -13,7 +13,7 @@ public enum SyncMode { Snapshot, Triggered, Continuous }
 /// (catalog.schema.table; schema and table name it in Postgres), on the branch from the pipeline. Waits for the
 /// initial sync with a progress bar, unless -NoWait (the operation) or -AsJob.
 /// </summary>
-[Cmdlet(VerbsCommon.New, "LakebaseSyncedTable")]
+[Cmdlet(VerbsCommon.New, "LakebaseSyncedTable", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(LakebaseSyncedTable), typeof(LakebaseOperation), typeof(LakebaseJob))]
 public sealed class NewLakebaseSyncedTableCommand : SyncedTableCmdlet
 {
@@ -67,6 +67,7 @@ public sealed class NewLakebaseSyncedTableCommand : SyncedTableCmdlet
             },
         };
         var name = "synced_tables/" + Name;
+        if (!ShouldProcess($"synced table {Name}", $"Create from {Source}")) return;
         if (NoWait)
         {
             Complete<SyncedTable>((client, cancellationToken) => client.CreateSyncedTableAsync(Name, table, cancellationToken),
