@@ -29,11 +29,10 @@ public sealed class GetLakebaseBranchCommand : LakebaseCmdlet
     /// </summary>
     [Parameter]
     [DurationTransformation]
-    public TimeSpan ExpiringWithin { get; set; }
+    public TimeSpan? ExpiringWithin { get; set; }
 
     private bool Expiring(LakebaseBranch branch) =>
-        !MyInvocation.BoundParameters.ContainsKey(nameof(ExpiringWithin))
-        || (branch.ExpireTime is { } expireTime && expireTime <= DateTimeOffset.UtcNow + ExpiringWithin);
+        ExpiringWithin is not { } window || (branch.ExpireTime is { } expireTime && expireTime <= DateTimeOffset.UtcNow + window);
 
     /// <summary>Lists the project's branches as a tree (with -BranchId, that branch and its descendants): each under
     /// the branch it was made from, with where it came from, its state, protection and expiry.</summary>
