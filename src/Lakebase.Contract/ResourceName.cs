@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace Lakebase.Contract;
 
-public enum ResourceKind { Project, Branch, Endpoint, Role, Database, Operation, Catalog, SyncedTable }
+public enum ResourceKind { Project, Branch, Endpoint, Role, Database, Operation, Catalog, SyncedTable, PipelineUpdate }
 
 /// <summary>
 /// A parsed resource name such as projects/p/branches/b/endpoints/e. Names travel raw in URLs (slashes kept,

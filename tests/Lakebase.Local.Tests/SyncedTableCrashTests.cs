@@ -52,11 +52,14 @@ public sealed class SyncedTableCrashTests : IAsyncLifetime
 
         // A refresh to version 1, cut off: version 0's rows stay readable, then the resumed sync brings version 1.
         await TestDeltaTables.CommitAsync(source, 1, Rows(1), Schema);
-        await _server.SendAsync(HttpMethod.Post, $"/api/2.0/pipelines/{created["status"]!["pipeline_id"]}/updates", new { });
+        var pipeline = $"/api/2.0/pipelines/{created["status"]!["pipeline_id"]}";
+        var update = (await _server.SendAsync(HttpMethod.Post, $"{pipeline}/updates", new { }))["update_id"]!.GetValue<string>();
         await CrashWhileSyncingAsync(version: 1);
         Assert.Equal(RowsPerCommit, await CountAsync());
         await _server.RestartAsync();
         await WaitForVersionAsync(1);
+        // The update a client started before the crash is still there to poll, and ends as it really did.
+        Assert.Equal("COMPLETED", (await _server.GetAsync($"{pipeline}/updates/{update}"))["update"]!["state"]!.GetValue<string>());
         Assert.Equal(2 * RowsPerCommit, await CountAsync());
         Assert.Equal(2L * RowsPerCommit, await QueryComputeAsync("SELECT count(DISTINCT label) FROM crash.rows"));
     }

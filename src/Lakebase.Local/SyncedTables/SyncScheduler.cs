@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Lakebase.Contract;
 using Lakebase.Contract.Models;
@@ -20,7 +19,6 @@ internal sealed class SyncScheduler(Provisioning provisioning, UnityCatalog unit
     : BackgroundService
 {
     private readonly Channel<(string Table, string? UpdateId)> _requests = Channel.CreateUnbounded<(string, string?)>();
-    private readonly ConcurrentDictionary<string, PipelineUpdate> _updates = new();
     private StateStore Store => provisioning.Catalog.Store;
 
     public SyncedTable? Get(string name) => Store.Get<SyncedTable>(name);
@@ -42,8 +40,7 @@ internal sealed class SyncScheduler(Provisioning provisioning, UnityCatalog unit
     /// <summary>Starts a pipeline update (POST /api/2.0/pipelines/{id}/updates).</summary>
     public PipelineUpdate StartUpdate(string pipelineId, bool fullRefresh)
     {
-        var table = All().FirstOrDefault(t => t.Status!.PipelineId == pipelineId)
-            ?? throw new ApiException(ErrorCodes.NotFound, $"Pipeline '{pipelineId}' does not exist.");
+        var table = PipelineTable(pipelineId);
         var update = new PipelineUpdate
         {
             PipelineId = pipelineId,
@@ -53,21 +50,38 @@ internal sealed class SyncScheduler(Provisioning provisioning, UnityCatalog unit
             FullRefresh = fullRefresh,
             CreationTime = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
         };
-        _updates[update.UpdateId] = update;
+        SaveUpdate(table, update);
         Request(table.Name!, update.UpdateId);
         return update;
     }
 
     public PipelineUpdate GetUpdate(string pipelineId, string updateId) =>
-        _updates.TryGetValue(updateId, out var update) && update.PipelineId == pipelineId
+        Store.Get<PipelineUpdate>(UpdateName(PipelineTable(pipelineId), updateId)) is { } update && update.PipelineId == pipelineId
             ? update
             : throw new ApiException(ErrorCodes.NotFound, $"Update '{updateId}' of pipeline '{pipelineId}' does not exist.");
 
+    private SyncedTable PipelineTable(string pipelineId) => All().FirstOrDefault(t => t.Status!.PipelineId == pipelineId)
+        ?? throw new ApiException(ErrorCodes.NotFound, $"Pipeline '{pipelineId}' does not exist.");
+
+    private List<PipelineUpdate> Updates(SyncedTable table) => Store.List<PipelineUpdate>(ResourceKind.PipelineUpdate, table.Name);
+
+    /// <summary>Updates are recorded under their synced table, so a client polling one across a restart still finds
+    /// it, and a delete of the table takes them along.</summary>
+    private static string UpdateName(SyncedTable table, string updateId) => $"{table.Name}/updates/{updateId}";
+
+    private void SaveUpdate(SyncedTable table, PipelineUpdate update)
+    {
+        lock (provisioning.MetadataGate)
+        {
+            if (Store.Get<SyncedTable>(table.Name!) is null) return;
+            Store.Write(batch => batch.Put(ResourceKind.PipelineUpdate, update, UpdateName(table, update.UpdateId!), table.Name));
+        }
+    }
+
     public PipelineInfo GetPipeline(string pipelineId)
     {
-        var table = All().FirstOrDefault(t => t.Status!.PipelineId == pipelineId)
-            ?? throw new ApiException(ErrorCodes.NotFound, $"Pipeline '{pipelineId}' does not exist.");
-        var updates = _updates.Values.Where(u => u.PipelineId == pipelineId).OrderByDescending(u => u.CreationTime).ToList();
+        var table = PipelineTable(pipelineId);
+        var updates = Updates(table).OrderByDescending(u => u.CreationTime).ToList();
         return new PipelineInfo
         {
             PipelineId = pipelineId,
@@ -92,9 +106,15 @@ internal sealed class SyncScheduler(Provisioning provisioning, UnityCatalog unit
 
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
-        foreach (var table in All().Where(t => t.Status!.DetailedState is SyncedTableState.ProvisioningInitialSnapshot
-                     or SyncedTableState.OnlineTriggeredUpdate or SyncedTableState.ProvisioningPipelineResources))
-            Request(table.Name!, null);
+        // Resumes what a stop cut off: the syncs under way and the updates still queued or running.
+        foreach (var table in All())
+        {
+            var open = Updates(table).Where(u => u.State is "QUEUED" or "RUNNING").ToList();
+            foreach (var update in open) Request(table.Name!, update.UpdateId);
+            if (open.Count == 0 && table.Status!.DetailedState is SyncedTableState.ProvisioningInitialSnapshot
+                    or SyncedTableState.OnlineTriggeredUpdate or SyncedTableState.ProvisioningPipelineResources)
+                Request(table.Name!, null);
+        }
         using var poll = new PeriodicTimer(options.ContinuousInterval);
         var polling = Task.Run(async () =>
         {
@@ -120,12 +140,14 @@ internal sealed class SyncScheduler(Provisioning provisioning, UnityCatalog unit
 
     private async Task SyncAsync(string name, string? updateId, CancellationToken stopping)
     {
-        var update = updateId is null ? null : _updates.GetValueOrDefault(updateId);
         var table = Get(name);
-        if (table is null)
+        if (table is null) return; // deleted meanwhile, and its updates with it
+        var update = updateId is null ? null : Store.Get<PipelineUpdate>(UpdateName(table, updateId));
+        void UpdateState(string state)
         {
-            if (update is not null) update.State = "CANCELED";
-            return;
+            if (update is null) return;
+            update.State = state;
+            SaveUpdate(table, update);
         }
         var spec = table.Spec!;
         var status = table.Status!;
@@ -145,7 +167,7 @@ internal sealed class SyncScheduler(Provisioning provisioning, UnityCatalog unit
                 Settle(table, synced, null);
                 return;
             }
-            if (update is not null) update.State = "RUNNING";
+            UpdateState("RUNNING");
             status.DetailedState = synced is null ? SyncedTableState.ProvisioningInitialSnapshot
                 : spec.SchedulingPolicy == SchedulingPolicy.Continuous ? SyncedTableState.OnlineContinuousUpdate
                 : SyncedTableState.OnlineTriggeredUpdate;
@@ -189,13 +211,13 @@ internal sealed class SyncScheduler(Provisioning provisioning, UnityCatalog unit
             };
             status.LastSyncTime = status.LastSync.SyncEndTime;
             Settle(table, latest, null);
-            if (update is not null) update.State = "COMPLETED";
+            UpdateState("COMPLETED");
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
         {
             logger.LogWarning("Sync of {Table} failed: {Message}", name, ex.Message);
             Settle(table, synced, ex is Npgsql.PostgresException pg ? $"PostgreSQL refused the sync: {pg.MessageText} (SQLSTATE {pg.SqlState})." : ex.Message);
-            if (update is not null) update.State = "FAILED";
+            UpdateState("FAILED");
         }
     }
 
