@@ -30,7 +30,7 @@ $result.Module = [ordered]@{
     Help = (Get-Help Start-LakebaseLocal).Synopsis
 }
 try { Start-LakebaseLocal -StateRoot $State -Port 0 -PostgresRoot $EmptyRoot -Offline | Out-Null; $result.Offline = 'started' }
-catch { $result.Offline = "$_"; $result.OfflineInstalled = @(Get-ChildItem $EmptyRoot -Force).Count }
+catch { $result.Offline = "$($_.FullyQualifiedErrorId): $_"; $result.OfflineInstalled = @(Get-ChildItem $EmptyRoot -Force).Count }
 try {
     Connect-Lakebase -Local -StateRoot $State -Port 0 -PostgresRoot $PostgresRoot -PgVersion 17 -InformationVariable said 6>$null | Out-Null
     $result.Said = @($said | ForEach-Object { "$_" })
@@ -113,7 +113,7 @@ Describe 'The module installed from a PowerShell repository' {
     }
 
     It '-Offline refuses to download a missing PostgreSQL, and downloads nothing' {
-        $result.Offline | Should -BeLike '*PostgreSQL 17 is not installed*-Offline*'
+        $result.Offline | Should -BeLike 'PostgresNotInstalled,*: PostgreSQL 17 is not installed*-Offline forbids downloading*'
         $result.OfflineInstalled | Should -Be 0
     }
 

