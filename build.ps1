@@ -74,6 +74,9 @@ function New-Package {
     $package = Join-Path $out "Lakebase.$version.nupkg"
     Remove-Item $package -ErrorAction SilentlyContinue
     $repository = "Lakebase-build-$PID"
+    # PSResourceGet keeps its repositories and NuGet's config in these; on a fresh machine they may not exist yet, and
+    # .NET then names no folder at all, so both would land in the current folder.
+    foreach ($folder in 'LocalApplicationData', 'ApplicationData') { [Environment]::GetFolderPath($folder, 'Create') | Out-Null }
     Register-PSResourceRepository -Name $repository -Uri $out -Trusted
     try { Publish-PSResource -Path $moduleDir -Repository $repository }
     finally { Unregister-PSResourceRepository -Name $repository }

