@@ -1,5 +1,6 @@
 @{
     RootModule           = 'Lakebase.PowerShell.dll'
+    # The one place the version is written: Directory.Build.props reads it for the assemblies.
     ModuleVersion        = '0.1.0'
     GUID                 = '4f0b7f63-5a43-4c5e-9a0e-2a7d3c1b9e11'
     Author               = 'Lakebase for PowerShell contributors'
@@ -61,8 +62,11 @@
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('Databricks', 'Lakebase', 'PostgreSQL', 'Postgres', 'Database', 'Serverless')
-            ProjectUri = 'https://github.com/lakebase-powershell/lakebase'
+            Tags         = @('Databricks', 'Lakebase', 'PostgreSQL', 'Postgres', 'Database', 'Serverless', 'PSEdition_Core', 'Linux', 'MacOS')
+            ProjectUri   = 'https://github.com/lakebase-powershell/lakebase'
+            LicenseUri   = 'https://github.com/lakebase-powershell/lakebase/blob/main/LICENSE'
+            # build.ps1 fills this in the module it builds with the CHANGELOG.md section of ModuleVersion.
+            ReleaseNotes = ''
         }
     }
 }

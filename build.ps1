@@ -1,7 +1,9 @@
 #requires -Version 7.4
 <#
 .SYNOPSIS
-    Builds the Lakebase module, runs its tests, or runs the demo on Lakebase Local.
+    Builds the Lakebase module, runs its tests, runs the demo on Lakebase Local, or packages the module.
+.EXAMPLE
+    dotnet pwsh ./build.ps1 -Task Package   # out/Lakebase.<version>.nupkg, as Publish-PSResource publishes it
 .EXAMPLE
     dotnet pwsh ./build.ps1 -Task Test
 .EXAMPLE
@@ -9,7 +11,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package')]
     [string] $Task = 'Build',
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
@@ -46,8 +48,41 @@ function Build-Module {
     }
     Remove-Item $staging -Recurse -Force
     Copy-Item (Join-Path $root 'Lakebase.psd1') $moduleDir
+    Set-ReleaseNote (Join-Path $moduleDir 'Lakebase.psd1')
+    Copy-Item (Join-Path $root 'LICENSE') $moduleDir
     Get-ChildItem $root -Directory | Where-Object Name -In 'formats', 'en-US' | Copy-Item -Destination $moduleDir -Recurse
     Write-Host "Module built: $moduleDir"
+}
+
+# The manifest's release notes are the CHANGELOG.md section of its version ("## 0.1.0" up to the next "## ").
+function Set-ReleaseNote([string] $Manifest) {
+    $version = (Import-PowerShellDataFile $Manifest).ModuleVersion
+    $changelog = Get-Content (Join-Path $root 'CHANGELOG.md') -Raw
+    $pattern = '(?ms)^## \[?' + [regex]::Escape($version) + '\]?[^\n]*\n(?<notes>.*?)(?=^## |\z)'
+    if ($changelog -notmatch $pattern) { throw "CHANGELOG.md has no '## $version' section for the release notes of version $version." }
+    $notes = $Matches.notes.Trim() -replace "'", "''"
+    $text = Get-Content $Manifest -Raw
+    if ($text -notmatch "ReleaseNotes\s*=\s*''") { throw "$Manifest has no empty ReleaseNotes entry to fill from CHANGELOG.md." }
+    Set-Content $Manifest ($text -replace "ReleaseNotes\s*=\s*''", "ReleaseNotes = '$($notes -replace '\$', '$$$$')'") -NoNewline
+}
+
+# Publishes the built module to a file repository in out/, which writes out/Lakebase.<version>.nupkg exactly as
+# Publish-PSResource would publish it to the PowerShell Gallery (it validates the manifest first). The repository is
+# registered for the publish only.
+function New-Package {
+    $version = (Import-PowerShellDataFile (Join-Path $moduleDir 'Lakebase.psd1')).ModuleVersion
+    $package = Join-Path $out "Lakebase.$version.nupkg"
+    Remove-Item $package -ErrorAction SilentlyContinue
+    $repository = "Lakebase-build-$PID"
+    # PSResourceGet keeps its repositories and NuGet's config in these; on a fresh machine they may not exist yet, and
+    # .NET then names no folder at all, so both would land in the current folder.
+    foreach ($folder in 'LocalApplicationData', 'ApplicationData') { [Environment]::GetFolderPath($folder, 'Create') | Out-Null }
+    Register-PSResourceRepository -Name $repository -Uri $out -Trusted
+    try { Publish-PSResource -Path $moduleDir -Repository $repository }
+    finally { Unregister-PSResourceRepository -Name $repository }
+    if (-not (Test-Path $package)) { throw "Publish-PSResource did not write $package." }
+    Write-Host "Package built: $package"
+    $package
 }
 
 function Get-PesterModule {
@@ -82,6 +117,7 @@ Invoke-Pester -Configuration `$config
 "@
         # A child pwsh so the module under test loads fresh, as a user's session would load it.
         $env:LAKEBASE_MODULE_PATH = Join-Path $moduleDir 'Lakebase.psd1'
+        $env:LAKEBASE_PACKAGE_PATH = New-Package
         $pwsh = @(Get-PwshCommand)
         Invoke-Native $pwsh[0] (@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $script))
     }
@@ -90,6 +126,7 @@ Invoke-Pester -Configuration `$config
 Build-Module
 switch ($Task) {
     'Test' { Test-Module }
+    'Package' { New-Package | Out-Null }
     'Demo' { & (Join-Path $root 'src/demo.ps1') -ModulePath (Join-Path $moduleDir 'Lakebase.psd1') }
     'Bench' { Get-ChildItem (Join-Path $root 'bench') -Filter '*.ps1' | ForEach-Object { & $_.FullName -ModulePath (Join-Path $moduleDir 'Lakebase.psd1') } }
 }

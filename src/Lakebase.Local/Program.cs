@@ -134,7 +134,7 @@ app.Lifetime.ApplicationStarted.Register(() =>
     Console.WriteLine($"Admin token (user {options.UserName}): {layout.AdminTokenFile}");
     foreach (var postgres in info.PostgresVersions)
         Console.WriteLine($"PostgreSQL {postgres.Major} ({(postgres.NewProjects ? "new and existing projects" : "existing projects only")}): {postgres.Source}, {postgres.BinDirectory}");
-    if (info.PostgresVersions.Count == 0) Console.WriteLine("PostgreSQL: none installed; run .ci/bootstrap");
+    if (info.PostgresVersions.Count == 0) Console.WriteLine("PostgreSQL: none installed; Start-LakebaseLocal installs it (or run .ci/bootstrap)");
     Console.WriteLine($"State in {layout.Root}");
 });
 app.Lifetime.ApplicationStopping.Register(() => ServerInfoFile.Delete(layout.Root));

@@ -1,4 +1,4 @@
-using Lakebase.Local.Storage;
+using Lakebase.Contract.Local;
 using Xunit;
 
 namespace Lakebase.Local.Tests;

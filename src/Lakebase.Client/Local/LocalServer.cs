@@ -19,6 +19,9 @@ public sealed record LocalServerStartOptions
     /// <summary>A PostgreSQL bin folder such as /usr/lib/postgresql/16/bin; its grandparent becomes --pg-root
     /// (ignored when <see cref="PostgresRoot"/> is set).</summary>
     public string? PostgresBinDirectory { get; init; }
+    /// <summary>The majors to make available before the server starts (downloading missing ones unless offline);
+    /// null starts the server with whatever is installed.</summary>
+    public PostgresProvisioning? Postgres { get; init; }
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
 
@@ -59,13 +62,17 @@ public static class LocalServer
         }
     }
 
-    /// <summary>Starts the server detached (it outlives this process), logging to {root}/server.log, and waits until it answers.</summary>
-    public static async Task<LocalServerInfo> StartAsync(LocalServerStartOptions options, CancellationToken cancellationToken = default)
+    /// <summary>Starts the server detached (it outlives this process), logging to {root}/server.log, and waits until it
+    /// answers; first installs the PostgreSQL majors <see cref="LocalServerStartOptions.Postgres"/> names when missing.</summary>
+    public static async Task<LocalServerInfo> StartAsync(LocalServerStartOptions options, IProgress<PostgresInstallProgress>? postgresProgress = null,
+        CancellationToken cancellationToken = default)
     {
         if (!LocalPlatform.IsSupported) throw new PlatformNotSupportedException(LocalPlatform.NotSupportedMessage);
         var root = ResolveRoot(options.StateRoot);
         if (await FindRunningAsync(root, cancellationToken).ConfigureAwait(false) is { } running) return running;
         if (!File.Exists(options.ServerPath)) throw new FileNotFoundException($"Lakebase Local is not at {options.ServerPath}.", options.ServerPath);
+        if (options.Postgres is { } postgres)
+            await PostgresPackages.EnsureAsync(PostgresRootOf(options), postgres, postgresProgress, cancellationToken).ConfigureAwait(false);
         Directory.CreateDirectory(root);
         File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
         var log = Path.Combine(root, "server.log");

@@ -1,3 +1,4 @@
+using Lakebase.Contract.Local;
 using Lakebase.Local.Compute;
 using Lakebase.Local.Platform;
 using Npgsql;

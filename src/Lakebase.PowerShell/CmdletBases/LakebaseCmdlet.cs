@@ -104,7 +104,7 @@ public abstract class LakebaseCmdlet : PSCmdlet, IDisposable
     });
 
     /// <summary>Queues a write for the pipeline thread; safe to call from the work of <see cref="Await{T}"/>.</summary>
-    protected void Post(Action write) => _pending?.TryAdd(write);
+    protected internal void Post(Action write) => _pending?.TryAdd(write);
 
     /// <summary>Queues a write like <see cref="Post"/>, first waiting while <see cref="MaxQueuedWrites"/> are
     /// queued: a producer faster than the pipeline (rows) then holds a few writes in memory, not the whole result.</summary>

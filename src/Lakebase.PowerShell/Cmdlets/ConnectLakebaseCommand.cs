@@ -5,7 +5,6 @@ using System.Security;
 using Lakebase.Client;
 using Lakebase.Client.Local;
 using Lakebase.PowerShell.CmdletBases;
-using Lakebase.PowerShell.Loading;
 using Lakebase.PowerShell.Sessions;
 
 namespace Lakebase.PowerShell.Cmdlets;
@@ -62,6 +61,20 @@ public sealed class ConnectLakebaseCommand : LakebaseCmdlet
     [ValidateRange(0, 65535)]
     public int Port { get; set; } = 8470;
 
+    /// <summary>The folder holding {major}/bin/postgres for a Lakebase Local that has to be started.</summary>
+    [Parameter(ParameterSetName = LocalSet)]
+    [ValidateNotNullOrEmpty]
+    public string? PostgresRoot { get; set; }
+
+    /// <summary>The PostgreSQL majors a Lakebase Local that has to be started needs.</summary>
+    [Parameter(ParameterSetName = LocalSet)]
+    [ValidateRange(10, 99)]
+    public int[]? PgVersion { get; set; }
+
+    /// <summary>Fails instead of downloading a missing PostgreSQL major.</summary>
+    [Parameter(ParameterSetName = LocalSet)]
+    public SwitchParameter Offline { get; set; }
+
     /// <summary>Outputs the context without making it the session default.</summary>
     [Parameter]
     public SwitchParameter NoDefault { get; set; }
@@ -79,7 +92,7 @@ public sealed class ConnectLakebaseCommand : LakebaseCmdlet
     {
         var root = LocalServer.ResolveRoot(StateRoot);
         var server = Await(async cancellationToken => await LocalServer.FindRunningAsync(root, cancellationToken).ConfigureAwait(false)
-            ?? await LocalServer.StartAsync(new LocalServerStartOptions { StateRoot = root, Port = Port, ServerPath = ModuleLayout.LocalServerPath }, cancellationToken)
+            ?? await LocalServer.StartAsync(LocalServerStart.Options(root, Port, PostgresRoot, PgVersion, Offline), LocalServerStart.Reporter(this), cancellationToken)
                 .ConfigureAwait(false));
         WriteVerbose($"Lakebase Local at {server.ApiUrl} (state root {root}).");
         var client = Await(cancellationToken => LakebaseClient.ConnectAsync(LocalServer.CreateConfig(server), cancellationToken));

@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using Lakebase.Client.Local;
 using Lakebase.PowerShell.CmdletBases;
-using Lakebase.PowerShell.Loading;
 using Lakebase.PowerShell.Objects;
 
 namespace Lakebase.PowerShell.Cmdlets;
@@ -18,12 +17,26 @@ public sealed class StartLakebaseLocalCommand : LakebaseCmdlet
     [ValidateRange(0, 65535)]
     public int Port { get; set; } = 8470;
 
+    /// <summary>The folder holding {major}/bin/postgres; missing majors are installed there.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PostgresRoot { get; set; }
+
+    /// <summary>The PostgreSQL majors the server needs (by default those new projects can use).</summary>
+    [Parameter]
+    [ValidateRange(10, 99)]
+    public int[]? PgVersion { get; set; }
+
+    /// <summary>Fails instead of downloading a missing PostgreSQL major.</summary>
+    [Parameter]
+    public SwitchParameter Offline { get; set; }
+
     protected override object? Target => StateRoot;
 
     protected override void ProcessItem()
     {
-        var options = new LocalServerStartOptions { StateRoot = StateRoot, Port = Port, ServerPath = ModuleLayout.LocalServerPath };
+        var options = LocalServerStart.Options(StateRoot, Port, PostgresRoot, PgVersion, Offline);
         if (!ShouldProcess(StateRoot ?? "the default state root", $"Start Lakebase Local on port {Port}")) return;
-        WriteObject(new LakebaseLocalServer(Await(cancellationToken => LocalServer.StartAsync(options, cancellationToken))));
+        WriteObject(new LakebaseLocalServer(Await(cancellationToken => LocalServer.StartAsync(options, LocalServerStart.Reporter(this), cancellationToken))));
     }
 }

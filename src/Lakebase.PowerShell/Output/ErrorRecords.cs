@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Runtime.CompilerServices;
 using Lakebase.Client;
+using Lakebase.Client.Local;
 
 namespace Lakebase.PowerShell.Output;
 
@@ -27,13 +28,16 @@ internal static class ErrorRecords
         TimeoutException timeout => new ErrorRecord(timeout, "Timeout", ErrorCategory.OperationTimeout, target),
         NotSupportedException notSupported => new ErrorRecord(notSupported, "NotSupported", ErrorCategory.NotImplemented, target),
         HttpRequestException http => new ErrorRecord(http, "ConnectionFailed", ErrorCategory.ConnectionError, target),
+        InvalidDataException data => new ErrorRecord(data, "InvalidData", ErrorCategory.InvalidData, target),
+        PostgresNotInstalledException missing => new ErrorRecord(missing, "PostgresNotInstalled", ErrorCategory.NotInstalled, target),
         _ => new ErrorRecord(exception, exception.GetType().Name, ErrorCategory.NotSpecified, target),
     };
 
     /// <summary>Failures a user can act on (shown as errors); anything else is a bug and surfaces as such.
     /// Kept apart from the cmdlets so Npgsql loads only when a failure is examined.</summary>
     public static bool IsExpected(Exception exception) => exception is LakebaseApiException or LakebaseConfigException or ArgumentException
-        or TimeoutException or HttpRequestException or InvalidOperationException or IOException or NotSupportedException or Npgsql.NpgsqlException;
+        or TimeoutException or HttpRequestException or InvalidOperationException or IOException or InvalidDataException or NotSupportedException
+        or Npgsql.NpgsqlException;
 
     /// <summary>The statement that failed. A script run as one command is split by Npgsql into statements whose
     /// public CommandText is empty; their text is kept in an internal property, read here when it exists.</summary>

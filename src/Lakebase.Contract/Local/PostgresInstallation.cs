@@ -1,10 +1,10 @@
 using System.Text.Json;
 
-namespace Lakebase.Local.Storage;
+namespace Lakebase.Contract.Local;
 
 /// <summary>The PostgreSQL server binaries of one major version, and where they come from: the npm package they
 /// were installed from (name@version, from the package.json installed beside them), or this OS's own packaging.</summary>
-internal sealed record PostgresBinaries(int Major, string BinDirectory, string Source = PostgresBinaries.SystemSource)
+public sealed record PostgresBinaries(int Major, string BinDirectory, string Source = PostgresBinaries.SystemSource)
 {
     public const string SystemSource = "system";
 
@@ -12,23 +12,26 @@ internal sealed record PostgresBinaries(int Major, string BinDirectory, string S
 }
 
 /// <summary>
-/// The PostgreSQL majors on this machine, found in a {root}/{major}/bin layout, which the common packagings share:
+/// The PostgreSQL majors on this machine (shared by the server, which runs them, and the module, which installs the
+/// missing ones before it starts the server), found in a {root}/{major}/bin layout, which the common packagings share:
 /// Debian and Ubuntu (/usr/lib/postgresql/16), Postgres.app (Versions/16) and, named postgresql@16, Homebrew; and
-/// the packaged builds .ci/bootstrap installs (<see cref="PackagedRoot"/>). --pg-root points at another such folder.
+/// the packaged builds .ci/bootstrap and Start-LakebaseLocal install (<see cref="PackagedRoot"/>). --pg-root points at another such folder.
 /// Lakebase Local runs only initdb, pg_ctl and postgres, which is all the packaged builds have.
 /// </summary>
-internal sealed class PostgresInstallation
+public sealed class PostgresInstallation
 {
     private readonly Dictionary<int, PostgresBinaries> _byMajor;
 
     public PostgresInstallation(IEnumerable<PostgresBinaries> binaries) =>
         _byMajor = binaries.GroupBy(b => b.Major).ToDictionary(g => g.Key, g => g.First());
 
-    /// <summary>Where .ci/bootstrap installs the packaged builds: as root on Linux, a folder the unprivileged postgres
+    /// <summary>Where .ci/bootstrap and Start-LakebaseLocal install the packaged builds: as root on Linux, a folder the unprivileged postgres
     /// account can read (root's home is private); otherwise the per-user data folder, as the user runs PostgreSQL.</summary>
     public static string PackagedRoot => OperatingSystem.IsLinux() && Environment.UserName == "root"
         ? "/usr/local/lib/lakebase-local/postgresql"
-        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "lakebase-local", "postgresql");
+        // Create: on a fresh machine the data folder may not exist yet, and without it the path would come back empty.
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create),
+            "lakebase-local", "postgresql");
 
     /// <summary>Searched in order when no root is given: the packaged builds, then where this OS's packagings put PostgreSQL.</summary>
     public static IReadOnlyList<string> DefaultRoots { get; } = OperatingSystem.IsMacOS()
