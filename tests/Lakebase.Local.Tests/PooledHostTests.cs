@@ -115,6 +115,39 @@ public sealed class PooledHostTests(FastLimitsServer shared) : IClassFixture<Fas
         Assert.Equal("ACTIVE", (await Server.GetAsync(endpoint))["status"]!["current_state"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task A_restart_stops_the_pooler_a_killed_server_left_and_gives_older_endpoints_their_pooled_host()
+    {
+        var (endpoint, pooledHost) = await NewProjectAsync();
+        await using (var connection = await OpenPooledAsync(endpoint, pooledHost)) Assert.Equal(1, await ScalarAsync(connection, "SELECT 1"));
+        var uid = (await Server.GetAsync(endpoint))["uid"]!.GetValue<string>();
+        var pooler = Path.Combine(Server.Root, "run", uid + ".pooler");
+        var leftover = int.Parse(await File.ReadAllTextAsync(Path.Combine(pooler, "pgbouncer.pid")));
+
+        await Server.CrashAsync();
+        // As a state root from before pooled hosts records the endpoint.
+        await using (var state = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(Server.Root, "state.db")};Pooling=false"))
+        {
+            await state.OpenAsync();
+            await using var forget = state.CreateCommand();
+            forget.CommandText = "UPDATE resources SET body = json_remove(body, '$.status.hosts.read_write_pooled_host') WHERE name = $name";
+            forget.Parameters.AddWithValue("$name", endpoint);
+            Assert.Equal(1, await forget.ExecuteNonQueryAsync());
+        }
+        await Server.RestartAsync();
+
+        Assert.DoesNotContain(Path.Combine(pooler, "pgbouncer.ini"), CommandLine(leftover));
+        var restored = await Client.PooledHostAsync(endpoint);
+        await using var again = await OpenPooledAsync(endpoint, restored);
+        Assert.Equal(1, await ScalarAsync(again, "SELECT 1"));
+    }
+
+    private static string CommandLine(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' '); }
+        catch (IOException) { return ""; }
+    }
+
     private async Task WaitForStateAsync(string endpoint, string state)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);

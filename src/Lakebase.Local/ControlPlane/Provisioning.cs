@@ -173,6 +173,18 @@ internal sealed class Provisioning(Catalog catalog, ComputeManager computes, Bra
             : new EndpointHosts { Host = hosts[0], ReadWritePooledHost = hosts[1] };
     }
 
+    /// <summary>Gives an endpoint recorded before endpoints had pooled hosts the one of its kind; false when it has it.</summary>
+    public bool AddMissingPooledHost(Endpoint endpoint)
+    {
+        var hosts = endpoint.Status!.Hosts ??= new EndpointHosts();
+        var readOnly = endpoint.Status.EndpointType == EndpointType.ReadOnly;
+        if ((readOnly ? hosts.ReadOnlyPooledHost : hosts.ReadWritePooledHost) is not null) return false;
+        var pooled = AllocateHosts(1)[0];
+        if (readOnly) hosts.ReadOnlyPooledHost = pooled;
+        else hosts.ReadWritePooledHost = pooled;
+        return true;
+    }
+
     /// <summary>Every address an endpoint is reached on: its host and its pooled host.</summary>
     public static IEnumerable<string> AddressesOf(EndpointHosts? hosts) =>
         new[] { hosts?.Host, hosts?.ReadWritePooledHost, hosts?.ReadOnlyPooledHost }.OfType<string>();

@@ -16,7 +16,7 @@ namespace Lakebase.Local.Hosting;
 /// anything else is moved to quarantine, never deleted. Every repair goes to the <see cref="RecoveryReport"/>.
 /// </summary>
 internal sealed class Recovery(StateStore store, OperationRunner operations, Catalog catalog, ComputeManager computes, BranchStorage storage,
-    RoleAndDatabaseReconciler reconciler, RecoveryReport report)
+    RoleAndDatabaseReconciler reconciler, RecoveryReport report, Provisioning provisioning)
 {
     private static readonly TimeSpan LeftoverStopTimeout = TimeSpan.FromSeconds(30);
 
@@ -58,6 +58,11 @@ internal sealed class Recovery(StateStore store, OperationRunner operations, Cat
         foreach (var endpoint in endpoints)
         {
             if (computes.TryAdopt(catalog.TargetOf(endpoint))) report.Add($"Adopted the running compute of {endpoint.Name}.");
+            if (provisioning.AddMissingPooledHost(endpoint))
+            {
+                store.Write(batch => batch.Put(ResourceKind.Endpoint, endpoint, endpoint.Name!, endpoint.Parent));
+                report.Add($"Gave {endpoint.Name}, recorded before endpoints had pooled hosts, its pooled host.");
+            }
         }
         await StopLeftoversAsync(cancellationToken).ConfigureAwait(false);
 
