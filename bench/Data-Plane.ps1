@@ -6,7 +6,9 @@
     connections per second (pgbench -C -S) through the endpoint's host and its pooled host (PgBouncer behind the proxy)
     as ratios to a direct Unix socket, and the proxy's steady-state throughput next to a PgBouncer that terminates TLS.
 #>
-param([Parameter(Mandatory)] [string] $ModulePath, [int] $Wakes = 15, [int] $PgbenchSeconds = 10, [int] $Rounds = 3)
+# -SkipWake leaves out the wake measurements, which need a quiet machine (their 1 s suspend timeout can pass between a
+# wake and its first query when the machine is overloaded).
+param([Parameter(Mandatory)] [string] $ModulePath, [int] $Wakes = 15, [int] $PgbenchSeconds = 10, [int] $Rounds = 3, [switch] $SkipWake)
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
 $root = Join-Path ([IO.Path]::GetTempPath()) "lakebase-bench-$PID"
@@ -31,31 +33,33 @@ try {
     function Wait-Suspended([string] $Project = 'bench') { while ((Get-LakebaseEndpoint -ProjectId $Project -BranchId production primary).State -ne 'IDLE') { Start-Sleep -Milliseconds 100 } }
     function Write-Latency([string] $Label, [double[]] $Values) { '  {0,-32} p50 {1,6:N0} ms   p95 {2,6:N0} ms' -f $Label, (Get-Percentile $Values 0.5), (Get-Percentile $Values 0.95) }
 
-    $awake = foreach ($i in 1..$Wakes) { Measure-Query }
-    $wake = foreach ($i in 1..$Wakes) { Wait-Suspended; Measure-Query }
-    $null = Measure-ModuleQuery
-    $moduleAwake = foreach ($i in 1..$Wakes) { Measure-ModuleQuery }
-    $moduleWake = foreach ($i in 1..$Wakes) { Wait-Suspended; Measure-ModuleQuery }
-    'Wake of a suspended compute: first query end to end, measured as soon as the endpoint reports IDLE ({0} samples each)' -f $Wakes
-    Write-Latency 'psql, awake' $awake
-    Write-Latency 'psql, suspended' $wake
-    Write-Latency 'Invoke-LakebaseQuery, awake' $moduleAwake
-    Write-Latency 'Invoke-LakebaseQuery, suspended' $moduleWake
-    '  (target: suspended p50 < 250 ms; psql includes its own start, about the awake figure)'
+    if (-not $SkipWake) {
+        $awake = foreach ($i in 1..$Wakes) { Measure-Query }
+        $wake = foreach ($i in 1..$Wakes) { Wait-Suspended; Measure-Query }
+        $null = Measure-ModuleQuery
+        $moduleAwake = foreach ($i in 1..$Wakes) { Measure-ModuleQuery }
+        $moduleWake = foreach ($i in 1..$Wakes) { Wait-Suspended; Measure-ModuleQuery }
+        'Wake of a suspended compute: first query end to end, measured as soon as the endpoint reports IDLE ({0} samples each)' -f $Wakes
+        Write-Latency 'psql, awake' $awake
+        Write-Latency 'psql, suspended' $wake
+        Write-Latency 'Invoke-LakebaseQuery, awake' $moduleAwake
+        Write-Latency 'Invoke-LakebaseQuery, suspended' $moduleWake
+        '  (target: suspended p50 < 250 ms; psql includes its own start, about the awake figure)'
 
-    # The same wake on a PostgreSQL 15 project, alternated with the 17 one (the default) so both see the same machine.
-    New-LakebaseProject bench15 -PgVersion 15 -SuspendTimeout 1 | Out-Null
-    function Measure-Wake([string] $Project) {
-        Wait-Suspended $Project
-        (Measure-Command { Invoke-LakebaseQuery -ProjectId $Project -BranchId production 'SELECT 1' | Out-Null }).TotalMilliseconds
+        # The same wake on a PostgreSQL 15 project, alternated with the 17 one (the default) so both see the same machine.
+        New-LakebaseProject bench15 -PgVersion 15 -SuspendTimeout 1 | Out-Null
+        function Measure-Wake([string] $Project) {
+            Wait-Suspended $Project
+            (Measure-Command { Invoke-LakebaseQuery -ProjectId $Project -BranchId production 'SELECT 1' | Out-Null }).TotalMilliseconds
+        }
+        $wake15 = [Collections.Generic.List[double]]::new()
+        $wake17 = [Collections.Generic.List[double]]::new()
+        foreach ($i in 1..$Wakes) { $wake15.Add((Measure-Wake bench15)); $wake17.Add((Measure-Wake bench)) }
+        'Wake on PostgreSQL 17 next to 15 (Invoke-LakebaseQuery, alternated, {0} samples each)' -f $Wakes
+        Write-Latency 'PostgreSQL 15, suspended' $wake15
+        Write-Latency 'PostgreSQL 17, suspended' $wake17
+        '  p50 ratio 17/15: {0:N2}' -f ((Get-Percentile $wake17 0.5) / (Get-Percentile $wake15 0.5))
     }
-    $wake15 = [Collections.Generic.List[double]]::new()
-    $wake17 = [Collections.Generic.List[double]]::new()
-    foreach ($i in 1..$Wakes) { $wake15.Add((Measure-Wake bench15)); $wake17.Add((Measure-Wake bench)) }
-    'Wake on PostgreSQL 17 next to 15 (Invoke-LakebaseQuery, alternated, {0} samples each)' -f $Wakes
-    Write-Latency 'PostgreSQL 15, suspended' $wake15
-    Write-Latency 'PostgreSQL 17, suspended' $wake17
-    '  p50 ratio 17/15: {0:N2}' -f ((Get-Percentile $wake17 0.5) / (Get-Percentile $wake15 0.5))
 
     Set-LakebaseEndpoint -ProjectId bench -BranchId production primary -NoSuspension | Out-Null
     & "$bin/pgbench" -i -s 10 -q $proxied 2>&1 | Out-Null
@@ -144,8 +148,10 @@ client_tls_key_file = $bouncer/key.pem
 client_tls_cert_file = $bouncer/cert.pem
 "@ | Set-Content (Join-Path $bouncer 'pgbouncer.ini')
     chmod 600 (Join-Path $bouncer 'users.txt') (Join-Path $bouncer 'key.pem') (Join-Path $bouncer 'pgbouncer.ini')
-    $asPostgres = if ((id -u) -eq '0') { chown -R postgres $bouncer; 'setpriv', '--reuid=postgres', '--regid=postgres', '--clear-groups', '--' } else { @() }
-    & @asPostgres /usr/sbin/pgbouncer -d -q (Join-Path $bouncer 'pgbouncer.ini')
+    # As root, PgBouncer runs as postgres, the account that may reach the compute's socket.
+    $start = @(if ((id -u) -eq '0') { chown -R postgres $bouncer; 'setpriv', '--reuid=postgres', '--regid=postgres', '--clear-groups', '--' }) +
+        @('/usr/sbin/pgbouncer', '-d', '-q', (Join-Path $bouncer 'pgbouncer.ini'))
+    & $start[0] @($start | Select-Object -Skip 1)
     while (-not (Test-Path (Join-Path $bouncer 'pgbouncer.pid'))) { Start-Sleep -Milliseconds 50 }
     $bouncerPid = [int](Get-Content (Join-Path $bouncer 'pgbouncer.pid'))
     try {

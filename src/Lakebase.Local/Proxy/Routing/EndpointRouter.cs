@@ -7,8 +7,8 @@ namespace Lakebase.Local.Proxy.Routing;
 /// The routing and wake phase: which endpoint a connection is for (options=endpoint=&lt;uid&gt;, an SNI name whose
 /// first label is the uid, or the endpoint's own loopback address), whether it goes through the endpoint's PgBouncer
 /// (the pooled host's address, or the uid with Neon's "-pooler" suffix), that it is open (it, its branch and its
-/// project live, and enabled), and its compute (and pooler) running. Openness is checked when routing and again right before the wake,
-/// so a login that raced a delete or a disable still does not wake the compute.
+/// project live, and enabled), and its compute (and pooler) running. Openness is checked when routing and again right
+/// before the wake, so a login that raced a delete or a disable still does not wake the compute.
 /// </summary>
 internal sealed partial class EndpointRouter(IControlPlaneApi controlPlane, IPAddress localAddress)
 {
