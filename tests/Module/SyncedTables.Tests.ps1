@@ -76,6 +76,15 @@ Describe 'Synced tables' {
             Should -Throw '*Change Data Feed*'
     }
 
+    It 'makes a string column varchar(n) with -TypeOverride, and refuses a type it does not know before sending' {
+        Register-LakebaseDeltaTable main.gold.named (Copy-DeltaTable 'cdf-table' 3) | Out-Null
+        New-LakebaseSyncedTable -Name pester_catalog.gold.named -Source main.gold.named -PrimaryKey id -TypeOverride @{ name = 'varchar(40)' } | Out-Null
+        $branch | Invoke-LakebaseQuery "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'gold.named'::regclass AND attname = 'name'" -Database appdb -As Scalar |
+            Should -Be 'character varying(40)'
+        { New-LakebaseSyncedTable -Name pester_catalog.gold.named2 -Source main.gold.named -PrimaryKey id -TypeOverride @{ name = 'char(4)' } -ErrorAction Stop } |
+            Should -Throw '*varchar(n), vector(n) or halfvec(n)*'
+    }
+
     It 'removes a synced table and leaves its Postgres table to drop by hand' {
         Remove-LakebaseSyncedTable pester_catalog.gold.dv -Confirm:$false
         { Get-LakebaseSyncedTable pester_catalog.gold.dv -ErrorAction Stop } | Should -Throw -ErrorId 'NOT_FOUND*'

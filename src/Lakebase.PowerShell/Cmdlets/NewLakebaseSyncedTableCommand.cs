@@ -1,5 +1,7 @@
+using System.Collections;
 using System.Management.Automation;
 using Lakebase.Contract.Models;
+using Lakebase.PowerShell.Binding;
 using Lakebase.PowerShell.CmdletBases;
 using Lakebase.PowerShell.Objects;
 
@@ -44,6 +46,10 @@ public sealed class NewLakebaseSyncedTableCommand : SyncedTableCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? BranchId { get; set; }
 
+    /// <summary>Column name to PostgreSQL type instead of the default mapping: varchar(n), vector(n) or halfvec(n).</summary>
+    [Parameter]
+    public Hashtable? TypeOverride { get; set; }
+
     /// <summary>The Postgres database; optional inside a Lakebase catalog.</summary>
     [Parameter]
     public string? PostgresDatabase { get; set; }
@@ -64,6 +70,7 @@ public sealed class NewLakebaseSyncedTableCommand : SyncedTableCmdlet
                 TimeseriesKey = TimeseriesKey,
                 SchedulingPolicy = SchedulingPolicy.ToString().ToUpperInvariant(),
                 CreateDatabaseObjectsIfMissing = true,
+                TypeOverrides = TypeOverride is null ? null : TypeOverrides.FromHashtable(TypeOverride),
             },
         };
         var name = "synced_tables/" + Name;
