@@ -19,6 +19,10 @@ public sealed class ProxyClient(LocalServerProcess server)
         return (endpoint, host);
     }
 
+    /// <summary>The endpoint's pooled host (its PgBouncer behind the proxy), as the endpoint publishes it.</summary>
+    public async Task<string> PooledHostAsync(string endpoint) =>
+        (await server.GetAsync(endpoint))["status"]!["hosts"]!["read_write_pooled_host"]!.GetValue<string>();
+
     public async Task<string> TokenAsync(string endpoint, string ttl = "3600s") =>
         (await server.SendAsync(HttpMethod.Post, "credentials", new JsonObject { ["endpoint"] = endpoint, ["ttl"] = ttl }))["token"]!.GetValue<string>();
 

@@ -4,13 +4,14 @@ using Xunit;
 
 namespace Lakebase.Local.Tests;
 
-/// <summary>A server whose session limits are seconds instead of a day and three days.</summary>
+/// <summary>A server whose session limits are seconds instead of a day and three days. The handshake's bound leaves
+/// room for a pooled session's first login, which starts the endpoint's PgBouncer, on a busy machine.</summary>
 public sealed class ShortSessionLimitsServer : IAsyncLifetime
 {
     public LocalServerProcess Server { get; private set; } = null!;
 
     public async Task InitializeAsync() => Server = await LocalServerProcess.StartAsync(
-        "--handshake-timeout", "2", "--idle-session-timeout", "2", "--max-session-duration", "5");
+        "--handshake-timeout", "10", "--idle-session-timeout", "2", "--max-session-duration", "5");
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
 }
@@ -41,6 +42,35 @@ public sealed class SessionLimitsTests(ShortSessionLimitsServer shared) : IClass
         var error = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
         Assert.Equal("57P01", error.SqlState);
         await using var again = await Client.OpenAsync(endpoint, host);
+    }
+
+    [Fact]
+    public async Task A_pooled_session_idle_past_the_limit_is_closed_by_its_pooler()
+    {
+        var (endpoint, _) = await Client.NewProjectAsync();
+        await using var connection = Client.Connection(await Client.PooledHostAsync(endpoint), await Client.TokenAsync(endpoint));
+        await connection.OpenAsync();
+        await Task.Delay(TimeSpan.FromSeconds(4));
+
+        await using var command = new NpgsqlCommand("SELECT 1", connection);
+        var error = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteScalarAsync());
+        Assert.Contains("client_idle_timeout", error.MessageText);
+    }
+
+    [Fact]
+    public async Task A_busy_pooled_session_is_closed_at_the_maximum_duration()
+    {
+        var (endpoint, _) = await Client.NewProjectAsync();
+        var pooledHost = await Client.PooledHostAsync(endpoint);
+        await using var connection = Client.Connection(pooledHost, await Client.TokenAsync(endpoint));
+        await connection.OpenAsync();
+
+        // A pooled session has no backend of its own to terminate: the proxy closes the client's connection.
+        await using var command = new NpgsqlCommand("SELECT pg_sleep(30)", connection) { CommandTimeout = 120 };
+        await Assert.ThrowsAnyAsync<NpgsqlException>(() => command.ExecuteNonQueryAsync());
+        Assert.Equal(System.Data.ConnectionState.Closed, connection.State);
+        await using var again = Client.Connection(pooledHost, await Client.TokenAsync(endpoint));
+        await again.OpenAsync();
     }
 
     [Fact]

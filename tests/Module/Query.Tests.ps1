@@ -45,6 +45,17 @@ Describe 'Get-LakebaseCredential' {
         $LASTEXITCODE | Should -Be 0
         $output | Should -Be $context.UserName
     }
+
+    It 'names the endpoint''s pooled host with -Pooled, in the object and in a connection string psql accepts' {
+        $endpoint = $branch | Get-LakebaseEndpoint
+        $endpoint.PooledHost | Should -Not -BeNullOrEmpty
+        $endpoint.PooledHost | Should -Not -Be $endpoint.Host
+        ($branch | Get-LakebaseCredential -Pooled).Host | Should -Be $endpoint.PooledHost
+        $connectionString = $branch | Get-LakebaseCredential -AsConnectionString -Pooled
+        $connectionString | Should -BeLike "host=$($endpoint.PooledHost) *"
+        & psql $connectionString -At -c 'SELECT current_user' | Should -Be $context.UserName
+        $LASTEXITCODE | Should -Be 0
+    }
 }
 
 Describe 'Invoke-LakebaseQuery' {
@@ -237,6 +248,15 @@ SELECT '{"name": "ada", "tags": ["x", "y"], "n": 12345678901, "big": 12345678901
         $deadline = [DateTime]::UtcNow.AddSeconds(30)
         while (($open = Invoke-LakebaseQuery @work $alive -Parameters $pooled -As Scalar) -gt 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
         $open | Should -Be 0
+    }
+
+    It 'queries through the endpoint''s pooler with -Pooled, also by the proxy''s shared port' {
+        Invoke-LakebaseQuery @work 'SELECT count(*) FROM orders' -Pooled -As Scalar | Should -Be 100
+        $router = "127.0.0.1:$((Get-LakebaseLocal -StateRoot $root).ProxyPort)"
+        Invoke-LakebaseQuery @work 'SELECT count(*) FROM orders' -Pooled -HostAddress $router -As Scalar | Should -Be 100
+        # A transaction keeps one server connection, so what it makes for itself is there until it ends.
+        $branch | Invoke-LakebaseQuery -Pooled -Transaction 'CREATE TEMP TABLE scratch (n int) ON COMMIT DROP; INSERT INTO scratch VALUES (7); SELECT n FROM scratch' -As Scalar |
+            Should -Be 7
     }
 
     It 'wakes a suspended compute' {

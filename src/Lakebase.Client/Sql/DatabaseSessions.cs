@@ -117,6 +117,8 @@ public sealed class DatabaseSessions(LakebaseClient client) : IAsyncDisposable
             ApplicationName = "lakebase-powershell",
             Timeout = 30,
             CommandTimeout = 0,
+            // PgBouncer in transaction mode: a reset (DISCARD ALL) would run on whichever server connection it picks.
+            NoResetOnClose = target.Pooled,
         }, target.ServerName != target.ConnectHost ? target.ServerName : null);
         var passwords = new DatabasePasswords(cancellationToken => client.GenerateDatabaseCredentialAsync(
             new DatabaseCredentialRequest { Endpoint = target.EndpointName, Ttl = credentialTtl }, cancellationToken), credentialTtl ?? TimeSpan.FromHours(1));

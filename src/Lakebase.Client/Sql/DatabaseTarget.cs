@@ -20,17 +20,30 @@ public sealed record DatabaseTarget(string EndpointName, string EndpointUid, str
     /// itself an IP address (Lakebase Local's loopback hosts), which SNI cannot carry: then the address connected to.</summary>
     public string ServerName => IPAddress.TryParse(Host, out _) ? ConnectHost : Host;
 
-    /// <summary>The startup options naming the endpoint (options=endpoint=&lt;uid&gt;, as Neon's proxy reads them), needed
-    /// where one address serves many endpoints.</summary>
-    public string? EndpointOption => Address is null ? null : $"endpoint={EndpointUid}";
+    /// <summary>Through the endpoint's pooled host: PgBouncer in transaction mode, so session state (SET, prepared
+    /// statements, temporary tables) does not outlive a transaction.</summary>
+    public bool Pooled { get; init; }
 
-    public static DatabaseTarget For(Endpoint endpoint, string? database, IPEndPoint? address = null) => new(
+    /// <summary>The startup options naming the endpoint (options=endpoint=&lt;uid&gt;, with Neon's "-pooler" suffix for
+    /// the pooled host, as Neon's proxy reads them), needed where one address serves many endpoints.</summary>
+    public string? EndpointOption => Address is null ? null : $"endpoint={EndpointUid}{(Pooled ? "-pooler" : "")}";
+
+    /// <summary>The endpoint's host, or with <paramref name="pooled"/> its pooled host (read-write or read-only, as the
+    /// endpoint is).</summary>
+    public static DatabaseTarget For(Endpoint endpoint, string? database, IPEndPoint? address = null, bool pooled = false) => new(
         endpoint.Name!,
         endpoint.Uid ?? endpoint.EndpointId!,
-        endpoint.Status?.Hosts?.Host ?? throw new InvalidOperationException($"Endpoint {endpoint.Name} has no host yet."),
+        (pooled ? PooledHostOf(endpoint) : endpoint.Status?.Hosts?.Host)
+            ?? throw new InvalidOperationException($"Endpoint {endpoint.Name} has no {(pooled ? "pooled " : "")}host yet."),
         5432,
         string.IsNullOrEmpty(database) ? DefaultDatabase : database)
     {
         Address = address,
+        Pooled = pooled,
     };
+
+    /// <summary>The pooled host of the endpoint's own kind: read_write_pooled_host on a read-write endpoint,
+    /// read_only_pooled_host on a read-only one.</summary>
+    public static string? PooledHostOf(Endpoint endpoint) => endpoint.Status?.Hosts is not { } hosts ? null
+        : endpoint.Status.EndpointType == EndpointType.ReadOnly ? hosts.ReadOnlyPooledHost : hosts.ReadWritePooledHost;
 }

@@ -40,6 +40,7 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
     private readonly ConcurrentDictionary<string, ComputeSizing> _sizing = new();
     private readonly ConcurrentDictionary<string, string> _degraded = new();
     private readonly ConcurrentDictionary<string, int> _inUse = new();
+    private readonly ConcurrentDictionary<string, PgBouncerProcess> _poolers = new();
 
     private StateLayout Layout => storage.Layout;
 
@@ -107,6 +108,27 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
         _sizing[target.EndpointUid] = new ComputeSizing(target, target.MinCu);
         _lastActive[target.EndpointUid] = DateTimeOffset.UtcNow;
         logger.LogInformation("Started compute {Endpoint} in {Elapsed} ms", target.EndpointUid, (DateTime.UtcNow - started).TotalMilliseconds);
+    }
+
+    /// <summary>Starts the compute and its PgBouncer unless they run; returns the directory of the pooler's private
+    /// socket. The pooler is started under the compute's lock, so a suspend cannot slip between the two.</summary>
+    public async Task<string> EnsurePoolerAsync(ComputeTarget target, TimeSpan clientIdleTimeout, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await EnsureRunningAsync(target, cancellationToken).ConfigureAwait(false);
+            using var gate = await LockAsync(target.EndpointUid, cancellationToken).ConfigureAwait(false);
+            if (!IsRunning(target.EndpointUid)) continue;
+            if (!(_poolers.TryGetValue(target.EndpointUid, out var pooler) && pooler.IsAlive))
+            {
+                var configuration = new PoolerConfiguration(SocketDirectory(target.EndpointUid), Layout.Pooler(target.EndpointUid),
+                    Configuration(target).ConnectionsCu, clientIdleTimeout);
+                pooler = await PgBouncerProcess.StartAsync(storage.Account, configuration, cancellationToken).ConfigureAwait(false);
+                _poolers[target.EndpointUid] = pooler;
+                logger.LogInformation("Started the pooler of {Endpoint} (pool size {PoolSize})", target.EndpointUid, configuration.PoolSize);
+            }
+            return pooler.Configuration.Directory;
+        }
     }
 
     /// <summary>Takes over a postmaster that kept serving this compute while the server was down (ready or still in
@@ -201,6 +223,7 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
         _degraded.TryRemove(endpointUid, out _);
         BranchStorage.DeleteDirectory(Layout.Compute(endpointUid));
         BranchStorage.DeleteDirectory(SocketDirectory(endpointUid));
+        BranchStorage.DeleteDirectory(Layout.Pooler(endpointUid));
     }
 
     /// <summary>A connection as the bootstrap superuser over the compute's private socket; the compute must be running.
@@ -274,8 +297,10 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
         return Convert.ToInt64(await reload.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
     }
 
+    /// <summary>The pooler goes first, closing its clients, so none is left waiting on a compute that is gone.</summary>
     private async Task StopLockedAsync(string endpointUid, CancellationToken cancellationToken)
     {
+        if (_poolers.TryRemove(endpointUid, out var pooler)) await pooler.StopAsync().ConfigureAwait(false);
         _sizing.TryRemove(endpointUid, out _);
         if (!_running.TryRemove(endpointUid, out var process)) return;
         await process.StopAsync(StopTimeout, cancellationToken).ConfigureAwait(false);

@@ -70,7 +70,7 @@ internal sealed class Provisioning(Catalog catalog, ComputeManager computes, Bra
                 NoSuspension = noSuspension == true ? true : null,
                 Settings = new EndpointSettings { PgSettings = pgSettings ?? [] },
                 Group = new EndpointGroup { Min = 1, Max = 1, EnableReadableSecondaries = false },
-                Hosts = new EndpointHosts { Host = AllocateHost() },
+                Hosts = NewHosts(endpointType),
             },
         };
     }
@@ -116,7 +116,7 @@ internal sealed class Provisioning(Catalog catalog, ComputeManager computes, Bra
     /// <summary>Starts an endpoint's compute (it must be recorded already) and records it as no longer initialising.</summary>
     public async Task StartEndpointAsync(Endpoint endpoint, CancellationToken cancellationToken)
     {
-        proxy.EnsureListening(endpoint.Status!.Hosts!.Host!);
+        foreach (var address in AddressesOf(endpoint.Status!.Hosts)) proxy.EnsureListening(address);
         if (endpoint.Status!.Disabled != true)
             await computes.EnsureRunningAsync(catalog.TargetOf(endpoint), cancellationToken).ConfigureAwait(false);
         endpoint.Status.CurrentState = EndpointState.Active;
@@ -163,20 +163,48 @@ internal sealed class Provisioning(Catalog catalog, ComputeManager computes, Bra
         storage.Delete(branchUid);
     }
 
-    /// <summary>
-    /// A loopback address of its own for each endpoint: on Linux all of 127.0.0.0/8 is loopback, so a client
-    /// connects to the endpoint's host on port 5432 with no configuration, and the proxy knows the endpoint from the
-    /// address it was reached on.
-    /// </summary>
-    private string AllocateHost()
+    /// <summary>The endpoint's host and its pooled host (PgBouncer behind the proxy): read-write for a read-write
+    /// endpoint, read-only for a read-only one, as the service publishes them.</summary>
+    private EndpointHosts NewHosts(string endpointType)
     {
-        if (!OperatingSystem.IsLinux()) return "127.0.0.1";
-        var taken = catalog.Store.List<Endpoint>(ResourceKind.Endpoint, null).Select(e => e.Status?.Hosts?.Host).ToHashSet();
-        while (true)
+        var hosts = AllocateHosts(2);
+        return endpointType == EndpointType.ReadOnly
+            ? new EndpointHosts { Host = hosts[0], ReadOnlyPooledHost = hosts[1] }
+            : new EndpointHosts { Host = hosts[0], ReadWritePooledHost = hosts[1] };
+    }
+
+    /// <summary>Gives an endpoint recorded before endpoints had pooled hosts the one of its kind; false when it has it.</summary>
+    public bool AddMissingPooledHost(Endpoint endpoint)
+    {
+        var hosts = endpoint.Status!.Hosts ??= new EndpointHosts();
+        var readOnly = endpoint.Status.EndpointType == EndpointType.ReadOnly;
+        if ((readOnly ? hosts.ReadOnlyPooledHost : hosts.ReadWritePooledHost) is not null) return false;
+        var pooled = AllocateHosts(1)[0];
+        if (readOnly) hosts.ReadOnlyPooledHost = pooled;
+        else hosts.ReadWritePooledHost = pooled;
+        return true;
+    }
+
+    /// <summary>Every address an endpoint is reached on: its host and its pooled host.</summary>
+    public static IEnumerable<string> AddressesOf(EndpointHosts? hosts) =>
+        new[] { hosts?.Host, hosts?.ReadWritePooledHost, hosts?.ReadOnlyPooledHost }.OfType<string>();
+
+    /// <summary>
+    /// A loopback address of its own for each endpoint host: on Linux all of 127.0.0.0/8 is loopback, so a client
+    /// connects to the endpoint's host on port 5432 with no configuration, and the proxy knows the endpoint (and
+    /// whether it is the pooled host) from the address it was reached on.
+    /// </summary>
+    private List<string> AllocateHosts(int count)
+    {
+        if (!OperatingSystem.IsLinux()) return Enumerable.Repeat("127.0.0.1", count).ToList();
+        var taken = catalog.Store.List<Endpoint>(ResourceKind.Endpoint, null).SelectMany(e => AddressesOf(e.Status?.Hosts)).ToHashSet();
+        var hosts = new List<string>();
+        while (hosts.Count < count)
         {
             var bytes = RandomNumberGenerator.GetBytes(3);
             var host = $"127.{1 + bytes[0] % 254}.{bytes[1]}.{1 + bytes[2] % 254}";
-            if (!taken.Contains(host)) return host;
+            if (taken.Add(host)) hosts.Add(host);
         }
+        return hosts;
     }
 }

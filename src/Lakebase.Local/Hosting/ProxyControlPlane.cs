@@ -17,9 +17,18 @@ internal sealed class ProxyControlPlane(
     Catalog catalog, ComputeManager computes, CredentialTokens credentials, PermissionService permissions, ILogger<ProxyControlPlane> logger) : IControlPlaneApi
 {
     public IReadOnlyCollection<string> EndpointHosts() =>
-        Endpoints().Select(e => e.Status?.Hosts?.Host).OfType<string>().ToList();
+        Endpoints().SelectMany(e => Provisioning.AddressesOf(e.Status?.Hosts)).ToList();
 
-    public string? EndpointAt(string host) => Endpoints().FirstOrDefault(e => e.Status?.Hosts?.Host == host)?.Uid;
+    public EndpointRoute? EndpointAt(string host)
+    {
+        foreach (var endpoint in Endpoints())
+        {
+            if (endpoint.Status?.Hosts is not { } hosts) continue;
+            if (hosts.Host == host) return new EndpointRoute(endpoint.Uid!, Pooled: false);
+            if (hosts.ReadWritePooledHost == host || hosts.ReadOnlyPooledHost == host) return new EndpointRoute(endpoint.Uid!, Pooled: true);
+        }
+        return null;
+    }
 
     public EndpointAccess Access(string endpointUid)
     {
@@ -59,20 +68,33 @@ internal sealed class ProxyControlPlane(
         }
     }
 
-    public async Task<string> WakeComputeAsync(string endpointUid, CancellationToken cancellationToken)
+    public Task<string> WakeComputeAsync(string endpointUid, CancellationToken cancellationToken) =>
+        WakeAsync(endpointUid, async target =>
+        {
+            await computes.EnsureRunningAsync(target, cancellationToken).ConfigureAwait(false);
+            return computes.SocketDirectory(endpointUid);
+        });
+
+    public Task<string> WakePoolerAsync(string endpointUid, TimeSpan clientIdleTimeout, CancellationToken cancellationToken) =>
+        WakeAsync(endpointUid, target => computes.EnsurePoolerAsync(target, clientIdleTimeout, cancellationToken));
+
+    /// <summary>Starts what the endpoint's sessions connect to, marks the compute active and returns the socket's
+    /// directory; a failure is the client's to see.</summary>
+    private async Task<string> WakeAsync(string endpointUid, Func<ComputeTarget, Task<string>> start)
     {
         var endpoint = Find(endpointUid) ?? throw new ComputeUnavailableException($"endpoint {endpointUid} not found");
+        string socketDirectory;
         try
         {
-            await computes.EnsureRunningAsync(catalog.TargetOf(endpoint), cancellationToken).ConfigureAwait(false);
+            socketDirectory = await start(catalog.TargetOf(endpoint)).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or NpgsqlException)
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or NpgsqlException or IOException)
         {
             logger.LogWarning("Could not wake compute {Endpoint} for a client: {Reason}", endpointUid, ex.Message);
             throw new ComputeUnavailableException(ex.Message, ex);
         }
         computes.MarkActive(endpointUid);
-        return computes.SocketDirectory(endpointUid);
+        return socketDirectory;
     }
 
     public async Task TerminateBackendAsync(string endpointUid, int backendPid)

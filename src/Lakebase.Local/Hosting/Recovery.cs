@@ -16,7 +16,7 @@ namespace Lakebase.Local.Hosting;
 /// anything else is moved to quarantine, never deleted. Every repair goes to the <see cref="RecoveryReport"/>.
 /// </summary>
 internal sealed class Recovery(StateStore store, OperationRunner operations, Catalog catalog, ComputeManager computes, BranchStorage storage,
-    RoleAndDatabaseReconciler reconciler, RecoveryReport report)
+    RoleAndDatabaseReconciler reconciler, RecoveryReport report, Provisioning provisioning)
 {
     private static readonly TimeSpan LeftoverStopTimeout = TimeSpan.FromSeconds(30);
 
@@ -58,6 +58,11 @@ internal sealed class Recovery(StateStore store, OperationRunner operations, Cat
         foreach (var endpoint in endpoints)
         {
             if (computes.TryAdopt(catalog.TargetOf(endpoint))) report.Add($"Adopted the running compute of {endpoint.Name}.");
+            if (provisioning.AddMissingPooledHost(endpoint))
+            {
+                store.Write(batch => batch.Put(ResourceKind.Endpoint, endpoint, endpoint.Name!, endpoint.Parent));
+                report.Add($"Gave {endpoint.Name}, recorded before endpoints had pooled hosts, its pooled host.");
+            }
         }
         await StopLeftoversAsync(cancellationToken).ConfigureAwait(false);
 
@@ -105,7 +110,8 @@ internal sealed class Recovery(StateStore store, OperationRunner operations, Cat
 
     /// <summary>
     /// Processes the old server left working on its state root that no compute accounts for: a cp copying a branch, a
-    /// point-in-time restore's postmaster, the postmaster of a rolled-back create. Postmasters get an immediate
+    /// point-in-time restore's postmaster, the postmaster of a rolled-back create, an endpoint's PgBouncer (whose
+    /// clients went with the old proxy; the next pooled connection starts a new one). Postmasters get an immediate
     /// shutdown, anything else SIGKILL, and each is waited for, so nothing writes into a folder about to be removed.
     /// The postmasters of computes (and their children, such as a standby's restore_command) are left alone.
     /// </summary>

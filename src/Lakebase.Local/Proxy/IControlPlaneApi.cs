@@ -10,6 +10,9 @@ internal enum EndpointAccess
     Disabled,
 }
 
+/// <summary>Where a connection goes: an endpoint, directly to its compute or through its PgBouncer (the pooled host).</summary>
+internal sealed record EndpointRoute(string EndpointUid, bool Pooled);
+
 /// <summary>The endpoint's compute could not be started or asked; the client sees why.</summary>
 internal sealed class ComputeUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
@@ -21,11 +24,11 @@ internal sealed class ComputeUnavailableException(string message, Exception? inn
 /// </summary>
 internal interface IControlPlaneApi
 {
-    /// <summary>Every endpoint's own loopback address, for the listeners opened at start.</summary>
+    /// <summary>Every endpoint's own loopback addresses (its host and its pooled host), for the listeners opened at start.</summary>
     IReadOnlyCollection<string> EndpointHosts();
 
-    /// <summary>The uid of the endpoint whose own address this is; null for a shared or unknown one.</summary>
-    string? EndpointAt(string host);
+    /// <summary>The endpoint whose own address this is, and whether it is its pooled host; null for a shared or unknown one.</summary>
+    EndpointRoute? EndpointAt(string host);
 
     EndpointAccess Access(string endpointUid);
 
@@ -41,6 +44,10 @@ internal interface IControlPlaneApi
 
     /// <summary>Starts the compute if it sleeps, marks it active, and returns the directory of its private socket.</summary>
     Task<string> WakeComputeAsync(string endpointUid, CancellationToken cancellationToken);
+
+    /// <summary>Starts the compute and its PgBouncer if they sleep, marks the compute active, and returns the directory
+    /// of the pooler's private socket. PgBouncer closes clients idle for <paramref name="clientIdleTimeout"/>.</summary>
+    Task<string> WakePoolerAsync(string endpointUid, TimeSpan clientIdleTimeout, CancellationToken cancellationToken);
 
     /// <summary>Ends one backend of the compute, as pg_terminate_backend does (the client is told 57P01).</summary>
     Task TerminateBackendAsync(string endpointUid, int backendPid);

@@ -25,7 +25,7 @@ internal sealed class ProxyConnection(Socket client, IPAddress localAddress, IDi
         try
         {
             var backend = new BackendSession(context.ControlPlane, context.Sessions, context.Limits, context.Logger);
-            (Socket Socket, string EndpointUid)? session;
+            (Socket Socket, EndpointRoute Route)? session;
             using (handshakeSlot)
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping))
             {
@@ -41,7 +41,7 @@ internal sealed class ProxyConnection(Socket client, IPAddress localAddress, IDi
                 }
             }
             if (session is { } established)
-                await backend.RelayAsync(client, handshake.Stream, established.Socket, established.EndpointUid, stopping).ConfigureAwait(false);
+                await backend.RelayAsync(client, handshake.Stream, established.Socket, established.Route, stopping).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException or OperationCanceledException or SocketException or AuthenticationException or ObjectDisposedException)
         {
@@ -59,7 +59,7 @@ internal sealed class ProxyConnection(Socket client, IPAddress localAddress, IDi
     }
 
     /// <summary>The phases up to an authenticated backend; null for a cancel request, which ends the connection.</summary>
-    private async Task<(Socket, string)?> EstablishAsync(ClientHandshake handshake, BackendSession backend, CancellationToken cancellationToken)
+    private async Task<(Socket, EndpointRoute)?> EstablishAsync(ClientHandshake handshake, BackendSession backend, CancellationToken cancellationToken)
     {
         var startup = await handshake.RunAsync(cancellationToken).ConfigureAwait(false);
         if (startup.CancelKey is { } cancelKey)
@@ -72,14 +72,18 @@ internal sealed class ProxyConnection(Socket client, IPAddress localAddress, IDi
             throw new ClientRejectedException("28000", "no PostgreSQL user name specified in startup packet");
 
         var router = new EndpointRouter(context.ControlPlane, localAddress);
-        var endpointUid = router.Route(parameters, startup.ServerName);
-        await new ClientAuthentication(context.ControlPlane, router).AuthenticateAsync(handshake.Stream, endpointUid, user, cancellationToken).ConfigureAwait(false);
-        var socketDirectory = await router.WakeAsync(endpointUid, cancellationToken).ConfigureAwait(false);
+        var route = router.Route(parameters, startup.ServerName);
+        await new ClientAuthentication(context.ControlPlane, router).AuthenticateAsync(handshake.Stream, route.EndpointUid, user, cancellationToken).ConfigureAwait(false);
+        var socketDirectory = await router.WakeAsync(route, context.Limits.IdleSessionTimeout, cancellationToken).ConfigureAwait(false);
 
-        // PostgreSQL closes idle sessions itself and tells the client why (57P05); appended last, so it wins.
-        var idleTimeout = $"-c idle_session_timeout={(long)context.Limits.IdleSessionTimeout.TotalMilliseconds}";
-        parameters["options"] = parameters.TryGetValue("options", out var clientOptions) ? $"{clientOptions} {idleTimeout}" : idleTimeout;
-        return (await backend.ConnectAsync(socketDirectory, parameters, handshake.Stream, cancellationToken).ConfigureAwait(false), endpointUid);
+        // PostgreSQL closes idle sessions itself and tells the client why (57P05); appended last, so it wins. PgBouncer
+        // closes idle clients itself, and takes the startup parameters as a client sends them (it refuses options).
+        if (!route.Pooled)
+        {
+            var idleTimeout = $"-c idle_session_timeout={(long)context.Limits.IdleSessionTimeout.TotalMilliseconds}";
+            parameters["options"] = parameters.TryGetValue("options", out var clientOptions) ? $"{clientOptions} {idleTimeout}" : idleTimeout;
+        }
+        return (await backend.ConnectAsync(socketDirectory, parameters, handshake.Stream, cancellationToken).ConfigureAwait(false), route);
     }
 
     private static async Task TryWriteAsync(Stream stream, byte[] message)

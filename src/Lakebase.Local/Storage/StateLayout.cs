@@ -39,6 +39,9 @@ internal sealed class StateLayout(string root)
     /// <summary>The private socket directory of a compute; short, because Unix socket paths are limited to ~100 bytes.</summary>
     public string Socket(string endpointUid) => Path.Combine(SocketsDirectory, endpointUid);
 
+    /// <summary>The folder of an endpoint's PgBouncer: its configuration, pid file, log and private socket.</summary>
+    public string Pooler(string endpointUid) => Path.Combine(SocketsDirectory, endpointUid + ".pooler");
+
     public const string DataFolder = "pgdata";
     public const string ArchiveFolder = "wal_archive";
     /// <summary>A branch's base snapshots: consistent copies of its data that point-in-time restores replay WAL from.</summary>

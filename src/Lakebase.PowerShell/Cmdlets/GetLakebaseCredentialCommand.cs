@@ -34,6 +34,10 @@ public sealed class GetLakebaseCredentialCommand : BranchChildCmdlet
     [Parameter]
     public SwitchParameter ReadOnly { get; set; }
 
+    /// <summary>For the endpoint's pooled host (PgBouncer in transaction mode) instead of its host.</summary>
+    [Parameter]
+    public SwitchParameter Pooled { get; set; }
+
     [Parameter(Mandatory = true, ParameterSetName = "PlainText")]
     public SwitchParameter AsPlainText { get; set; }
 
@@ -56,7 +60,7 @@ public sealed class GetLakebaseCredentialCommand : BranchChildCmdlet
             var endpoint = await EndpointResolver.ResolveAsync(client, ProjectId, BranchId, EndpointId, ReadOnly, cancellationToken).ConfigureAwait(false);
             var credential = await client.GenerateDatabaseCredentialAsync(new DatabaseCredentialRequest { Endpoint = endpoint.Name, Ttl = Ttl }, cancellationToken)
                 .ConfigureAwait(false);
-            return (DatabaseTarget.For(endpoint, Database, HostAddress), credential);
+            return (DatabaseTarget.For(endpoint, Database, HostAddress, Pooled), credential);
         });
         if (AsConnectionString)
         {

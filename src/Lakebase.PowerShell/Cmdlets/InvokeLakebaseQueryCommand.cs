@@ -82,6 +82,11 @@ public sealed class InvokeLakebaseQueryCommand : LakebaseCmdlet
     [Parameter(ParameterSetName = PipedSql)]
     public SwitchParameter ReadOnly { get; set; }
 
+    /// <summary>Connects through the endpoint's pooled host (PgBouncer in transaction mode).</summary>
+    [Parameter(ParameterSetName = "Lakebase")]
+    [Parameter(ParameterSetName = PipedSql)]
+    public SwitchParameter Pooled { get; set; }
+
     /// <summary>Statement timeout: a TimeSpan or a duration such as 30s or 5m (zero: none).</summary>
     [Parameter]
     [DurationTransformation]
@@ -148,7 +153,7 @@ public sealed class InvokeLakebaseQueryCommand : LakebaseCmdlet
     private async Task<NpgsqlConnection> OpenAsync(LakebaseContext context, WakeReporter waking, CancellationToken cancellationToken)
     {
         var endpoint = await EndpointResolver.ResolveAsync(context.Client, ProjectId, BranchId, EndpointId, ReadOnly, cancellationToken).ConfigureAwait(false);
-        return await context.Sessions.OpenAsync(DatabaseTarget.For(endpoint, Database, HostAddress), CredentialTtl, waking, cancellationToken).ConfigureAwait(false);
+        return await context.Sessions.OpenAsync(DatabaseTarget.For(endpoint, Database, HostAddress, Pooled), CredentialTtl, waking, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Shows that a sleeping compute is being woken (retries of the first connection).</summary>

@@ -24,6 +24,7 @@ public sealed class LakebaseEndpoint
         NoSuspension = status.NoSuspension ?? false;
         Disabled = status.Disabled ?? false;
         Host = status.Hosts?.Host;
+        PooledHost = Lakebase.Client.Sql.DatabaseTarget.PooledHostOf(endpoint);
         LastActiveTime = status.LastActiveTime;
     }
 
@@ -42,6 +43,9 @@ public sealed class LakebaseEndpoint
     public bool NoSuspension { get; }
     public bool Disabled { get; }
     public string? Host { get; }
+    /// <summary>The host of the endpoint's connection pooler (PgBouncer in transaction mode): read-write or read-only,
+    /// as the endpoint is.</summary>
+    public string? PooledHost { get; }
     public DateTimeOffset? LastActiveTime { get; }
     public Endpoint Raw { get; }
 

@@ -42,15 +42,22 @@ internal sealed class BackendSession(IControlPlaneApi controlPlane, ProxySession
         }
     }
 
-    /// <summary>Relays until either side closes or the proxy stops; disposes the backend socket.</summary>
-    public async Task RelayAsync(Socket clientSocket, Stream client, Socket backend, string endpointUid, CancellationToken stopping)
+    /// <summary>Relays until either side closes or the proxy stops; disposes the backend socket. A pooled session has
+    /// no backend of its own to terminate at the maximum duration: the proxy closes it.</summary>
+    public async Task RelayAsync(Socket clientSocket, Stream client, Socket backend, EndpointRoute route, CancellationToken stopping)
     {
+        var endpointUid = route.EndpointUid;
         sessions.Opened(endpointUid);
         using var maximumDuration = new CancellationTokenSource(limits.MaxSessionDuration);
-        await using var ending = maximumDuration.Token.Register(() => _ = TerminateAsync(endpointUid));
+        using var relay = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        await using var ending = maximumDuration.Token.Register(() =>
+        {
+            if (route.Pooled) relay.Cancel();
+            else _ = TerminateAsync(endpointUid);
+        });
         try
         {
-            await Splice.RunAsync(clientSocket, client, backend, stopping).ConfigureAwait(false);
+            await Splice.RunAsync(clientSocket, client, backend, relay.Token).ConfigureAwait(false);
         }
         finally
         {

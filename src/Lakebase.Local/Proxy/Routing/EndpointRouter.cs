@@ -5,9 +5,10 @@ namespace Lakebase.Local.Proxy.Routing;
 
 /// <summary>
 /// The routing and wake phase: which endpoint a connection is for (options=endpoint=&lt;uid&gt;, an SNI name whose
-/// first label is the uid, or the endpoint's own loopback address), that it is open (it, its branch and its project
-/// live, and enabled), and its compute running. Openness is checked when routing and again right before the wake,
-/// so a login that raced a delete or a disable still does not wake the compute.
+/// first label is the uid, or the endpoint's own loopback address), whether it goes through the endpoint's PgBouncer
+/// (the pooled host's address, or the uid with Neon's "-pooler" suffix), that it is open (it, its branch and its
+/// project live, and enabled), and its compute (and pooler) running. Openness is checked when routing and again right
+/// before the wake, so a login that raced a delete or a disable still does not wake the compute.
 /// </summary>
 internal sealed partial class EndpointRouter(IControlPlaneApi controlPlane, IPAddress localAddress)
 {
@@ -22,25 +23,27 @@ internal sealed partial class EndpointRouter(IControlPlaneApi controlPlane, IPAd
     [GeneratedRegex("^(?=.{1,253}$)[A-Za-z0-9-]{1,63}(\\.[A-Za-z0-9-]{1,63})*$")]
     private static partial Regex DnsName();
 
-    /// <summary>The endpoint uid an SNI name carries as its first label; null for a name that carries none.</summary>
-    public static string? EndpointInServerName(string? serverName) =>
-        serverName is not null && DnsName().IsMatch(serverName) && serverName.Split('.')[0] is var label && EndpointId().IsMatch(label) ? label : null;
+    /// <summary>The suffix that names an endpoint's pooled host by its id, as Neon's and Lakebase's pooler host names do.</summary>
+    private const string PoolerSuffix = "-pooler";
 
-    /// <summary>The open endpoint the connection is for; the endpoint= option is taken out of the parameters, the
-    /// rest of options goes on to PostgreSQL.</summary>
-    public string Route(Dictionary<string, string> parameters, string? serverName)
+    /// <summary>The endpoint uid an SNI name carries as its first label (without a "-pooler" suffix); null for a name
+    /// that carries none.</summary>
+    public static string? EndpointInServerName(string? serverName) => RouteInServerName(serverName)?.EndpointUid;
+
+    /// <summary>The open endpoint the connection is for, and whether through its pooler; the endpoint= option is taken
+    /// out of the parameters, the rest of options goes on.</summary>
+    public EndpointRoute Route(Dictionary<string, string> parameters, string? serverName)
     {
-        var requested = TakeEndpointOption(parameters);
-        var named = EndpointInServerName(serverName);
+        var option = TakeEndpointOption(parameters);
+        var requested = option is null ? null : ParseRoute(option) ?? throw new ClientRejectedException("3D000", "malformed endpoint id in options");
+        var named = RouteInServerName(serverName);
         if (requested is not null && named is not null && requested != named)
-            throw new ClientRejectedException("08P01", $"the endpoint in options ({requested}) is not the one in the server name ({named})");
-        requested ??= named;
-        if (requested is not null && !EndpointId().IsMatch(requested)) throw new ClientRejectedException("3D000", "malformed endpoint id in options");
+            throw new ClientRejectedException("08P01", $"the endpoint in options ({option}) is not the one in the server name ({serverName})");
         var host = localAddress.ToString();
-        var endpointUid = requested ?? (host == SharedAddress ? null : controlPlane.EndpointAt(host))
+        var route = requested ?? named ?? (host == SharedAddress ? null : controlPlane.EndpointAt(host))
             ?? throw new ClientRejectedException("3D000", "endpoint not specified: connect to the endpoint's host, or pass options=endpoint=<endpoint uid>");
-        RequireOpen(endpointUid);
-        return endpointUid;
+        RequireOpen(route.EndpointUid);
+        return route;
     }
 
     /// <summary>Refuses an endpoint that is gone (it, its branch or its project deleted) or disabled, with the
@@ -54,19 +57,33 @@ internal sealed partial class EndpointRouter(IControlPlaneApi controlPlane, IPAd
         }
     }
 
-    /// <summary>Wakes the endpoint's compute, still open, and returns its private socket's directory; a compute that
-    /// cannot start is the client's error to see.</summary>
-    public async Task<string> WakeAsync(string endpointUid, CancellationToken cancellationToken)
+    /// <summary>Wakes the endpoint's compute (and, for the pooled host, its PgBouncer, which closes clients idle for
+    /// <paramref name="poolerClientIdleTimeout"/>), the endpoint still open, and returns the directory of the private
+    /// socket the session goes to; a compute or pooler that cannot start is the client's error to see.</summary>
+    public async Task<string> WakeAsync(EndpointRoute route, TimeSpan poolerClientIdleTimeout, CancellationToken cancellationToken)
     {
-        RequireOpen(endpointUid);
+        RequireOpen(route.EndpointUid);
         try
         {
-            return await controlPlane.WakeComputeAsync(endpointUid, cancellationToken).ConfigureAwait(false);
+            return route.Pooled
+                ? await controlPlane.WakePoolerAsync(route.EndpointUid, poolerClientIdleTimeout, cancellationToken).ConfigureAwait(false)
+                : await controlPlane.WakeComputeAsync(route.EndpointUid, cancellationToken).ConfigureAwait(false);
         }
         catch (ComputeUnavailableException ex)
         {
-            throw new ClientRejectedException("57P03", $"the endpoint's compute could not start: {ex.Message}");
+            throw new ClientRejectedException("57P03", $"the endpoint's {(route.Pooled ? "pooler" : "compute")} could not start: {ex.Message}");
         }
+    }
+
+    private static EndpointRoute? RouteInServerName(string? serverName) =>
+        serverName is not null && DnsName().IsMatch(serverName) ? ParseRoute(serverName.Split('.')[0]) : null;
+
+    /// <summary>An endpoint uid, or one with the pooler suffix; null when it is not one.</summary>
+    private static EndpointRoute? ParseRoute(string name)
+    {
+        var pooled = name.EndsWith(PoolerSuffix, StringComparison.Ordinal);
+        var uid = pooled ? name[..^PoolerSuffix.Length] : name;
+        return EndpointId().IsMatch(uid) ? new EndpointRoute(uid, pooled) : null;
     }
 
     /// <summary>"endpoint=&lt;uid&gt;", "-cendpoint=&lt;uid&gt;" or "-c endpoint=&lt;uid&gt;" in options.</summary>
