@@ -157,8 +157,8 @@ Describe 'Errors a user can act on' {
     }
 
     It 'shows the server''s limit when a compute is too large' {
-        { Set-LakebaseEndpoint -ProjectId pester-app -BranchId production primary -MinCu 1 -MaxCu 20 -ErrorAction Stop } |
-            Should -Throw '*spans more than 8 CU*'
+        { Set-LakebaseEndpoint -ProjectId pester-app -BranchId production primary -MinCu 1 -MaxCu 24 -ErrorAction Stop } |
+            Should -Throw '*spans more than 16 CU*'
     }
 
     It 'says how to connect when not connected' {
