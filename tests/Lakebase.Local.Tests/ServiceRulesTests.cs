@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Lakebase.Local.Compute;
+using Npgsql;
 using Xunit;
 
 namespace Lakebase.Local.Tests;
@@ -13,6 +14,7 @@ namespace Lakebase.Local.Tests;
 public sealed class ServiceRulesTests(SharedServer shared) : IClassFixture<SharedServer>
 {
     private LocalServerProcess Server => shared.Server;
+    private ProxyClient Client => new(shared.Server);
 
     private async Task<ApiCallException> RefusedAsync(HttpMethod method, string path, object? body, int status = 400, string code = "INVALID_PARAMETER_VALUE")
     {
@@ -221,5 +223,58 @@ public sealed class ServiceRulesTests(SharedServer shared) : IClassFixture<Share
         await RefusedAsync(HttpMethod.Delete, $"projects/{id}/branches/nope", null, 404, "NOT_FOUND");
         var branch = await Server.RunAsync(HttpMethod.Delete, $"projects/{id}/branches/nope?allow_missing=true");
         Assert.Equal("type.googleapis.com/google.protobuf.Empty", branch["@type"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_credential_scoped_to_reading_tables_reads_those_and_nothing_else_and_writes_nothing()
+    {
+        var (endpoint, host) = await Client.NewProjectAsync();
+        await Server.ExecuteAsync(endpoint, "CREATE TABLE visible (id int); INSERT INTO visible VALUES (1), (2); CREATE TABLE hidden (id int)");
+
+        var token = (await Server.SendAsync(HttpMethod.Post, "credentials", new JsonObject
+        {
+            ["endpoint"] = endpoint,
+            ["claims"] = new JsonArray(new JsonObject { ["permission_set"] = "READ_ONLY", ["resources"] = new JsonArray(new JsonObject { ["table_name"] = "app.public.visible" }) }),
+        }))["token"]!.GetValue<string>();
+        await using var scoped = Client.Connection(host, token);
+        await scoped.OpenAsync();
+        async Task<object?> Run(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, scoped);
+            return await command.ExecuteScalarAsync();
+        }
+        Assert.Equal(2L, await Run("SELECT count(*) FROM visible"));
+        Assert.Equal("42501", (await Assert.ThrowsAsync<PostgresException>(() => Run("SELECT count(*) FROM hidden"))).SqlState);
+        Assert.Equal("25006", (await Assert.ThrowsAsync<PostgresException>(() => Run("INSERT INTO visible VALUES (3)"))).SqlState);
+        // Turning read-only transactions off does not help: the session's role may only read.
+        await Run("SET default_transaction_read_only = off");
+        Assert.Equal("42501", (await Assert.ThrowsAsync<PostgresException>(() => Run("INSERT INTO visible VALUES (3)"))).SqlState);
+        Assert.Equal(2L, await Server.QueryAsync<long>(endpoint, "SELECT count(*) FROM visible"));
+
+        await RefusedAsync(HttpMethod.Post, "credentials", new JsonObject
+        {
+            ["endpoint"] = endpoint,
+            ["claims"] = new JsonArray(new JsonObject { ["permission_set"] = "READ_ONLY", ["resources"] = new JsonArray(new JsonObject { ["table_name"] = "visible" }) }),
+        });
+    }
+
+    [Fact]
+    public async Task A_credential_for_a_group_logs_in_as_the_groups_role()
+    {
+        var (endpoint, host) = await Client.NewProjectAsync();
+        var branch = endpoint[..endpoint.IndexOf("/endpoints/", StringComparison.Ordinal)];
+        await RefusedAsync(HttpMethod.Post, "credentials", new { endpoint, group_name = "analysts" });
+        await Server.RunAsync(HttpMethod.Post, $"{branch}/roles", new { spec = new { postgres_role = "analysts", identity_type = "GROUP", auth_method = "LAKEBASE_OAUTH_V1" } });
+
+        var token = (await Server.SendAsync(HttpMethod.Post, "credentials", new { endpoint, group_name = "analysts" }))["token"]!.GetValue<string>();
+        await using (var group = Client.Connection(host, token, user: "analysts"))
+        {
+            await group.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT current_user", group);
+            Assert.Equal("analysts", await command.ExecuteScalarAsync());
+        }
+        // The credential is the group's: it does not log the member in as themselves.
+        await using var asMember = Client.Connection(host, token);
+        Assert.Equal("28P01", (await Assert.ThrowsAsync<PostgresException>(() => asMember.OpenAsync())).SqlState);
     }
 }

@@ -11,6 +11,29 @@ AfterAll {
     Remove-Item $root -Recurse -Force -ErrorAction SilentlyContinue
 }
 
+Describe 'Project create fields and deletes that allow a missing resource' {
+    It 'makes a project with tags, a budget policy, and the first role and database asked for' {
+        $tagged = New-LakebaseProject 'tagged-app' -CustomTag @{ team = 'data'; env = 'dev' } -BudgetPolicyId 'policy-1' -InitialRole 'app_owner' -InitialDatabase 'app'
+        $tagged.CustomTags['team'] | Should -Be 'data'
+        $tagged.BudgetPolicyId | Should -Be 'policy-1'
+        (Get-LakebaseRole -ProjectId tagged-app -BranchId production).PostgresRole | Should -Be 'app_owner'
+        $database = Get-LakebaseDatabase -ProjectId tagged-app -BranchId production
+        $database.PostgresDatabase | Should -Be 'app'
+
+        $retagged = Set-LakebaseProject tagged-app -CustomTag @{} -BudgetPolicyId 'policy-2'
+        $retagged.CustomTags.Count | Should -Be 0
+        $retagged.BudgetPolicyId | Should -Be 'policy-2'
+    }
+
+    It 'removes what is not there with -AllowMissing, and says it is not there without' {
+        Remove-LakebaseBranch -ProjectId tagged-app never-made -AllowMissing -Confirm:$false -ErrorAction Stop
+        Remove-LakebaseProject never-made -AllowMissing -Confirm:$false -ErrorAction Stop
+        $error.Clear()
+        Remove-LakebaseBranch -ProjectId tagged-app never-made -Confirm:$false -ErrorAction SilentlyContinue
+        $error[0].FullyQualifiedErrorId | Should -BeLike 'NOT_FOUND,*'
+    }
+}
+
 Describe 'Projects and branches from the pipeline' {
     It 'creates a project whose production branch is ready and default' {
         $project.ProjectId | Should -Be 'pester-app'
