@@ -75,7 +75,11 @@ Describe 'Projects and branches from the pipeline' {
         $endpoint.MinCu | Should -Be 0.5
         $endpoint.MaxCu | Should -Be 2
         $endpoint.SuspendTimeout | Should -Be ([TimeSpan]::FromDays(1))
-        (Set-LakebaseBranch -ProjectId pester-app feature -Protected $true).IsProtected | Should -BeTrue
+        # As the service has it, a protected branch cannot expire: protecting feature (7d TTL) needs -NoExpiry too.
+        { Set-LakebaseBranch -ProjectId pester-app feature -Protected $true -ErrorAction Stop } | Should -Throw '*cannot expire*'
+        $protected = Set-LakebaseBranch -ProjectId pester-app feature -Protected $true -NoExpiry
+        $protected.IsProtected | Should -BeTrue
+        $protected.ExpireTime | Should -BeNullOrEmpty
         { Remove-LakebaseBranch -ProjectId pester-app feature -Confirm:$false -ErrorAction Stop } | Should -Throw '*protected*'
         (Set-LakebaseBranch -ProjectId pester-app feature -Protected $false).IsProtected | Should -BeFalse
     }

@@ -38,7 +38,6 @@ public sealed class GetLakebaseCredentialCommand : BranchChildCmdlet
     /// <summary>Scopes the credential to reading these Unity Catalog tables (catalog.schema.table) and nothing else.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
-    [ValidatePattern(@"\A[^.\s]+\.[^.\s]+\.[^.\s]+\z")]
     public string[]? ReadOnlyTable { get; set; }
 
     /// <summary>(preview) Logs in as this Databricks group's Postgres role, of which you must be a member.</summary>
