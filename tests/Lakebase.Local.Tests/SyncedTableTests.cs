@@ -247,6 +247,19 @@ public sealed class SyncedTableTests(SyncedTablesServer fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task A_branch_of_a_branch_with_a_synced_table_holds_its_rows_as_of_that_moment()
+    {
+        var source = await fixture.RegisterAsync("simple_table", "inherited");
+        await fixture.CreateSyncedTableAsync("inherited", source, ["id"]);
+        await fixture.WaitForSyncAsync("inherited", 4);
+        await fixture.Server.RunAsync(HttpMethod.Post, $"projects/{fixture.Project}/branches?branch_id=with-synced", new { spec = new { no_expiry = true } });
+
+        var child = $"projects/{fixture.Project}/branches/with-synced/endpoints/primary";
+        Assert.Equal(3L, await fixture.Server.QueryAsync<long>(child, "SELECT count(*) FROM fixtures.inherited", SyncedTablesServer.Database));
+        Assert.Equal(new long[] { 5, 7, 9 }, await fixture.Server.QueryAsync<long[]>(child, "SELECT array_agg(id ORDER BY id) FROM fixtures.inherited", SyncedTablesServer.Database));
+    }
+
+    [Fact]
     public async Task Registered_tables_are_listed_and_read_where_they_are()
     {
         var source = await fixture.RegisterAsync("table-without-dv-small", "listed");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Threading.Channels;
 using Lakebase.Delta;
 using Lakebase.Local.ControlPlane;
 using Lakebase.Local.Storage;
@@ -72,7 +73,7 @@ internal static class TableSync
         await using (var importer = await connection.BeginBinaryImportAsync(
             $"COPY {qualifiedStaging} ({string.Join(", ", columns.Select(c => c.Quoted))}) FROM STDIN (FORMAT BINARY)", cancel))
         {
-            await foreach (var row in source.ReadRowsAsync(snapshot, cancel))
+            await foreach (var row in ReadAheadAsync(source.ReadRowsAsync(snapshot, cancel), cancel))
             {
                 if (keyIndexes.Any(k => row[k] is null)) continue; // rows with a NULL key are skipped, as the service does
                 await importer.StartRowAsync(cancel);
@@ -155,6 +156,49 @@ internal static class TableSync
         await using var command = new NpgsqlCommand($"DELETE FROM {StateSchema}.synced_versions WHERE synced_table = $1", connection);
         command.Parameters.AddWithValue(target.SyncedTableName);
         await command.ExecuteNonQueryAsync(cancel);
+    }
+
+    /// <summary>
+    /// Decodes the next rows on another thread while the caller writes the current ones, so Parquet decoding and the
+    /// COPY stream overlap instead of taking turns (on two cores that roughly doubles a snapshot's rows/s).
+    /// </summary>
+    private static async IAsyncEnumerable<object?[]> ReadAheadAsync(IAsyncEnumerable<object?[]> rows,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancel)
+    {
+        const int BatchRows = 4096;
+        var batches = Channel.CreateBounded<List<object?[]>>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var reading = Task.Run(async () =>
+        {
+            try
+            {
+                var batch = new List<object?[]>(BatchRows);
+                await foreach (var row in rows.WithCancellation(stop.Token))
+                {
+                    batch.Add(row);
+                    if (batch.Count < BatchRows) continue;
+                    await batches.Writer.WriteAsync(batch, stop.Token);
+                    batch = new List<object?[]>(BatchRows);
+                }
+                if (batch.Count > 0) await batches.Writer.WriteAsync(batch, stop.Token);
+                batches.Writer.Complete();
+            }
+            catch (Exception ex)
+            {
+                batches.Writer.Complete(ex);
+            }
+        }, CancellationToken.None);
+        try
+        {
+            await foreach (var batch in batches.Reader.ReadAllAsync(cancel))
+                foreach (var row in batch) yield return row;
+        }
+        finally
+        {
+            // The writer stopped early (an error or a cancel): the reader must not wait on a full channel forever.
+            await stop.CancelAsync();
+            await reading;
+        }
     }
 
     public static int[] KeyIndexes(DeltaStructType schema, IReadOnlyList<string> keys) =>
