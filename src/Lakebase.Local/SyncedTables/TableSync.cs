@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.Channels;
+using Lakebase.Contract.Models;
 using Lakebase.Delta;
 using Lakebase.Local.ControlPlane;
 using Lakebase.Local.Storage;
@@ -8,9 +9,13 @@ using Npgsql;
 namespace Lakebase.Local.SyncedTables;
 
 /// <summary>Where a synced table lands: PG schema and table (the UC schema and table names) and its keys.</summary>
-internal sealed record SyncTarget(string SyncedTableName, string Schema, string Table, IReadOnlyList<string> PrimaryKey, string? TimeseriesKey)
+internal sealed record SyncTarget(string SyncedTableName, string Schema, string Table, IReadOnlyList<string> PrimaryKey, string? TimeseriesKey,
+    IReadOnlyList<SyncedTableTypeOverride> TypeOverrides)
 {
     public string Qualified => $"{PostgresAdmin.Quote(Schema)}.{PostgresAdmin.Quote(Table)}";
+
+    /// <summary>The PostgreSQL columns of the source's schema, with the synced table's type overrides.</summary>
+    public List<PostgresColumn> Columns(DeltaStructType schema) => schema.Fields.Select(f => PostgresColumn.For(f, TypeOverrides)).ToList();
 }
 
 /// <summary>Progress of one sync, as ongoing_sync_progress reports it.</summary>
@@ -57,7 +62,7 @@ internal static class TableSync
     public static async Task SnapshotAsync(NpgsqlConnection connection, DeltaTable source, DeltaSnapshot snapshot, SyncTarget target,
         Action<SyncProgress> progress, CancellationToken cancel)
     {
-        var columns = snapshot.Metadata.Schema.Fields.Select(PostgresColumn.For).ToList();
+        var columns = target.Columns(snapshot.Metadata.Schema);
         var keyIndexes = KeyIndexes(snapshot.Metadata.Schema, target.PrimaryKey);
         long? total = snapshot.Files.All(f => f.NumRecords is not null)
             ? snapshot.Files.Sum(f => f.NumRecords!.Value - (f.DeletionVector?.Cardinality ?? 0))
@@ -109,7 +114,7 @@ internal static class TableSync
     {
         var snapshot = await source.OpenSnapshotAsync(to, cancel);
         var schema = snapshot.Metadata.Schema;
-        var columns = schema.Fields.Select(PostgresColumn.For).ToList();
+        var columns = target.Columns(schema);
         var keyIndexes = KeyIndexes(schema, target.PrimaryKey);
         var net = new Dictionary<string, (object?[] Row, bool Deleted)>(StringComparer.Ordinal);
         var changes = new List<DeltaChange>();
