@@ -118,8 +118,9 @@ public sealed partial class LakebaseClient : IDisposable
         ListAsync<ListProjectsResponse, Project>("projects", r => (r.Projects, r.NextPageToken), cancellationToken, ShowDeleted(showDeleted));
     public Task<Operation> UpdateProjectAsync(string name, Project project, IReadOnlyCollection<string> updateMask, CancellationToken cancellationToken = default) =>
         UpdateAsync(name, project, updateMask, cancellationToken);
-    public Task<Operation> DeleteProjectAsync(string name, bool purge = false, CancellationToken cancellationToken = default) =>
-        DeleteAsync(name + Query(Purge(purge)), cancellationToken);
+    /// <summary>With <paramref name="allowMissing"/> the service answers a missing project as deleted (preview).</summary>
+    public Task<Operation> DeleteProjectAsync(string name, bool purge = false, bool allowMissing = false, CancellationToken cancellationToken = default) =>
+        DeleteAsync(name + Query(Purge(purge), AllowMissing(allowMissing)), cancellationToken);
     public Task<Operation> UndeleteProjectAsync(string name, CancellationToken cancellationToken = default) =>
         UndeleteAsync(name, async token => await GetProjectAsync(name, token).ConfigureAwait(false), cancellationToken);
 
@@ -132,8 +133,9 @@ public sealed partial class LakebaseClient : IDisposable
         ListAsync<ListBranchesResponse, Branch>(parent + "/branches", r => (r.Branches, r.NextPageToken), cancellationToken, ShowDeleted(showDeleted));
     public Task<Operation> UpdateBranchAsync(string name, Branch branch, IReadOnlyCollection<string> updateMask, CancellationToken cancellationToken = default) =>
         UpdateAsync(name, branch, updateMask, cancellationToken);
-    public Task<Operation> DeleteBranchAsync(string name, bool purge = false, CancellationToken cancellationToken = default) =>
-        DeleteAsync(name + Query(Purge(purge)), cancellationToken);
+    /// <summary>With <paramref name="allowMissing"/> the service answers a missing branch as deleted (preview).</summary>
+    public Task<Operation> DeleteBranchAsync(string name, bool purge = false, bool allowMissing = false, CancellationToken cancellationToken = default) =>
+        DeleteAsync(name + Query(Purge(purge), AllowMissing(allowMissing)), cancellationToken);
     public Task<Operation> UndeleteBranchAsync(string name, CancellationToken cancellationToken = default) =>
         UndeleteAsync(name, async token => await GetBranchAsync(name, token).ConfigureAwait(false), cancellationToken);
 
@@ -451,6 +453,7 @@ public sealed partial class LakebaseClient : IDisposable
 
     private static (string, string?) ShowDeleted(bool showDeleted) => ("show_deleted", showDeleted ? "true" : null);
     private static (string, string?) Purge(bool purge) => ("purge", purge ? "true" : null);
+    private static (string, string?) AllowMissing(bool allowMissing) => ("allow_missing", allowMissing ? "true" : null);
 
     /// <summary>Unset parameters are left out; values are percent-encoded (the comma of update_mask becomes %2C).</summary>
     private static string Query(params (string Name, string? Value)[] parameters)

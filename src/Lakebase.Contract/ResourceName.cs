@@ -113,17 +113,37 @@ public sealed record ResourceName(ResourceKind Kind, string ProjectId, string? B
         TryParse(text, out var name) ? name : throw new FormatException($"'{text}' is not a Lakebase resource name.");
 }
 
-/// <summary>Id syntax rules. The real service words its error exactly like <see cref="Describe"/>.</summary>
+/// <summary>
+/// Id syntax rules. The real service words its error exactly like <see cref="Describe"/>. The patterns are shown as the
+/// service shows them; they are matched against the whole id (\A…\z), since $ would also accept an id ending in a newline.
+/// </summary>
 public static partial class ResourceIds
 {
+    /// <summary>Projects, branches and endpoints: 1–63 characters.</summary>
     public const string Pattern = "^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$";
 
+    /// <summary>Roles and databases: 4–63 characters (postgres-api.md §1.4). The SDK calls it RFC 1123; the CLI's fake,
+    /// checked against the real API, accepts a trailing hyphen, so that is followed here.</summary>
+    public const string RoleOrDatabasePattern = "^[a-z][a-z0-9-]{3,62}$";
+
+    /// <summary>The shortest role or database id; ids made for a role or database are at least this long.</summary>
+    public const int MinRoleOrDatabaseIdLength = 4;
+
     public static bool IsValid(string? id) => id is not null && IdRegex().IsMatch(id);
+
+    public static bool IsValidRoleOrDatabaseId(string? id) => id is not null && RoleOrDatabaseIdRegex().IsMatch(id);
 
     /// <summary>Null when valid, otherwise the message the service returns for field <paramref name="field"/>.</summary>
     public static string? Describe(string field, string? id) =>
         IsValid(id) ? null : $"Field {field} must match pattern {Pattern}, got '{id}'.";
 
-    [GeneratedRegex(Pattern)]
+    /// <summary>As <see cref="Describe"/>, for a role_id or database_id.</summary>
+    public static string? DescribeRoleOrDatabaseId(string field, string? id) =>
+        IsValidRoleOrDatabaseId(id) ? null : $"Field {field} must match pattern {RoleOrDatabasePattern}, got '{id}'.";
+
+    [GeneratedRegex(@"\A[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?\z")]
     private static partial Regex IdRegex();
+
+    [GeneratedRegex(@"\A[a-z][a-z0-9-]{3,62}\z")]
+    private static partial Regex RoleOrDatabaseIdRegex();
 }

@@ -51,15 +51,15 @@ public sealed class ChaosTests(ITestOutputHelper output)
             var expectedInBranch = fromPast ? past.Rows : committed[production];
             await TryStartAsync(operations, server, $"projects/{project}/branches/{branchId}", false,
                 () => server.SendAsync(HttpMethod.Post, $"projects/{project}/branches?branch_id={branchId}", new JsonObject { ["spec"] = branchSpec }));
-            await TryStartAsync(operations, server, $"{production}/roles/r{cycle}", false,
-                () => server.SendAsync(HttpMethod.Post, $"{production}/roles?role_id=r{cycle}", new { spec = new { postgres_role = $"r{cycle}" } }));
-            await TryStartAsync(operations, server, $"{production}/databases/d{cycle}", false,
-                () => server.SendAsync(HttpMethod.Post, $"{production}/databases?database_id=d{cycle}",
+            await TryStartAsync(operations, server, $"{production}/roles/role-{cycle}", false,
+                () => server.SendAsync(HttpMethod.Post, $"{production}/roles?role_id=role-{cycle}", new { spec = new { postgres_role = $"r{cycle}" } }));
+            await TryStartAsync(operations, server, $"{production}/databases/db-{cycle}", false,
+                () => server.SendAsync(HttpMethod.Post, $"{production}/databases?database_id=db-{cycle}",
                     new { spec = new { postgres_database = $"d{cycle}", role = $"{production}/roles/{owner}" } }));
             if (cycle > 1)
             {
-                await TryStartAsync(operations, server, $"{production}/roles/r{cycle - 1}", true,
-                    () => server.SendAsync(HttpMethod.Delete, $"{production}/roles/r{cycle - 1}", null));
+                await TryStartAsync(operations, server, $"{production}/roles/role-{cycle - 1}", true,
+                    () => server.SendAsync(HttpMethod.Delete, $"{production}/roles/role-{cycle - 1}", null));
             }
             if (cycle > 2)
             {

@@ -58,6 +58,30 @@ Describe 'Get-LakebaseCredential' {
     }
 }
 
+Describe 'Get-LakebaseCredential scopes' {
+    It 'takes an expiry time instead of a TTL, and refuses both at once' {
+        $expires = [DateTimeOffset]::UtcNow.AddMinutes(10)
+        $credential = $branch | Get-LakebaseCredential -ExpireTime $expires
+        ($credential.ExpireTime - $expires).Duration().TotalSeconds | Should -BeLessThan 2
+        { $branch | Get-LakebaseCredential -Ttl 10m -ExpireTime $expires -ErrorAction Stop } | Should -Throw '*either -Ttl or -ExpireTime*'
+    }
+
+    It 'gives a credential that can only read the tables named' {
+        $branch | Invoke-LakebaseQuery 'CREATE TABLE shared_report (id int); INSERT INTO shared_report VALUES (1); CREATE TABLE private_notes (id int)' | Out-Null
+        $scoped = $branch | Get-LakebaseCredential -ReadOnlyTable 'query_app.public.shared_report' -AsConnectionString
+        & psql $scoped -Atc 'SELECT count(*) FROM shared_report' | Should -Be 1
+        & psql $scoped -Atc 'SELECT count(*) FROM private_notes' 2>&1 | Out-String | Should -BeLike '*permission denied*'
+        & psql $scoped -Atc 'INSERT INTO shared_report VALUES (2)' 2>&1 | Out-String | Should -BeLike '*read-only transaction*'
+    }
+
+    It 'logs in as a group''s role with -GroupName' {
+        $branch | New-LakebaseRole analysts -IdentityType Group -AuthMethod LakebaseOAuth | Out-Null
+        $credential = $branch | Get-LakebaseCredential -GroupName analysts
+        $credential.UserName | Should -Be 'analysts'
+        & psql ($branch | Get-LakebaseCredential -GroupName analysts -AsConnectionString) -Atc 'SELECT current_user' | Should -Be 'analysts'
+    }
+}
+
 Describe 'Invoke-LakebaseQuery' {
     It 'runs a migration file all-or-nothing in a transaction' {
         $good = Join-Path $TestDrive 'good.sql'

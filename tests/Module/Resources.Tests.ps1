@@ -11,6 +11,29 @@ AfterAll {
     Remove-Item $root -Recurse -Force -ErrorAction SilentlyContinue
 }
 
+Describe 'Project create fields and deletes that allow a missing resource' {
+    It 'makes a project with tags, a budget policy, and the first role and database asked for' {
+        $tagged = New-LakebaseProject 'tagged-app' -CustomTag @{ team = 'data'; env = 'dev' } -BudgetPolicyId 'policy-1' -InitialRole 'app_owner' -InitialDatabase 'app'
+        $tagged.CustomTags['team'] | Should -Be 'data'
+        $tagged.BudgetPolicyId | Should -Be 'policy-1'
+        (Get-LakebaseRole -ProjectId tagged-app -BranchId production).PostgresRole | Should -Be 'app_owner'
+        $database = Get-LakebaseDatabase -ProjectId tagged-app -BranchId production
+        $database.PostgresDatabase | Should -Be 'app'
+
+        $retagged = Set-LakebaseProject tagged-app -CustomTag @{} -BudgetPolicyId 'policy-2'
+        $retagged.CustomTags.Count | Should -Be 0
+        $retagged.BudgetPolicyId | Should -Be 'policy-2'
+    }
+
+    It 'removes what is not there with -AllowMissing, and says it is not there without' {
+        Remove-LakebaseBranch -ProjectId tagged-app never-made -AllowMissing -Confirm:$false -ErrorAction Stop
+        Remove-LakebaseProject never-made -AllowMissing -Confirm:$false -ErrorAction Stop
+        $error.Clear()
+        Remove-LakebaseBranch -ProjectId tagged-app never-made -Confirm:$false -ErrorAction SilentlyContinue
+        $error[0].FullyQualifiedErrorId | Should -BeLike 'NOT_FOUND,*'
+    }
+}
+
 Describe 'Projects and branches from the pipeline' {
     It 'creates a project whose production branch is ready and default' {
         $project.ProjectId | Should -Be 'pester-app'
@@ -52,7 +75,11 @@ Describe 'Projects and branches from the pipeline' {
         $endpoint.MinCu | Should -Be 0.5
         $endpoint.MaxCu | Should -Be 2
         $endpoint.SuspendTimeout | Should -Be ([TimeSpan]::FromDays(1))
-        (Set-LakebaseBranch -ProjectId pester-app feature -Protected $true).IsProtected | Should -BeTrue
+        # As the service has it, a protected branch cannot expire: protecting feature (7d TTL) needs -NoExpiry too.
+        { Set-LakebaseBranch -ProjectId pester-app feature -Protected $true -ErrorAction Stop } | Should -Throw '*cannot expire*'
+        $protected = Set-LakebaseBranch -ProjectId pester-app feature -Protected $true -NoExpiry
+        $protected.IsProtected | Should -BeTrue
+        $protected.ExpireTime | Should -BeNullOrEmpty
         { Remove-LakebaseBranch -ProjectId pester-app feature -Confirm:$false -ErrorAction Stop } | Should -Throw '*protected*'
         (Set-LakebaseBranch -ProjectId pester-app feature -Protected $false).IsProtected | Should -BeFalse
     }
@@ -157,8 +184,8 @@ Describe 'Errors a user can act on' {
     }
 
     It 'shows the server''s limit when a compute is too large' {
-        { Set-LakebaseEndpoint -ProjectId pester-app -BranchId production primary -MinCu 1 -MaxCu 20 -ErrorAction Stop } |
-            Should -Throw '*spans more than 8 CU*'
+        { Set-LakebaseEndpoint -ProjectId pester-app -BranchId production primary -MinCu 1 -MaxCu 24 -ErrorAction Stop } |
+            Should -Throw '*spans more than 16 CU*'
     }
 
     It 'says how to connect when not connected' {

@@ -58,7 +58,7 @@ public sealed record BranchSchemaSource(DatabaseSessions Sessions, string Branch
         finally
         {
             progress?.Report($"Removing {temporaryId}");
-            var removal = await client.DeleteBranchAsync(temporary, purge: true, CancellationToken.None).ConfigureAwait(false);
+            var removal = await client.DeleteBranchAsync(temporary, purge: true, cancellationToken: CancellationToken.None).ConfigureAwait(false);
             await client.WaitForOperationAsync(removal, cancellationToken: CancellationToken.None).ConfigureAwait(false);
         }
     }

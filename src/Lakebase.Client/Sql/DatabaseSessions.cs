@@ -93,13 +93,14 @@ public sealed class DatabaseSessions(LakebaseClient client) : IAsyncDisposable
         _sources.Clear();
     }
 
-    /// <summary>A libpq connection string (for psql and other libpq tools) with the given password.</summary>
-    public string LibpqConnectionString(DatabaseTarget target, string password)
+    /// <summary>A libpq connection string (for psql and other libpq tools) with the given password, for the context's
+    /// identity or <paramref name="user"/> (a group's role).</summary>
+    public string LibpqConnectionString(DatabaseTarget target, string password, string? user = null)
     {
         var local = client.Config.LocalCaCertificateFile;
         var address = target.Address is null ? "" : $" hostaddr={target.ConnectHost} options='{target.EndpointOption}'";
         var tls = $"sslmode=verify-full sslrootcert='{local ?? "system"}'";
-        return $"host={target.ServerName}{address} port={target.ConnectPort} dbname={target.Database} user='{client.UserName}' password={password} {tls}";
+        return $"host={target.ServerName}{address} port={target.ConnectPort} dbname={target.Database} user='{user ?? client.UserName}' password={password} {tls}";
     }
 
     private (NpgsqlDataSource, DatabasePasswords) Build(DatabaseTarget target, TimeSpan? credentialTtl)

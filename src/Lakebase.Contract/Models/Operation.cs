@@ -30,6 +30,27 @@ public sealed class DatabaseCredentialRequest
     public string? Endpoint { get; set; }
     public TimeSpan? Ttl { get; set; }
     public DateTimeOffset? ExpireTime { get; set; }
+    /// <summary>Scopes the credential: READ_ONLY on the Unity Catalog tables named.</summary>
+    public List<DatabaseCredentialClaim>? Claims { get; set; }
+    /// <summary>(preview) The credential logs in as this group's Postgres role; the caller must be a member.</summary>
+    public string? GroupName { get; set; }
+}
+
+public sealed class DatabaseCredentialClaim
+{
+    public string? PermissionSet { get; set; }
+    public List<DatabaseCredentialResource>? Resources { get; set; }
+}
+
+public sealed class DatabaseCredentialResource
+{
+    public string? TableName { get; set; }
+}
+
+public static class PermissionSet
+{
+    public const string Unspecified = "PERMISSION_SET_UNSPECIFIED";
+    public const string ReadOnly = "READ_ONLY";
 }
 
 public sealed class DatabaseCredential

@@ -14,6 +14,11 @@ public sealed class Project
     public ProjectStatus? Status { get; set; }
     public InitialBranchSpec? InitialBranchSpec { get; set; }
     public InitialEndpointSpec? InitialEndpointSpec { get; set; }
+    /// <summary>Create only (preview): the first database's name instead of databricks_postgres.</summary>
+    public InitialDatabaseSpec? InitialDatabaseSpec { get; set; }
+    /// <summary>Create only (preview): the first role, owner of the first database, instead of one for the caller. Its
+    /// fields are a role's spec.</summary>
+    public RoleSpec? InitialRoleSpec { get; set; }
 }
 
 public sealed class ProjectSpec
@@ -72,4 +77,9 @@ public sealed class InitialEndpointSpec
     public EndpointGroup? Group { get; set; }
     public TimeSpan? SuspendTimeoutDuration { get; set; }
     public bool? NoSuspension { get; set; }
+}
+
+public sealed class InitialDatabaseSpec
+{
+    public string? PostgresDatabase { get; set; }
 }

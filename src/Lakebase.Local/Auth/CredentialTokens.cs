@@ -6,8 +6,17 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Lakebase.Local.Auth;
 
-/// <summary>What a database credential says: who may log in, to which endpoint, until when.</summary>
-internal sealed record CredentialClaims(string UserName, string EndpointUid, DateTimeOffset ExpireTime);
+/// <summary>What a database credential says: who may log in, to which endpoint, until when; for a group's role, the
+/// member it was issued to; and the tables it may only read, when it is scoped to them (empty: not scoped).</summary>
+internal sealed record CredentialClaims(string UserName, string EndpointUid, DateTimeOffset ExpireTime)
+{
+    /// <summary>The identity that asked for a credential of a group's role (<see cref="UserName"/> is the group).</summary>
+    public string? Member { get; init; }
+    public IReadOnlyList<string> ReadOnlyTables { get; init; } = [];
+
+    /// <summary>The identity whose permissions the credential depends on.</summary>
+    public string Holder => Member ?? UserName;
+}
 
 /// <summary>
 /// Database credentials: short-lived JWTs used as the Postgres password, as the service's are, so clients can read
@@ -22,6 +31,8 @@ internal sealed class CredentialTokens
     public const string Issuer = "lakebase-local";
     public const int MinimumKeyBytes = 32;
     private const string EndpointClaim = "endpoint";
+    private const string MemberClaim = "member";
+    private const string ReadOnlyTablesClaim = "read_only_tables";
     /// <summary>A credential is a few hundred characters; anything far longer is not one and is not parsed.</summary>
     private const int MaximumTokenLength = 4096;
 
@@ -63,18 +74,21 @@ internal sealed class CredentialTokens
     {
         if (claims.ExpireTime.Ticks % TimeSpan.TicksPerSecond != 0)
             throw new ArgumentException("A credential's expiry must be whole seconds.", nameof(claims));
+        var payload = new Dictionary<string, object>
+        {
+            [JwtRegisteredClaimNames.Sub] = claims.UserName,
+            [EndpointClaim] = claims.EndpointUid,
+            [JwtRegisteredClaimNames.Jti] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)),
+        };
+        if (claims.Member is not null) payload[MemberClaim] = claims.Member;
+        if (claims.ReadOnlyTables.Count > 0) payload[ReadOnlyTablesClaim] = claims.ReadOnlyTables.ToArray();
         return _handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = Issuer,
             Audience = Issuer,
             IssuedAt = DateTime.UtcNow,
             Expires = claims.ExpireTime.UtcDateTime,
-            Claims = new Dictionary<string, object>
-            {
-                [JwtRegisteredClaimNames.Sub] = claims.UserName,
-                [EndpointClaim] = claims.EndpointUid,
-                [JwtRegisteredClaimNames.Jti] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)),
-            },
+            Claims = payload,
             SigningCredentials = _signing,
         });
     }
@@ -91,6 +105,10 @@ internal sealed class CredentialTokens
         if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt) return null;
         return jwt.TryGetPayloadValue<string>(JwtRegisteredClaimNames.Sub, out var subject) && jwt.TryGetPayloadValue<string>(EndpointClaim, out var endpoint)
             ? new CredentialClaims(subject, endpoint, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero))
+            {
+                Member = jwt.TryGetPayloadValue<string>(MemberClaim, out var member) ? member : null,
+                ReadOnlyTables = jwt.TryGetPayloadValue<string[]>(ReadOnlyTablesClaim, out var tables) ? tables : [],
+            }
             : null;
     }
 }

@@ -25,6 +25,10 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
                 throw ApiException.AlreadyExists(name);
             }
             var expireTime = Expiration(spec, required: true);
+            var branches = Catalog.Branches(parent.ProjectName).Where(other => other.Status!.DeleteTime is null).ToList();
+            if (branches.Count >= provisioning.Limits.MaxUnarchivedBranches)
+                throw ApiException.BadRequest($"Project {parent} has {branches.Count} branches, the most a project can have unarchived; delete one first.");
+            if (spec.IsProtected == true) CheckProtectable(parent.ProjectName, name.ToString(), expireTime);
             var sourceName = spec.SourceBranch ?? project.Status!.DefaultBranch!;
             if (!ResourceName.TryParse(sourceName, out var source) || source.Kind != ResourceKind.Branch || source.ProjectId != parent.ProjectId)
                 throw ApiException.InvalidParameter($"source_branch must name a branch of {parent}, got '{sourceName}'.");
@@ -127,17 +131,23 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
             var spec = body.Spec ?? new BranchSpec();
             if (mask.Covers("spec.is_protected")) branch.Status!.IsProtected = spec.IsProtected ?? false;
             if (mask.Covers(FieldMask.BranchExpiration)) branch.Status!.ExpireTime = Expiration(spec, required: true);
+            if ((mask.Covers(FieldMask.BranchExpiration) || mask.Covers("spec.is_protected")) && branch.Status!.ExpireTime is not null) CheckMayExpire(branch);
+            if (mask.Covers("spec.is_protected") && spec.IsProtected == true) CheckProtectable(branch.Parent!, branch.Name!, branch.Status!.ExpireTime);
             branch.UpdateTime = Catalog.Now();
             return operations.Start(name, OperationVerb.Update, batch => batch.Put(ResourceKind.Branch, branch, branch.Name!, branch.Parent),
                 _ => Task.FromResult<object?>(Catalog.Present(Catalog.RequireBranch(name))));
         }
     }
 
-    public Operation Delete(ResourceName name, bool purge)
+    /// <summary>With <paramref name="allowMissing"/> a branch that is not there (or already soft-deleted, without
+    /// <paramref name="purge"/>) is deleted already.</summary>
+    public Operation Delete(ResourceName name, bool purge, bool allowMissing = false)
     {
         lock (provisioning.MetadataGate)
         {
-            var branch = Catalog.RequireBranch(name, allowDeleted: purge);
+            Branch branch;
+            try { branch = Catalog.RequireBranch(name, allowDeleted: purge); }
+            catch (ApiException ex) when (allowMissing && ex.ErrorCode == ErrorCodes.NotFound) { return operations.DeletedAlready(name); }
             CheckDeletable(branch);
             var endpointUids = Catalog.Endpoints(branch.Name!).Select(e => e.Uid!).ToList();
             if (purge)
@@ -149,8 +159,11 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
                         return null;
                     }, cancellationToken));
             }
+            // The service reports a soft-deleted branch as DELETED until it is undeleted or purged (postgres-api.md §6).
             branch.Status!.DeleteTime = Catalog.Now();
             branch.Status.PurgeTime = branch.Status.DeleteTime + provisioning.Limits.SoftDeleteRetention;
+            branch.Status.CurrentState = BranchState.Deleted;
+            branch.Status.StateChangeTime = branch.Status.DeleteTime;
             return operations.Start(name, OperationVerb.Delete, batch => batch.Put(ResourceKind.Branch, branch, branch.Name!, branch.Parent),
                 cancellationToken => provisioning.QueueAsync<object?>(name.ProjectId, async () =>
                 {
@@ -168,6 +181,8 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
             if (branch.Status!.DeleteTime is null) throw ApiException.BadRequest($"Branch {name} is not deleted.");
             branch.Status.DeleteTime = null;
             branch.Status.PurgeTime = null;
+            branch.Status.CurrentState = BranchState.Ready;
+            branch.Status.StateChangeTime = Catalog.Now();
             return operations.Start(name, OperationVerb.Undelete, batch => batch.Put(ResourceKind.Branch, branch, branch.Name!, branch.Parent),
                 cancellationToken => provisioning.QueueAsync<object?>(name.ProjectId, async () =>
                 {
@@ -191,6 +206,26 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
             throw ApiException.BadRequest($"Branch {branch.Name} has child branches ({string.Join(", ", children)}); delete them first.");
     }
 
+    /// <summary>Protected branches, the default branch and branches that others were made from cannot expire
+    /// (lakebase-semantics.md §1.5).</summary>
+    private void CheckMayExpire(Branch branch)
+    {
+        var reason = branch.Status!.IsProtected == true ? "it is protected"
+            : Catalog.RequireProject(ResourceName.Parse(branch.Parent!)).Status!.DefaultBranch == branch.Name ? "it is the project's default branch"
+            : Catalog.Branches(branch.Parent!).Any(other => other.Status!.SourceBranch == branch.Name) ? "it has child branches"
+            : null;
+        if (reason is not null) throw ApiException.InvalidParameter($"Branch {branch.Name} cannot expire: {reason}. Use no_expiry: true.");
+    }
+
+    /// <summary>A project has one protected branch at most, and a protected branch never expires.</summary>
+    private void CheckProtectable(string projectName, string branchName, DateTimeOffset? expireTime)
+    {
+        if (expireTime is not null) throw ApiException.InvalidParameter($"Branch {branchName} cannot be protected and expire; use no_expiry: true.");
+        var others = Catalog.Branches(projectName).Where(other => other.Status!.IsProtected == true && other.Name != branchName).Select(other => other.BranchId).ToList();
+        if (others.Count >= provisioning.Limits.MaxProtectedBranches)
+            throw ApiException.BadRequest($"Project {projectName} already has a protected branch ({string.Join(", ", others)}); a project can have {provisioning.Limits.MaxProtectedBranches}.");
+    }
+
     /// <summary>Copies the source as it is now, holding its compute as it is meanwhile: a running one through the
     /// backup API, a stopped one whole, and neither woken nor suspended under the copy (a connection waits).</summary>
     public async Task<Storage.BranchPoint> CloneAsync(Branch source, string targetUid, CancellationToken cancellationToken)
@@ -206,9 +241,10 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The oneof expiration: exactly one of ttl, expire_time, no_expiry (true). Null means never.</summary>
-    private static DateTimeOffset? Expiration(BranchSpec spec, bool required)
+    /// <summary>The oneof expiration: exactly one of ttl, expire_time, no_expiry (true), at most 30 days ahead. Null means never.</summary>
+    private DateTimeOffset? Expiration(BranchSpec spec, bool required)
     {
+        var longest = provisioning.Limits.MaxBranchLifetime;
         var chosen = (spec.Ttl is not null ? 1 : 0) + (spec.ExpireTime is not null ? 1 : 0) + (spec.NoExpiry is not null ? 1 : 0);
         if (chosen > 1) throw ApiException.InvalidParameter("Only one of spec.ttl, spec.expire_time and spec.no_expiry may be set.");
         if (chosen == 0 && required)
@@ -217,10 +253,13 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
         if (spec.Ttl is { } ttl)
         {
             if (ttl <= TimeSpan.Zero) throw ApiException.InvalidParameter("spec.ttl must be positive.");
+            if (ttl > longest) throw ApiException.InvalidParameter($"spec.ttl must be at most {longest.TotalSeconds}s ({longest.TotalDays} days), got {ttl.TotalSeconds}s.");
             return Catalog.Now() + ttl;
         }
         if (spec.ExpireTime is { } expireTime && expireTime <= DateTimeOffset.UtcNow)
             throw ApiException.InvalidParameter($"spec.expire_time must be in the future, got {expireTime:O}.");
+        if (spec.ExpireTime > DateTimeOffset.UtcNow + longest)
+            throw ApiException.InvalidParameter($"spec.expire_time must be at most {longest.TotalDays} days ahead, got {spec.ExpireTime:O}.");
         return spec.ExpireTime;
     }
 }

@@ -84,6 +84,8 @@ internal sealed class Catalog(StateStore store, ComputeManager computes, BranchS
             status.CurrentState = computes.DegradedReason(endpoint.Uid!) is not null ? EndpointState.Degraded
                 : computes.IsRunning(endpoint.Uid!) ? EndpointState.Active : EndpointState.Idle;
         status.LastActiveTime = computes.LastActive(endpoint.Uid!) ?? status.LastActiveTime;
+        // The service always names a read-only endpoint's host as its read_only_host too (postgres-api.md §2.3).
+        if (status.EndpointType == EndpointType.ReadOnly && status.Hosts is { } hosts) hosts.ReadOnlyHost = hosts.Host;
         return endpoint;
     }
 }

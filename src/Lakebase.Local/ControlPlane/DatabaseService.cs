@@ -13,14 +13,14 @@ internal sealed class DatabaseService(Provisioning provisioning, OperationRunner
     public Operation Create(ResourceName parent, string? databaseId, Database body, JsonObject rawBody, bool replaceExisting)
     {
         var spec = body.Spec ?? new DatabaseSpec();
-        if (databaseId is not null) Validation.RequireId("database_id", databaseId);
+        if (databaseId is not null) Validation.RoleOrDatabaseId("database_id", databaseId);
         if (string.IsNullOrEmpty(spec.Role)) throw ApiException.Required("database.spec.role");
         if (string.IsNullOrEmpty(spec.PostgresDatabase)) throw ApiException.Required("database.spec.postgres_database");
         lock (provisioning.MetadataGate)
         {
             Catalog.RequireBranch(parent);
             var existing = Catalog.Databases(parent.ToString());
-            databaseId ??= Validation.DeriveId(spec.PostgresDatabase, id => existing.Any(database => database.DatabaseId == id));
+            databaseId ??= Validation.DeriveId(spec.PostgresDatabase, "database", id => existing.Any(database => database.DatabaseId == id));
             var name = ResourceName.Database(parent.ProjectId, parent.BranchId!, databaseId);
             if (existing.Any(database => database.DatabaseId == databaseId))
             {

@@ -36,7 +36,7 @@ internal sealed class EndpointService(Provisioning provisioning, OperationRunner
             var defaults = Catalog.RequireProject(parent).Status!.DefaultEndpointSettings ?? new ProjectDefaultEndpointSettings();
             var min = spec.AutoscalingLimitMinCu ?? defaults.AutoscalingLimitMinCu ?? Limits.DefaultEndpointCu;
             var max = spec.AutoscalingLimitMaxCu ?? Math.Max(min, defaults.AutoscalingLimitMaxCu ?? Limits.DefaultEndpointCu);
-            Validation.ComputeLimits(Limits, min, max, "spec.");
+            Validation.ComputeLimits(min, max, "spec.");
             Validation.Suspension(Limits, spec.SuspendTimeoutDuration, spec.NoSuspension, "spec.");
             ValidateGroup(spec.Group);
             Validation.PgSettings(spec.Settings?.PgSettings);
@@ -80,7 +80,7 @@ internal sealed class EndpointService(Provisioning provisioning, OperationRunner
                 throw ApiException.InvalidParameter("endpoint_type cannot be changed after the endpoint is created.");
             var min = mask.Covers("spec.autoscaling_limit_min_cu") ? spec.AutoscalingLimitMinCu ?? status.AutoscalingLimitMinCu : status.AutoscalingLimitMinCu;
             var max = mask.Covers("spec.autoscaling_limit_max_cu") ? spec.AutoscalingLimitMaxCu ?? status.AutoscalingLimitMaxCu : status.AutoscalingLimitMaxCu;
-            Validation.ComputeLimits(Limits, min, max, "spec.");
+            Validation.ComputeLimits(min, max, "spec.");
             status.AutoscalingLimitMinCu = min;
             status.AutoscalingLimitMaxCu = max;
             if (mask.Covers(FieldMask.EndpointSuspension))

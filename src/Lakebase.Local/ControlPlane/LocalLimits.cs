@@ -1,20 +1,22 @@
 namespace Lakebase.Local.ControlPlane;
 
 /// <summary>
-/// The limits Lakebase Local enforces. The public docs and the API reference disagree on several of them (CU range,
-/// autoscaling span), so they are settings rather than constants; the defaults follow the service as we observed it.
+/// The limits Lakebase Local enforces, as settings rather than constants where tests need them shorter; the defaults
+/// follow the service. The CU rules are <see cref="Compute.ComputeSize"/>'s, which sizes computes by them.
 /// </summary>
 internal sealed record LocalLimits
 {
-    public double MinCu { get; init; } = 0.5;
-    public double MaxCu { get; init; } = 112;
-    /// <summary>Largest allowed autoscaling_limit_max_cu − autoscaling_limit_min_cu.</summary>
-    public double MaxAutoscalingSpan { get; init; } = 8;
     public TimeSpan MinSuspendTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public TimeSpan MaxSuspendTimeout { get; init; } = TimeSpan.FromSeconds(604800);
     public TimeSpan MinHistoryRetention { get; init; } = TimeSpan.FromDays(2);
     public TimeSpan MaxHistoryRetention { get; init; } = TimeSpan.FromDays(35);
     public TimeSpan DefaultHistoryRetention { get; init; } = TimeSpan.FromDays(7);
+    /// <summary>How far ahead a branch may expire (lakebase-semantics.md §1.5).</summary>
+    public TimeSpan MaxBranchLifetime { get; init; } = TimeSpan.FromDays(30);
+    /// <summary>Branches a project may have that are not archived (none are, here), and of them protected ones
+    /// (§1.6). Root branches (3 per project) need no limit here: a branch is always made from another.</summary>
+    public int MaxUnarchivedBranches { get; init; } = 10;
+    public int MaxProtectedBranches { get; init; } = 1;
     /// <summary>A running branch gets a new base snapshot once this long has passed since its newest (and it wrote WAL)...</summary>
     public TimeSpan BaseSnapshotInterval { get; init; } = TimeSpan.FromDays(1);
     /// <summary>...or once it wrote this much WAL since, whichever comes first; a restore replays at most about this much.</summary>

@@ -54,6 +54,9 @@ internal sealed class OperationRunner(StateStore store, ILogger<OperationRunner>
         return operation;
     }
 
+    /// <summary>A delete with allow_missing of something that is not there: it succeeds, as a delete that found it would.</summary>
+    public Operation DeletedAlready(ResourceName target) => Start(target, OperationVerb.Delete, _ => { }, _ => Task.FromResult<object?>(null));
+
     /// <summary>The operation in flight that a new <paramref name="verb"/> on <paramref name="target"/> would race.</summary>
     private (ResourceName Target, OperationVerb Verb)? Conflicting(ResourceName target, OperationVerb verb)
     {

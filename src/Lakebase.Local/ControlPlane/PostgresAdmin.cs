@@ -80,6 +80,36 @@ internal static class PostgresAdmin
         await ExecuteAsync(connection, sql, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A login role that can read the given tables of the connection's database and do nothing else: it owns nothing,
+    /// is granted SELECT on those tables (and USAGE on their schemas) only, and its transactions are read-only.
+    /// Tables that do not exist are skipped: the scope grants nothing for them. Safe to run again, and at once.
+    /// </summary>
+    public static async Task EnsureReadOnlyRoleAsync(NpgsqlConnection connection, string role, IEnumerable<(string Schema, string Table)> tables,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ExecuteAsync(connection, $"CREATE ROLE {Quote(role)} LOGIN NOINHERIT", cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DuplicateObject or PostgresErrorCodes.UniqueViolation)
+        {
+            // Made by an earlier session of the same scope.
+        }
+        await ExecuteAsync(connection, $"ALTER ROLE {Quote(role)} SET default_transaction_read_only = on", cancellationToken).ConfigureAwait(false);
+        foreach (var (schema, table) in tables)
+        {
+            await using var exists = new NpgsqlCommand(
+                "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2", connection)
+            {
+                Parameters = { new() { Value = schema }, new() { Value = table } },
+            };
+            if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null) continue;
+            await ExecuteAsync(connection, $"GRANT USAGE ON SCHEMA {Quote(schema)} TO {Quote(role)}; GRANT SELECT ON {Quote(schema)}.{Quote(table)} TO {Quote(role)}",
+                cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] parameters)
     {
         await using var command = new NpgsqlCommand(sql, connection);

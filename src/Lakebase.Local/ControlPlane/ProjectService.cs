@@ -26,10 +26,13 @@ internal sealed class ProjectService(Provisioning provisioning, OperationRunner 
         ValidateRetention(spec.HistoryRetentionDuration);
         var defaults = spec.DefaultEndpointSettings ?? new ProjectDefaultEndpointSettings();
         ValidateEndpointDefaults(defaults, "spec.default_endpoint_settings.");
+        if (body.InitialRoleSpec is not null && string.IsNullOrEmpty(body.InitialRoleSpec.PostgresRole)) throw ApiException.Required("project.initial_role_spec.postgres_role");
+        if (body.InitialDatabaseSpec is { PostgresDatabase: { } initialDatabase } && (initialDatabase.Length == 0 || initialDatabase.Any(char.IsControl)))
+            throw ApiException.InvalidParameter("initial_database_spec.postgres_database must be a name without control characters.");
         var initialEndpoint = body.InitialEndpointSpec;
         if (initialEndpoint is not null)
         {
-            Validation.ComputeLimits(Limits, initialEndpoint.AutoscalingLimitMinCu, initialEndpoint.AutoscalingLimitMaxCu, "initial_endpoint_spec.");
+            Validation.ComputeLimits(initialEndpoint.AutoscalingLimitMinCu, initialEndpoint.AutoscalingLimitMaxCu, "initial_endpoint_spec.");
             Validation.Suspension(Limits, initialEndpoint.SuspendTimeoutDuration, initialEndpoint.NoSuspension, "initial_endpoint_spec.");
         }
 
@@ -90,8 +93,13 @@ internal sealed class ProjectService(Provisioning provisioning, OperationRunner 
                 initialEndpoint.AutoscalingLimitMaxCu ?? endpointDefaults.AutoscalingLimitMaxCu!.Value,
                 initialEndpoint.SuspendTimeoutDuration ?? endpointDefaults.SuspendTimeoutDuration,
                 initialEndpoint.NoSuspension ?? (initialEndpoint.SuspendTimeoutDuration is null ? endpointDefaults.NoSuspension : null), null);
-        var role = Provisioning.NewOwnerRole(branchName, caller);
-        var database = Provisioning.NewDatabase(branchName, Provisioning.DefaultDatabase.Replace('_', '-'), Provisioning.DefaultDatabase, role.Name!);
+        // The first role and database: the caller's and databricks_postgres unless the request names others.
+        var role = body.InitialRoleSpec is { } roleSpec
+            ? Provisioning.NewRole(branchName, Validation.DeriveId(roleSpec.PostgresRole!, "role", _ => false), RoleService.Effective(roleSpec))
+            : Provisioning.NewOwnerRole(branchName, caller);
+        var databaseName = body.InitialDatabaseSpec?.PostgresDatabase ?? Provisioning.DefaultDatabase;
+        var databaseId = databaseName == Provisioning.DefaultDatabase ? Provisioning.DefaultDatabase.Replace('_', '-') : Validation.DeriveId(databaseName, "database", _ => false);
+        var database = Provisioning.NewDatabase(branchName, databaseId, databaseName, role.Name!);
 
         lock (provisioning.MetadataGate)
         {
@@ -111,7 +119,7 @@ internal sealed class ProjectService(Provisioning provisioning, OperationRunner 
                 await using (var connection = await provisioning.ConnectAsync(branchName, "postgres", cancellationToken).ConfigureAwait(false))
                 {
                     await PostgresAdmin.CreateRoleAsync(connection, role.Status!, cancellationToken).ConfigureAwait(false);
-                    await PostgresAdmin.CreateDatabaseAsync(connection, Provisioning.DefaultDatabase, role.Status!.PostgresRole!, cancellationToken).ConfigureAwait(false);
+                    await PostgresAdmin.CreateDatabaseAsync(connection, databaseName, role.Status!.PostgresRole!, cancellationToken).ConfigureAwait(false);
                 }
                 branch.Status.CurrentState = BranchState.Ready;
                 branch.Status.StateChangeTime = Catalog.Now();
@@ -158,7 +166,8 @@ internal sealed class ProjectService(Provisioning provisioning, OperationRunner 
             {
                 if (!ResourceName.TryParse(defaultBranch, out var branchName) || branchName.Kind != ResourceKind.Branch || branchName.ProjectId != name.ProjectId)
                     throw ApiException.InvalidParameter($"default_branch must name a branch of {name}, got '{defaultBranch}'.");
-                Catalog.RequireBranch(branchName);
+                if (Catalog.RequireBranch(branchName).Status!.ExpireTime is not null)
+                    throw ApiException.InvalidParameter($"Branch {defaultBranch} expires, and the default branch cannot expire; give it no_expiry: true first.");
                 status.DefaultBranch = defaultBranch;
             }
             if (mask.Covers("spec.budget_policy_id")) status.BudgetPolicyId = spec.BudgetPolicyId;
@@ -171,11 +180,15 @@ internal sealed class ProjectService(Provisioning provisioning, OperationRunner 
         }
     }
 
-    public Operation Delete(ResourceName name, bool purge)
+    /// <summary>With <paramref name="allowMissing"/> a project that is not there (or already soft-deleted, without
+    /// <paramref name="purge"/>) is deleted already.</summary>
+    public Operation Delete(ResourceName name, bool purge, bool allowMissing = false)
     {
         lock (provisioning.MetadataGate)
         {
-            var project = Catalog.RequireProject(name, allowDeleted: purge);
+            Project project;
+            try { project = Catalog.RequireProject(name, allowDeleted: purge); }
+            catch (ApiException ex) when (allowMissing && ex.ErrorCode == ErrorCodes.NotFound) { return operations.DeletedAlready(name); }
             var branches = Catalog.Branches(project.Name!);
             if (branches.FirstOrDefault(branch => branch.Status!.IsProtected == true) is { } protectedBranch)
                 throw ApiException.BadRequest($"Project {name} cannot be deleted while branch '{protectedBranch.BranchId}' is protected.");
@@ -223,7 +236,7 @@ internal sealed class ProjectService(Provisioning provisioning, OperationRunner 
 
     private void ValidateEndpointDefaults(ProjectDefaultEndpointSettings defaults, string prefix)
     {
-        Validation.ComputeLimits(Limits, defaults.AutoscalingLimitMinCu, defaults.AutoscalingLimitMaxCu, prefix);
+        Validation.ComputeLimits(defaults.AutoscalingLimitMinCu, defaults.AutoscalingLimitMaxCu, prefix);
         Validation.Suspension(Limits, defaults.SuspendTimeoutDuration, defaults.NoSuspension, prefix);
         Validation.PgSettings(defaults.PgSettings);
     }
@@ -245,6 +258,6 @@ internal sealed class ProjectService(Provisioning provisioning, OperationRunner 
             Validation.PgSettings(requested.PgSettings);
             current.PgSettings = requested.PgSettings;
         }
-        Validation.ComputeLimits(Limits, current.AutoscalingLimitMinCu, current.AutoscalingLimitMaxCu, prefix);
+        Validation.ComputeLimits(current.AutoscalingLimitMinCu, current.AutoscalingLimitMaxCu, prefix);
     }
 }

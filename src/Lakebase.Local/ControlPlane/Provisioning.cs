@@ -90,7 +90,7 @@ internal sealed class Provisioning(Catalog catalog, ComputeManager computes, Bra
 
     /// <summary>The role of the identity that created the project: it logs in with OAuth tokens and is a databricks_superuser.</summary>
     public static Role NewOwnerRole(string branchName, Principal owner) =>
-        NewRole(branchName, Validation.DeriveId(owner.UserName, _ => false), new RoleStatus
+        NewRole(branchName, Validation.DeriveId(owner.UserName, "role", _ => false), new RoleStatus
         {
             PostgresRole = owner.UserName,
             IdentityType = owner.IdentityType,

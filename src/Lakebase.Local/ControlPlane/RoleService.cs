@@ -14,12 +14,12 @@ internal sealed class RoleService(Provisioning provisioning, OperationRunner ope
     {
         var spec = body.Spec ?? new RoleSpec();
         if (string.IsNullOrEmpty(spec.PostgresRole)) throw ApiException.Required("role.spec.postgres_role");
-        if (roleId is not null) Validation.RequireId("role_id", roleId);
+        if (roleId is not null) Validation.RoleOrDatabaseId("role_id", roleId);
         lock (provisioning.MetadataGate)
         {
             Catalog.RequireBranch(parent);
             var existing = Catalog.Roles(parent.ToString());
-            roleId ??= Validation.DeriveId(spec.PostgresRole, id => existing.Any(role => role.RoleId == id));
+            roleId ??= Validation.DeriveId(spec.PostgresRole, "role", id => existing.Any(role => role.RoleId == id));
             var name = ResourceName.Role(parent.ProjectId, parent.BranchId!, roleId);
             if (existing.Any(role => role.RoleId == roleId))
             {
@@ -134,7 +134,8 @@ internal sealed class RoleService(Provisioning provisioning, OperationRunner ope
     }
 
     /// <summary>The status the service reports: enums filled with their derived or zero values, attributes always present.</summary>
-    private static RoleStatus Effective(RoleSpec spec)
+    /// <summary>What a role's spec comes to: auth method derived from the identity where not given, attributes all set.</summary>
+    public static RoleStatus Effective(RoleSpec spec)
     {
         var identity = string.IsNullOrEmpty(spec.IdentityType) ? IdentityType.Unspecified : spec.IdentityType;
         var authMethod = !string.IsNullOrEmpty(spec.AuthMethod) && spec.AuthMethod != AuthMethod.Unspecified ? spec.AuthMethod : identity switch

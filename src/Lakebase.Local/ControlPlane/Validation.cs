@@ -15,23 +15,36 @@ internal static class Validation
         return ResourceIds.Describe(field, id) is { } problem ? throw ApiException.InvalidParameter(problem) : id;
     }
 
-    public static void ComputeLimits(LocalLimits limits, double? min, double? max, string prefix)
+    /// <summary>A role_id or database_id the caller chose (both are optional).</summary>
+    public static void RoleOrDatabaseId(string field, string id)
+    {
+        if (ResourceIds.DescribeRoleOrDatabaseId(field, id) is { } problem) throw ApiException.InvalidParameter(problem);
+    }
+
+    /// <summary>The CU rules (<see cref="ComputeSize"/>): sizes in half CUs within the service's range; a range that
+    /// autoscales (min &lt; max) stays within the autoscaling limits; a fixed size above them is a whole number.</summary>
+    public static void ComputeLimits(double? min, double? max, string prefix)
     {
         foreach (var (field, value) in new[] { ("autoscaling_limit_min_cu", min), ("autoscaling_limit_max_cu", max) })
         {
-            if (value is { } cu && (cu < limits.MinCu || cu > limits.MaxCu || cu * 2 != Math.Floor(cu * 2)))
+            if (value is { } cu && (cu < ComputeSize.SmallestCu || cu > ComputeSize.LargestCu || cu / ComputeSize.Step != Math.Floor(cu / ComputeSize.Step)))
                 throw ApiException.InvalidParameter(string.Create(CultureInfo.InvariantCulture,
-                    $"{prefix}{field} must be a multiple of 0.5 between {limits.MinCu} and {limits.MaxCu} CU, got {cu}."));
+                    $"{prefix}{field} must be a multiple of {ComputeSize.Step} between {ComputeSize.SmallestCu} and {ComputeSize.LargestCu} CU, got {cu}."));
         }
-        if (min is { } low && max is { } high)
+        if (min is not { } low || max is not { } high) return;
+        if (low > high)
+            throw ApiException.InvalidParameter(string.Create(CultureInfo.InvariantCulture, $"{prefix}autoscaling_limit_min_cu ({low}) must not exceed {prefix}autoscaling_limit_max_cu ({high})."));
+        if (low == high)
         {
-            if (low > high)
-                throw ApiException.InvalidParameter(string.Create(CultureInfo.InvariantCulture,
-                    $"{prefix}autoscaling_limit_min_cu ({low}) must not exceed {prefix}autoscaling_limit_max_cu ({high})."));
-            if (high - low > limits.MaxAutoscalingSpan)
-                throw ApiException.InvalidParameter(string.Create(CultureInfo.InvariantCulture,
-                    $"The autoscaling range {low}–{high} CU spans more than {limits.MaxAutoscalingSpan} CU."));
+            if (high > ComputeSize.LargestAutoscalingCu && high != Math.Floor(high))
+                throw ApiException.InvalidParameter(string.Create(CultureInfo.InvariantCulture, $"A fixed size above {ComputeSize.LargestAutoscalingCu} CU must be a whole number of CU, got {high}."));
+            return;
         }
+        if (high > ComputeSize.LargestAutoscalingCu)
+            throw ApiException.InvalidParameter(string.Create(CultureInfo.InvariantCulture,
+                $"{prefix}autoscaling_limit_max_cu must be at most {ComputeSize.LargestAutoscalingCu} CU for an autoscaling range, got {high}; sizes above that are fixed (min = max)."));
+        if (high - low > ComputeSize.MaxAutoscalingSpan)
+            throw ApiException.InvalidParameter(string.Create(CultureInfo.InvariantCulture, $"The autoscaling range {low}–{high} CU spans more than {ComputeSize.MaxAutoscalingSpan} CU."));
     }
 
     public static void Suspension(LocalLimits limits, TimeSpan? timeout, bool? noSuspension, string prefix)
@@ -53,14 +66,15 @@ internal static class Validation
         }
     }
 
-    /// <summary>An id derived from a Postgres name when the caller gives none (role_id and database_id are optional).</summary>
-    public static string DeriveId(string postgresName, Func<string, bool> isTaken)
+    /// <summary>An id derived from a Postgres name when the caller gives none (role_id and database_id are optional);
+    /// <paramref name="kind"/> (role, database) prefixes a name that does not start with a letter or is too short.</summary>
+    public static string DeriveId(string postgresName, string kind, Func<string, bool> isTaken)
     {
         var text = new StringBuilder();
         foreach (var c in postgresName.ToLowerInvariant())
             text.Append(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) ? c : '-');
         var id = string.Join('-', text.ToString().Split('-', StringSplitOptions.RemoveEmptyEntries));
-        if (id.Length == 0 || !char.IsAsciiLetterLower(id[0])) id = "r-" + id;
+        if (id.Length < ResourceIds.MinRoleOrDatabaseIdLength || !char.IsAsciiLetterLower(id[0])) id = $"{kind}-{id}".TrimEnd('-');
         id = id.Length > 56 ? id[..56].TrimEnd('-') : id;
         var candidate = id;
         for (var suffix = 2; isTaken(candidate); suffix++) candidate = $"{id}-{suffix}";

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Lakebase.Contract;
 using Lakebase.Contract.Models;
 using Lakebase.Local.Auth;
@@ -41,10 +43,12 @@ internal sealed class ProxyControlPlane(
 
     /// <summary>A token for this user and endpoint, whose user may still use the project: a grant revoked after the
     /// token was issued ends its use at the next login, not when it expires.</summary>
-    public bool AdmitsCredential(string endpointUid, string user, string password) =>
+    public CredentialAdmission? AdmitCredential(string endpointUid, string user, string password) =>
         credentials.Validate(password) is { } claims && claims.UserName == user && claims.EndpointUid == endpointUid
         && Find(endpointUid) is { } endpoint
-        && permissions.Allows(user, ResourceName.Parse(endpoint.Name!).ProjectId, PermissionLevel.CanUse);
+        && permissions.Allows(claims.Holder, ResourceName.Parse(endpoint.Name!).ProjectId, PermissionLevel.CanUse)
+            ? new CredentialAdmission(claims.ReadOnlyTables)
+            : null;
 
     public bool AllowsNativeLogin(string endpointUid) =>
         Find(endpointUid) is { } endpoint && catalog.Store.Get<Project>(ResourceName.Parse(endpoint.Name!).ProjectName)?.Status?.EnablePgNativeLogin == true;
@@ -108,6 +112,49 @@ internal sealed class ProxyControlPlane(
         catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException)
         {
             throw new ComputeUnavailableException(ex.Message, ex);
+        }
+    }
+
+    public async Task<string> ReadOnlyRoleAsync(string endpointUid, string user, string database, IReadOnlyList<string> tables, CancellationToken cancellationToken)
+    {
+        var endpoint = Find(endpointUid) ?? throw new ComputeUnavailableException($"endpoint {endpointUid} not found");
+        // One role per identity and set of tables, named by their hash (PostgreSQL names are short; e-mails are not).
+        var scope = string.Join('\n', tables.Order(StringComparer.Ordinal).Prepend(user));
+        var role = "lakebase_read_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(scope)))[..24];
+        // A UC table catalog.schema.table is schema.table in the database the session opens.
+        var relations = tables.Select(table => table.Split('.')).Select(parts => (parts[1], parts[2])).ToList();
+        // Roles and grants are made on the branch's read-write compute; a read-only endpoint has them once it replayed that far.
+        var primary = catalog.ReadWriteEndpoint(ResourceName.Parse(endpoint.Name!).BranchName!)
+            ?? throw new ComputeUnavailableException("the branch has no read-write endpoint to make the session's role on");
+        try
+        {
+            await computes.EnsureRunningAsync(catalog.TargetOf(primary), cancellationToken).ConfigureAwait(false);
+            string lsn;
+            await using (var connection = await computes.OpenConnectionAsync(primary.Uid!, database, cancellationToken).ConfigureAwait(false))
+            {
+                await PostgresAdmin.EnsureReadOnlyRoleAsync(connection, role, relations, cancellationToken).ConfigureAwait(false);
+                await using var position = new NpgsqlCommand("SELECT pg_current_wal_lsn()::text", connection);
+                lsn = (string)(await position.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            }
+            if (primary.Uid != endpointUid) await WaitForReplayAsync(endpointUid, lsn, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or NpgsqlException)
+        {
+            throw new ComputeUnavailableException(ex.Message, ex);
+        }
+        return role;
+    }
+
+    private async Task WaitForReplayAsync(string standbyUid, string lsn, CancellationToken cancellationToken)
+    {
+        await using var connection = await computes.OpenConnectionAsync(standbyUid, "postgres", cancellationToken).ConfigureAwait(false);
+        await using var replayed = new NpgsqlCommand("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn", connection) { Parameters = { new() { Value = lsn } } };
+        // A bound, not a measure: a standby streams continuously and catches up in moments unless it is stuck.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await replayed.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("the read-only endpoint has not replayed its session's role yet");
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
         }
     }
 

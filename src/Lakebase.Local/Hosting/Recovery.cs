@@ -84,10 +84,10 @@ internal sealed class Recovery(StateStore store, OperationRunner operations, Cat
                 }
             }
         }
-        foreach (var branch in store.List<Branch>(ResourceKind.Branch, null).Where(b => b.Status!.CurrentState == BranchState.Ready))
+        foreach (var branch in store.List<Branch>(ResourceKind.Branch, null).Where(b => b.Status!.CurrentState is BranchState.Ready or BranchState.Deleted))
         {
             if (!Directory.Exists(storage.Layout.BranchData(branch.Uid!)))
-                report.Add($"{branch.Name} is ready in the metadata but its data directory {storage.Layout.BranchData(branch.Uid!)} is missing.");
+                report.Add($"{branch.Name} is {branch.Status!.CurrentState!.ToLowerInvariant()} in the metadata but its data directory {storage.Layout.BranchData(branch.Uid!)} is missing.");
         }
     }
 

@@ -13,6 +13,12 @@ internal enum EndpointAccess
 /// <summary>Where a connection goes: an endpoint, directly to its compute or through its PgBouncer (the pooled host).</summary>
 internal sealed record EndpointRoute(string EndpointUid, bool Pooled);
 
+/// <summary>A credential's session: unrestricted, or able only to read <see cref="ReadOnlyTables"/> (catalog.schema.table).</summary>
+internal sealed record CredentialAdmission(IReadOnlyList<string> ReadOnlyTables)
+{
+    public static CredentialAdmission Unrestricted { get; } = new([]);
+}
+
 /// <summary>The endpoint's compute could not be started or asked; the client sees why.</summary>
 internal sealed class ComputeUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
@@ -33,8 +39,14 @@ internal interface IControlPlaneApi
     EndpointAccess Access(string endpointUid);
 
     /// <summary>Whether <paramref name="password"/> is a database credential that lets <paramref name="user"/> into
-    /// this endpoint now: genuine, unexpired, issued to that identity for that endpoint, and the identity may still use it.</summary>
-    bool AdmitsCredential(string endpointUid, string user, string password);
+    /// this endpoint now: genuine, unexpired, issued to that identity for that endpoint, and the identity may still use
+    /// it; null if not, otherwise what the session may do.</summary>
+    CredentialAdmission? AdmitCredential(string endpointUid, string user, string password);
+
+    /// <summary>The role a session scoped to reading <paramref name="tables"/> (schema.table names in
+    /// <paramref name="database"/>) logs in as: made on first use, with SELECT on those tables, nothing else, and
+    /// read-only transactions.</summary>
+    Task<string> ReadOnlyRoleAsync(string endpointUid, string user, string database, IReadOnlyList<string> tables, CancellationToken cancellationToken);
 
     /// <summary>Whether the endpoint's project lets roles log in with their own Postgres password.</summary>
     bool AllowsNativeLogin(string endpointUid);

@@ -73,8 +73,10 @@ internal sealed class ProxyConnection(Socket client, IPAddress localAddress, IDi
 
         var router = new EndpointRouter(context.ControlPlane, localAddress);
         var route = router.Route(parameters, startup.ServerName);
-        await new ClientAuthentication(context.ControlPlane, router).AuthenticateAsync(handshake.Stream, route.EndpointUid, user, cancellationToken).ConfigureAwait(false);
+        var admission = await new ClientAuthentication(context.ControlPlane, router).AuthenticateAsync(handshake.Stream, route.EndpointUid, user, cancellationToken).ConfigureAwait(false);
         var socketDirectory = await router.WakeAsync(route, context.Limits.IdleSessionTimeout, cancellationToken).ConfigureAwait(false);
+        if (admission.ReadOnlyTables.Count > 0)
+            parameters["user"] = await ScopedRoleAsync(route.EndpointUid, user, parameters, admission.ReadOnlyTables, cancellationToken).ConfigureAwait(false);
 
         // PostgreSQL closes idle sessions itself and tells the client why (57P05); appended last, so it wins. PgBouncer
         // closes idle clients itself, and takes the startup parameters as a client sends them (it refuses options).
@@ -84,6 +86,20 @@ internal sealed class ProxyConnection(Socket client, IPAddress localAddress, IDi
             parameters["options"] = parameters.TryGetValue("options", out var clientOptions) ? $"{clientOptions} {idleTimeout}" : idleTimeout;
         }
         return (await backend.ConnectAsync(socketDirectory, parameters, handshake.Stream, cancellationToken).ConfigureAwait(false), route);
+    }
+
+    /// <summary>A credential scoped to reading some tables logs the session in as a role that can read only those.</summary>
+    private async Task<string> ScopedRoleAsync(string endpointUid, string user, Dictionary<string, string> parameters, IReadOnlyList<string> tables,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await context.ControlPlane.ReadOnlyRoleAsync(endpointUid, user, parameters.GetValueOrDefault("database", user), tables, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ComputeUnavailableException ex)
+        {
+            throw new ClientRejectedException("57P03", $"the session's read-only scope cannot be set up now: {ex.Message}");
+        }
     }
 
     private static async Task TryWriteAsync(Stream stream, byte[] message)

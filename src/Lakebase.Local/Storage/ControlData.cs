@@ -63,6 +63,6 @@ internal sealed partial record ControlData(int Timeline, string CheckpointLsn, s
     [GeneratedRegex(@"^START WAL LOCATION: \S+ \(file ([0-9A-F]{24})\)", RegexOptions.Multiline)]
     private static partial Regex BackupStartFile();
 
-    [GeneratedRegex("^[0-9A-F]{24}$")]
+    [GeneratedRegex(@"\A[0-9A-F]{24}\z")]
     public static partial Regex WalSegmentName();
 }

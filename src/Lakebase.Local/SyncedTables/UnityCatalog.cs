@@ -18,7 +18,7 @@ internal sealed partial class UnityCatalog(StateLayout layout)
 {
     public string Root { get; } = Path.Combine(layout.Root, "unity-catalog");
 
-    [GeneratedRegex("^[A-Za-z0-9_]+$")]
+    [GeneratedRegex(@"\A[A-Za-z0-9_]+\z")]
     public static partial Regex NamePart();
 
     /// <summary>The three parts of <c>catalog.schema.table</c>, each <c>[A-Za-z0-9_]+</c>.</summary>

@@ -14,13 +14,19 @@ internal static class Names
     {
         if (Parse(child, kind) is { } full) return full;
         var parent = Branch(project, Require(branch, "BranchId"));
-        return new ResourceName(kind, parent.ProjectId, parent.BranchId, CheckedId(child, parameter));
+        return new ResourceName(kind, parent.ProjectId, parent.BranchId,
+            kind is ResourceKind.Role or ResourceKind.Database ? CheckedRoleOrDatabaseId(child, parameter) : CheckedId(child, parameter));
     }
 
     /// <summary>Ids follow the service's rule; checked here so a typo fails before anything is sent.</summary>
     public static string CheckedId(string id, string parameter) => ResourceIds.IsValid(id)
         ? id
         : throw new ArgumentException($"'{id}' is not a valid {parameter}: use 1-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen.", parameter);
+
+    /// <summary>Role and database ids have their own rule: 4 to 63 characters.</summary>
+    public static string CheckedRoleOrDatabaseId(string id, string parameter) => ResourceIds.IsValidRoleOrDatabaseId(id)
+        ? id
+        : throw new ArgumentException($"'{id}' is not a valid {parameter}: use 4-63 lowercase letters, digits and hyphens, starting with a letter.", parameter);
 
     private static ResourceName? Parse(string text, ResourceKind kind)
     {

@@ -11,7 +11,7 @@ public sealed class GetLakebaseCatalogCommand : LakebaseCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("CatalogId")]
-    [ValidatePattern("^[A-Za-z0-9_]+$")]
+    [ValidatePattern(@"\A[A-Za-z0-9_]+\z")]
     public string Name { get; set; } = "";
 
     protected override object? Target => Name;

@@ -31,6 +31,20 @@ public sealed class GetLakebaseCredentialCommand : BranchChildCmdlet
     [DurationTransformation]
     public TimeSpan? Ttl { get; set; }
 
+    /// <summary>When the credential expires (5 to 60 minutes ahead), instead of -Ttl.</summary>
+    [Parameter]
+    public DateTimeOffset? ExpireTime { get; set; }
+
+    /// <summary>Scopes the credential to reading these Unity Catalog tables (catalog.schema.table) and nothing else.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? ReadOnlyTable { get; set; }
+
+    /// <summary>(preview) Logs in as this Databricks group's Postgres role, of which you must be a member.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? GroupName { get; set; }
+
     [Parameter]
     public SwitchParameter ReadOnly { get; set; }
 
@@ -53,18 +67,27 @@ public sealed class GetLakebaseCredentialCommand : BranchChildCmdlet
 
     protected override void ProcessItem()
     {
+        if (Ttl is not null && ExpireTime is not null) throw new InvalidParametersException("Use either -Ttl or -ExpireTime, not both.");
+        var request = new DatabaseCredentialRequest
+        {
+            Ttl = Ttl,
+            ExpireTime = ExpireTime,
+            Claims = ReadOnlyTable is null ? null :
+                [new DatabaseCredentialClaim { PermissionSet = PermissionSet.ReadOnly, Resources = [.. ReadOnlyTable.Select(table => new DatabaseCredentialResource { TableName = table })] }],
+            GroupName = GroupName,
+        };
         var context = ResolveContext();
         var client = context.Client;
         var (target, credential) = Await(async cancellationToken =>
         {
             var endpoint = await EndpointResolver.ResolveAsync(client, ProjectId, BranchId, EndpointId, ReadOnly, cancellationToken).ConfigureAwait(false);
-            var credential = await client.GenerateDatabaseCredentialAsync(new DatabaseCredentialRequest { Endpoint = endpoint.Name, Ttl = Ttl }, cancellationToken)
-                .ConfigureAwait(false);
+            request.Endpoint = endpoint.Name;
+            var credential = await client.GenerateDatabaseCredentialAsync(request, cancellationToken).ConfigureAwait(false);
             return (DatabaseTarget.For(endpoint, Database, HostAddress, Pooled), credential);
         });
         if (AsConnectionString)
         {
-            WriteObject(context.Sessions.LibpqConnectionString(target, credential.Token!));
+            WriteObject(context.Sessions.LibpqConnectionString(target, credential.Token!, GroupName));
             return;
         }
         if (AsPlainText)
@@ -73,6 +96,6 @@ public sealed class GetLakebaseCredentialCommand : BranchChildCmdlet
             return;
         }
         WriteObject(new LakebaseCredential(SecureStrings.From(credential.Token!), credential.ExpireTime,
-            client.UserName, target.Host, target.Port, target.Database, target.EndpointName));
+            GroupName ?? client.UserName, target.Host, target.Port, target.Database, target.EndpointName));
     }
 }

@@ -11,7 +11,7 @@ public sealed class GetLakebaseSyncedTableCommand : LakebaseCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("SyncedTableId")]
-    [ValidatePattern(@"^[A-Za-z0-9_]+\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+$")]
+    [ValidatePattern(@"\A[A-Za-z0-9_]+\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+\z")]
     public string Name { get; set; } = "";
 
     protected override object? Target => Name;

@@ -112,6 +112,6 @@ public sealed partial class NewLakebaseBranchCommand : OperationCmdlet
         return client.ConfigurePrimaryEndpointAsync(branch, endpoint, compute.MaskPaths("spec.").ToList(), timeout, cancellationToken);
     }
 
-    [GeneratedRegex("^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$")]
+    [GeneratedRegex(@"\A[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}\z")]
     private static partial Regex LsnPattern();
 }

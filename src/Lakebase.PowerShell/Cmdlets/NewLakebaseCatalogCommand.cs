@@ -12,7 +12,7 @@ public sealed class NewLakebaseCatalogCommand : NewBranchChildCmdlet
 {
     /// <summary>The catalog's name in Unity Catalog (letters, digits and '_').</summary>
     [Parameter(Mandatory = true, Position = 0)]
-    [ValidatePattern("^[A-Za-z0-9_]+$")]
+    [ValidatePattern(@"\A[A-Za-z0-9_]+\z")]
     public string Name { get; set; } = "";
 
     [Parameter(Mandatory = true)]

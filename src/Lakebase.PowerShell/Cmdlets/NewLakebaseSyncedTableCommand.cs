@@ -20,12 +20,12 @@ public enum SyncMode { Snapshot, Triggered, Continuous }
 public sealed class NewLakebaseSyncedTableCommand : SyncedTableCmdlet
 {
     [Parameter(Mandatory = true, Position = 0)]
-    [ValidatePattern(@"^[A-Za-z0-9_]+\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+$")]
+    [ValidatePattern(@"\A[A-Za-z0-9_]+\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+\z")]
     public string Name { get; set; } = "";
 
     /// <summary>The Delta table's three-part Unity Catalog name.</summary>
     [Parameter(Mandatory = true)]
-    [ValidatePattern(@"^[^.\s]+\.[^.\s]+\.[^.\s]+$")]
+    [ValidatePattern(@"\A[^.\s]+\.[^.\s]+\.[^.\s]+\z")]
     public string Source { get; set; } = "";
 
     [Parameter(Mandatory = true)]

@@ -10,7 +10,7 @@ namespace Lakebase.PowerShell.Cmdlets;
 public sealed class RegisterLakebaseDeltaTableCommand : LakebaseCmdlet
 {
     [Parameter(Mandatory = true, Position = 0)]
-    [ValidatePattern(@"^[A-Za-z0-9_]+\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+$")]
+    [ValidatePattern(@"\A[A-Za-z0-9_]+\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+\z")]
     public string Name { get; set; } = "";
 
     /// <summary>The Delta table's directory (the one holding _delta_log).</summary>

@@ -12,10 +12,14 @@ public sealed class RemoveLakebaseBranchCommand : BranchOperationCmdlet
     [Parameter]
     public SwitchParameter Purge { get; set; }
 
+    /// <summary>Succeeds when the branch is not there (the service's allow_missing), so a cleanup can run twice.</summary>
+    [Parameter]
+    public SwitchParameter AllowMissing { get; set; }
+
     protected override void ProcessItem()
     {
         var name = BranchName().ToString();
         if (!ShouldProcess(name, Purge ? "Delete permanently, with its data" : "Delete (restorable until purged)")) return;
-        Complete((client, cancellationToken) => client.DeleteBranchAsync(name, Purge, cancellationToken), $"Deleting {name}");
+        Complete((client, cancellationToken) => client.DeleteBranchAsync(name, Purge, AllowMissing, cancellationToken), $"Deleting {name}");
     }
 }

@@ -13,10 +13,14 @@ public sealed class RemoveLakebaseProjectCommand : ProjectOperationCmdlet
     [Parameter]
     public SwitchParameter Purge { get; set; }
 
+    /// <summary>Succeeds when the project is not there (the service's allow_missing), so a cleanup can run twice.</summary>
+    [Parameter]
+    public SwitchParameter AllowMissing { get; set; }
+
     protected override void ProcessItem()
     {
         var name = ProjectName().ToString();
         if (!ShouldProcess(name, Purge ? "Delete permanently, with all branches and data" : "Delete (restorable until purged)")) return;
-        Complete((client, cancellationToken) => client.DeleteProjectAsync(name, Purge, cancellationToken), $"Deleting {name}");
+        Complete((client, cancellationToken) => client.DeleteProjectAsync(name, Purge, AllowMissing, cancellationToken), $"Deleting {name}");
     }
 }

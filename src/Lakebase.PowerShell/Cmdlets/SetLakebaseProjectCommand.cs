@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Management.Automation;
 using Lakebase.Contract.Models;
 using Lakebase.PowerShell.Binding;
@@ -38,6 +39,13 @@ public sealed class SetLakebaseProjectCommand : ProjectOperationCmdlet
     [Parameter]
     public string? DefaultBranch { get; set; }
 
+    /// <summary>Replaces the project's tags, key = value; an empty hashtable clears them.</summary>
+    [Parameter]
+    public Hashtable? CustomTag { get; set; }
+
+    [Parameter]
+    public string? BudgetPolicyId { get; set; }
+
     protected override void ProcessItem()
     {
         var name = ProjectName();
@@ -49,6 +57,8 @@ public sealed class SetLakebaseProjectCommand : ProjectOperationCmdlet
         if (bound.ContainsKey(nameof(HistoryRetention))) { spec.HistoryRetentionDuration = HistoryRetention; mask.Add("spec.history_retention_duration"); }
         if (bound.ContainsKey(nameof(EnablePgNativeLogin))) { spec.EnablePgNativeLogin = EnablePgNativeLogin; mask.Add("spec.enable_pg_native_login"); }
         if (bound.ContainsKey(nameof(DefaultBranch))) { spec.DefaultBranch = Names.Branch(name.ProjectId, DefaultBranch!).ToString(); mask.Add("spec.default_branch"); }
+        if (CustomTag is not null) { spec.CustomTags = Settings.Tags(CustomTag); mask.Add("spec.custom_tags"); }
+        if (bound.ContainsKey(nameof(BudgetPolicyId))) { spec.BudgetPolicyId = BudgetPolicyId; mask.Add("spec.budget_policy_id"); }
         mask.AddRange(compute.MaskPaths("spec.default_endpoint_settings."));
         CompleteUpdate<Project>(name.ToString(), mask, "give at least one setting",
             (client, cancellationToken) => client.UpdateProjectAsync(name.ToString(), new Project { Spec = spec }, mask, cancellationToken),

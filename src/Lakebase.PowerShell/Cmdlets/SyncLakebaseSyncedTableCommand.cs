@@ -12,7 +12,7 @@ public sealed class SyncLakebaseSyncedTableCommand : SyncedTableCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("SyncedTableId")]
-    [ValidatePattern(@"^[A-Za-z0-9_]+\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+$")]
+    [ValidatePattern(@"\A[A-Za-z0-9_]+\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+\z")]
     public string Name { get; set; } = "";
 
     /// <summary>Copy the whole table again instead of applying the changes.</summary>

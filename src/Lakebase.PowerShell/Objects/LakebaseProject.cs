@@ -21,6 +21,8 @@ public sealed class LakebaseProject
         MaxCu = status.DefaultEndpointSettings?.AutoscalingLimitMaxCu;
         SuspendTimeout = status.DefaultEndpointSettings?.SuspendTimeoutDuration;
         EnablePgNativeLogin = status.EnablePgNativeLogin ?? false;
+        CustomTags = (status.CustomTags ?? []).Where(tag => tag.Key is not null).ToDictionary(tag => tag.Key!, tag => tag.Value ?? "");
+        BudgetPolicyId = status.BudgetPolicyId;
         CreateTime = project.CreateTime;
         DeleteTime = project.DeleteTime;
         PurgeTime = project.PurgeTime;
@@ -38,6 +40,8 @@ public sealed class LakebaseProject
     public double? MaxCu { get; }
     public TimeSpan? SuspendTimeout { get; }
     public bool EnablePgNativeLogin { get; }
+    public IReadOnlyDictionary<string, string> CustomTags { get; }
+    public string? BudgetPolicyId { get; }
     public DateTimeOffset? CreateTime { get; }
     public DateTimeOffset? DeleteTime { get; }
     public DateTimeOffset? PurgeTime { get; }

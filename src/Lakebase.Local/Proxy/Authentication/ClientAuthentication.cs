@@ -14,13 +14,14 @@ internal sealed class ClientAuthentication(IControlPlaneApi controlPlane, Endpoi
     /// <summary>Far above any credential or password; a longer password message is a protocol violation.</summary>
     private const int MaxPasswordMessage = 64 * 1024;
 
-    public async Task AuthenticateAsync(Stream stream, string endpointUid, string user, CancellationToken cancellationToken)
+    /// <summary>What the session may do once the client proved who it is: a credential may scope it; a native password never does.</summary>
+    public async Task<CredentialAdmission> AuthenticateAsync(Stream stream, string endpointUid, string user, CancellationToken cancellationToken)
     {
         await stream.WriteAsync(PgWire.CleartextPasswordRequest(), cancellationToken).ConfigureAwait(false);
         var (type, body) = await PgWire.ReadMessageAsync(stream, MaxPasswordMessage, cancellationToken).ConfigureAwait(false);
         if (type != (byte)'p') throw new ClientRejectedException("08P01", "expected a password message");
         var password = PgWire.ReadPassword(body);
-        if (controlPlane.AdmitsCredential(endpointUid, user, password)) return;
+        if (controlPlane.AdmitCredential(endpointUid, user, password) is { } admission) return admission;
         if (password.Length == 0 || !controlPlane.AllowsNativeLogin(endpointUid)) throw Failed(user);
         router.RequireOpen(endpointUid);
         string? verifier;
@@ -33,6 +34,7 @@ internal sealed class ClientAuthentication(IControlPlaneApi controlPlane, Endpoi
             throw new ClientRejectedException("57P03", $"the endpoint's compute cannot check passwords now: {ex.Message}");
         }
         if (!ScramVerifier.Matches(password, verifier)) throw Failed(user);
+        return CredentialAdmission.Unrestricted;
     }
 
     private static ClientRejectedException Failed(string user) => new("28P01", $"password authentication failed for user \"{user}\"");

@@ -16,9 +16,6 @@ internal sealed record ClientStartup(Dictionary<string, string> Parameters, stri
 /// </summary>
 internal sealed class ClientHandshake(Stream stream, IPAddress localAddress, IControlPlaneApi controlPlane, LocalCertificateAuthority authority)
 {
-    /// <summary>The conventional loopback name, kept as one certificate: clients of the shared port may use it.</summary>
-    private const string LoopbackName = "localhost";
-
     /// <summary>The client's stream: the socket's, then the TLS stream once TLS is up. Its owner disposes it.</summary>
     public Stream Stream { get; private set; } = stream;
 
@@ -61,8 +58,10 @@ internal sealed class ClientHandshake(Stream stream, IPAddress localAddress, ICo
     /// otherwise the certificate of the address the client connected to.</summary>
     private System.Security.Cryptography.X509Certificates.X509Certificate2 CertificateFor(string? serverName)
     {
-        if (serverName is not null && string.Equals(serverName, LoopbackName, StringComparison.OrdinalIgnoreCase))
-            return authority.CertificateFor(LoopbackName, LoopbackName);
+        // The loopback name is kept as one certificate: clients of the shared port may use it.
+        const string loopback = LocalCertificateAuthority.LoopbackName;
+        if (serverName is not null && string.Equals(serverName, loopback, StringComparison.OrdinalIgnoreCase))
+            return authority.CertificateFor(loopback, loopback);
         if (EndpointRouter.EndpointInServerName(serverName) is { } endpointUid && controlPlane.Access(endpointUid) != EndpointAccess.NotFound)
             return authority.CertificateFor(endpointUid, serverName!);
         var address = localAddress.ToString();

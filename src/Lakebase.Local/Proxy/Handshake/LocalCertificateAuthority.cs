@@ -14,6 +14,9 @@ namespace Lakebase.Local.Proxy.Handshake;
 /// </summary>
 internal sealed class LocalCertificateAuthority
 {
+    /// <summary>The conventional loopback name: every certificate names it besides the host it was made for.</summary>
+    public const string LoopbackName = "localhost";
+
     private readonly X509Certificate2 _ca;
     private readonly ConcurrentDictionary<string, (string Name, X509Certificate2 Certificate)> _leaves = new(StringComparer.OrdinalIgnoreCase);
 
@@ -44,9 +47,12 @@ internal sealed class LocalCertificateAuthority
         var subject = new X500DistinguishedNameBuilder();
         subject.AddCommonName(host);
         var request = new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256);
+        // The name connected to (an address or a DNS name), and localhost: node-postgres sends no SNI for an address and
+        // then checks the certificate against "localhost", so a certificate without it fails there even when trusted.
         var names = new SubjectAlternativeNameBuilder();
         if (IPAddress.TryParse(host, out var address)) names.AddIpAddress(address);
         else names.AddDnsName(host);
+        if (!string.Equals(host, LoopbackName, StringComparison.OrdinalIgnoreCase)) names.AddDnsName(LoopbackName);
         request.CertificateExtensions.Add(names.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));

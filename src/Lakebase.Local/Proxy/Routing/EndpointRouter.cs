@@ -16,11 +16,11 @@ internal sealed partial class EndpointRouter(IControlPlaneApi controlPlane, IPAd
     private const string SharedAddress = "127.0.0.1";
 
     /// <summary>Endpoint ids as the control plane makes them (Neon's proxy allows only letters, digits and hyphens).</summary>
-    [GeneratedRegex("^ep-[a-z0-9-]{1,60}$")]
+    [GeneratedRegex(@"\Aep-[a-z0-9-]{1,60}\z")]
     private static partial Regex EndpointId();
 
     /// <summary>A DNS name of letters, digits and hyphens (what a certificate can carry).</summary>
-    [GeneratedRegex("^(?=.{1,253}$)[A-Za-z0-9-]{1,63}(\\.[A-Za-z0-9-]{1,63})*$")]
+    [GeneratedRegex(@"\A(?=.{1,253}\z)[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})*\z")]
     private static partial Regex DnsName();
 
     /// <summary>The suffix that names an endpoint's pooled host by its id, as Neon's and Lakebase's pooler host names do.</summary>
