@@ -71,9 +71,9 @@ function Measure-Restore($Project, $Source, [string] $Label) {
     $pastDisk = ((Get-DiskKB) - $disk) / 1024
     $rows = Get-LakebaseBranch -ProjectId $Project -BranchId "$id-past" | Invoke-LakebaseQuery -As Scalar -Query 'SELECT count(*) FROM marks'
     if ($rows -ne 1) { throw "The branch at $moment holds $rows marks, not 1." }
-    '  {0,-28} from head {1,6:N2} s   at a past time {2,6:N2} s   ratio {3,5:N2}x' -f $Label, $head, $past, ($past / $head)
-    '  {0,-28} copy limit {1,5:N2} s ({2:N0} MB)   head / (2x limit + 0.5 s) {3,4:N2}   disk: head {4:N0} MB, past {5:N0} MB' -f '',
-        $limit.Seconds, $limit.MB, ($head / (2 * $limit.Seconds + 0.5)), $headDisk, $pastDisk
+    ('  {0,-28} from head {1,6:N2} s   at a past time {2,6:N2} s   ratio {3,5:N2}x' -f $Label, $head, $past, ($past / $head)) + [Environment]::NewLine +
+        ('  {0,-28} copy limit {1,5:N2} s ({2:N0} MB)   head / (2x limit + 0.5 s) {3,4:N2}   disk: head {4:N0} MB, past {5:N0} MB' -f '',
+        $limit.Seconds, $limit.MB, ($head / (2 * $limit.Seconds + 0.5)), $headDisk, $pastDisk)
     [pscustomobject]@{ Head = $head; Past = $past }
 }
 

@@ -83,12 +83,20 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         var production = $"projects/{id}/branches/production";
         await using (var connection = await Server.ConnectAsync(Primary(production)))
         {
-            await using (var create = new NpgsqlCommand("CREATE TABLE orders (id int)", connection)) await create.ExecuteNonQueryAsync();
+            // 40 MB of WAL the copy must not take along: a scratch table filled and dropped.
+            await using (var create = new NpgsqlCommand("CREATE TABLE orders (id int); CREATE TABLE scratch AS SELECT repeat(md5(g::text), 30) " +
+                "FROM generate_series(1, 40000) g; DROP TABLE scratch", connection)) await create.ExecuteNonQueryAsync();
             await WriteRowsAsync(connection, "orders", 1, 2);
         }
         var child = $"projects/{id}/branches/child";
-        await BranchAsync(id, "child", new { source_branch = production, no_expiry = true });
+        var childUid = (await BranchAsync(id, "child", new { source_branch = production, no_expiry = true }))["uid"]!.GetValue<string>();
         var afterCreation = DateTimeOffset.UtcNow;
+        string[] Segments(string uid) => Directory.GetFiles(Path.Combine(Server.Root, "branches", uid, "pgdata", "pg_wal"), "????????????????????????");
+        Assert.True(Segments((await Server.GetAsync(production))["uid"]!.GetValue<string>()).Length > 2, "The source keeps its recycled WAL segments.");
+        Assert.InRange(Segments(childUid).Length, 1, 2);
+        // Its first base snapshot is no second copy: every file in it is a name of one in its source's history.
+        var snapshot = Assert.Single(Directory.GetDirectories(Path.Combine(Server.Root, "branches", childUid, "base_snapshots")));
+        Assert.Empty(await FilesWithOneNameAsync(snapshot));
         await using (var connection = await Server.ConnectAsync(Primary(production))) await WriteRowsAsync(connection, "orders", 3);
         List<(DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn)> marks;
         await using (var connection = await Server.ConnectAsync(Primary(child))) marks = await WriteRowsAsync(connection, "orders", 10, 11);
@@ -222,6 +230,16 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
             new { spec = new { source_branch_time = lastAt.ToString("O"), no_expiry = true } });
         Assert.Equal(lastId, await server.QueryAsync<long>(Primary("projects/crashy/branches/before-crash"), "SELECT count(*) FROM events"));
         Assert.Equal(lastId, await server.QueryAsync<int>(Primary("projects/crashy/branches/before-crash"), "SELECT max(id) FROM events"));
+    }
+
+    /// <summary>Files under <paramref name="directory"/> that have no other name (hard link) anywhere.</summary>
+    private static async Task<string> FilesWithOneNameAsync(string directory)
+    {
+        using var find = Process.Start(new ProcessStartInfo("find", [directory, "-type", "f", "-links", "1", "-path", "*/pgdata/*"]) { RedirectStandardOutput = true })!;
+        var output = await find.StandardOutput.ReadToEndAsync();
+        await find.WaitForExitAsync();
+        Assert.Equal(0, find.ExitCode);
+        return output.Trim();
     }
 
     /// <summary>kill -9 of the postmaster and its children: what a crash of the compute looks like.</summary>

@@ -191,7 +191,7 @@ internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAcc
             account.CreateOwnedDirectory(target, ModeOf(source));
             entries = new DirectoryInfo(source).EnumerateFileSystemInfos().ToList();
         }
-        catch (DirectoryNotFoundException) when (tolerateVanishedFiles)
+        catch (Exception ex) when (tolerateVanishedFiles && ex is DirectoryNotFoundException or FileNotFoundException)
         {
             return;
         }
