@@ -97,11 +97,13 @@ internal static partial class Posix
         }
     }
 
-    /// <summary>A second name for an existing file (link(2)); both must be on one file system.</summary>
-    public static void HardLink(string existing, string created)
+    /// <summary>A second name for an existing file (link(2)); both must be on one file system. False when the file has
+    /// as many names as the file system allows (EMLINK).</summary>
+    public static bool TryHardLink(string existing, string created)
     {
-        if (SysLink(existing, created) != 0)
-            throw new IOException($"link {existing} to {created} failed (errno {Marshal.GetLastPInvokeError()}).");
+        if (SysLink(existing, created) == 0) return true;
+        var error = Marshal.GetLastPInvokeError();
+        return error == 31 ? false : throw new IOException($"link {existing} to {created} failed (errno {error}).");
     }
 
     /// <summary>

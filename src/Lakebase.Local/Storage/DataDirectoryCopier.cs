@@ -123,7 +123,7 @@ internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAcc
         {
             var to = Path.Combine(target, entry.Name);
             if (entry is DirectoryInfo) LinkTree(entry.FullName, to);
-            else Posix.HardLink(entry.FullName, to);
+            else LinkFile(entry.FullName, to);
         }
     }
 
@@ -151,8 +151,14 @@ internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAcc
                 if (!File.Exists(archived)) continue;
                 File.Delete(to);
             }
-            Posix.HardLink(archived, to);
+            LinkFile(archived, to);
         }
+    }
+
+    /// <summary>A second name for a file that is never written again, or a copy when it has too many names already.</summary>
+    private void LinkFile(string existing, string created)
+    {
+        if (!Posix.TryHardLink(existing, created)) CopyFile(existing, created);
     }
 
     /// <summary>
