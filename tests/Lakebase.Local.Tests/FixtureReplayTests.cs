@@ -11,7 +11,7 @@ namespace Lakebase.Local.Tests;
 /// </summary>
 public sealed partial class FixtureReplayTests(SharedServer shared) : IClassFixture<SharedServer>
 {
-    private static readonly string FixtureRoot = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../Fixtures/databricks-cli-postgres"));
+    internal static readonly string FixtureRoot = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../Fixtures/databricks-cli-postgres"));
 
     public static TheoryData<string> Scenarios()
     {
@@ -120,7 +120,7 @@ public sealed partial class FixtureReplayTests(SharedServer shared) : IClassFixt
         return operation;
     }
 
-    private static IEnumerable<JsonObject> ReadConcatenated(string text)
+    internal static IEnumerable<JsonObject> ReadConcatenated(string text)
     {
         var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(text), new JsonReaderOptions { AllowMultipleValues = true });
         var items = new List<JsonObject>();

@@ -247,6 +247,44 @@ public sealed class SyncedTableTests(SyncedTablesServer fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task A_branch_of_a_branch_with_a_synced_table_holds_its_rows_as_of_that_moment()
+    {
+        var source = await fixture.RegisterAsync("simple_table", "inherited");
+        await fixture.CreateSyncedTableAsync("inherited", source, ["id"]);
+        await fixture.WaitForSyncAsync("inherited", 4);
+        await fixture.Server.RunAsync(HttpMethod.Post, $"projects/{fixture.Project}/branches?branch_id=with-synced", new { spec = new { no_expiry = true } });
+
+        var child = $"projects/{fixture.Project}/branches/with-synced/endpoints/primary";
+        Assert.Equal(3L, await fixture.Server.QueryAsync<long>(child, "SELECT count(*) FROM fixtures.inherited", SyncedTablesServer.Database));
+        Assert.Equal(new long[] { 5, 7, 9 }, await fixture.Server.QueryAsync<long[]>(child, "SELECT array_agg(id ORDER BY id) FROM fixtures.inherited", SyncedTablesServer.Database));
+    }
+
+    [Fact]
+    public async Task A_type_override_makes_a_string_column_varchar_and_what_cannot_be_honoured_is_refused()
+    {
+        var source = await fixture.RegisterAsync("cdf-table", "overridden");
+        string Path(string table) => $"synced_tables?synced_table_id={SyncedTablesServer.CatalogId}.fixtures.{table}";
+        object Spec(object overrides) => new { spec = new { source_table_full_name = source, primary_key_columns = new[] { "id" }, scheduling_policy = "SNAPSHOT", type_overrides = overrides } };
+        await fixture.Server.RunAsync(HttpMethod.Post, Path("overridden"), Spec(new[] { new { column_name = "name", pg_type = "PG_SPECIFIC_TYPE_VARCHAR", size = 40 } }));
+        await fixture.WaitForSyncAsync("overridden", 3);
+        Assert.Equal("character varying(40)", await fixture.Server.QueryAsync<string>(fixture.Endpoint,
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'fixtures.overridden'::regclass AND attname = 'name'", SyncedTablesServer.Database));
+        Assert.Equal(9, (await fixture.RowsAsync("overridden")).Count);
+
+        async Task<ApiCallException> Refused(string table, object body) =>
+            await Assert.ThrowsAsync<ApiCallException>(() => fixture.Server.SendAsync(HttpMethod.Post, Path(table), body));
+        var vector = await Refused("o1", Spec(new[] { new { column_name = "name", pg_type = "PG_SPECIFIC_TYPE_VECTOR", size = 3 } }));
+        Assert.Contains("pgvector", vector.ErrorMessage);
+        var notString = await Refused("o2", Spec(new[] { new { column_name = "id", pg_type = "PG_SPECIFIC_TYPE_VARCHAR", size = 10 } }));
+        Assert.Contains("only a string column", notString.ErrorMessage);
+        var extra = await Refused("o3", new { spec = new { source_table_full_name = source, primary_key_columns = new[] { "id" }, scheduling_policy = "SNAPSHOT",
+            extra_columns = new[] { new { column_name = "doc", column_type = "tsvector", compute = "to_tsvector(name)", maintenance = "STORED_GENERATED" } } } });
+        Assert.Contains("extra_columns", extra.ErrorMessage);
+        foreach (var error in new[] { vector, notString, extra })
+            Assert.Equal("INVALID_PARAMETER_VALUE", error.ErrorCode);
+    }
+
+    [Fact]
     public async Task Registered_tables_are_listed_and_read_where_they_are()
     {
         var source = await fixture.RegisterAsync("table-without-dv-small", "listed");

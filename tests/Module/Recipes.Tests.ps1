@@ -95,8 +95,7 @@ Describe 'Recipe: scheduled branch maintenance (branch-maintenance.ps1)' {
         $script:options = @{ ProjectId = 'ops-app'; At = $at; StaleAfter = $at - $cutoff; RequiredRestoreWindow = [TimeSpan]::FromDays(14) }
     }
 
-    # Skipped since the merge of stop 22: the endpoint of 'dormant' reports activity after the cutoff; cause not yet found.
-    It 'shows with -WhatIf what it would remove, and why, without removing it' -Skip {
+    It 'shows with -WhatIf what it would remove, and why, without removing it' {
         $report = & (Join-Path $recipes 'branch-maintenance.ps1') @options -WhatIf -WarningAction SilentlyContinue
         $report.Branches | ForEach-Object { '{0}: {1}' -f $_.Branch.Split('/')[-1], ($_.Reason -replace ' \d.*') } | Sort-Object |
             Should -Be 'dormant: unused since', 'short: expired at'
@@ -113,8 +112,7 @@ Describe 'Recipe: scheduled branch maintenance (branch-maintenance.ps1)' {
         "$warnings" | Should -BeLike '*ops-app keeps 7 days of history; 14 are required*'
     }
 
-    # Skipped since the merge of stop 22: the endpoint of 'dormant' reports activity after the cutoff; cause not yet found.
-    It 'removes the expired and stale branches, never a protected, default, or undated one still in use' -Skip {
+    It 'removes the expired and stale branches, never a protected, default, or undated one still in use' {
         $report = & (Join-Path $recipes 'branch-maintenance.ps1') @options -Confirm:$false -WarningAction SilentlyContinue
         $report.Branches.Removed | Should -Be $true, $true
         Get-LakebaseBranch -ProjectId 'ops-app' | ForEach-Object BranchId | Sort-Object | Should -Be 'busy', 'guarded', 'production'

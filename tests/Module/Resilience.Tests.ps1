@@ -8,7 +8,13 @@ BeforeAll {
     $server = Get-LakebaseLocal -StateRoot $root
     $script:token = (Get-Content $server.AdminTokenFile -Raw).Trim()
     $script:proxy = Start-FaultProxy -Upstream $server.ApiUrl
-    $script:faulty = Connect-Lakebase $proxy.Url -Token (ConvertTo-SecureString $token -AsPlainText -Force) -NoDefault
+    # Through the fault proxy the module sees a workspace, so it trusts Lakebase Local's CA only when the profile
+    # names it, as a user with a company CA would.
+    $script:configFile = Join-Path $root 'databrickscfg'
+    Set-Content $configFile "[faulty]`nhost = $($proxy.Url)`ntoken = $token`nlocal_ca_certificate_file = $($server.CaCertificateFile)`n"
+    $env:DATABRICKS_CONFIG_FILE = $configFile
+    try { $script:faulty = Connect-Lakebase -Profile faulty -NoDefault }
+    finally { Remove-Item Env:DATABRICKS_CONFIG_FILE }
     New-LakebaseProject resilient -Context $direct | Out-Null
     $script:project = @{ ProjectId = 'resilient' }
 
@@ -120,9 +126,7 @@ Describe 'The module through a network that fails' {
     }
 
     Context 'Credential errors inside Invoke-LakebaseQuery' {
-        # Skipped since the merge of stop 22: through the fault proxy the context is a workspace, which now verifies TLS
-        # against the system roots, so the SQL connection refuses Lakebase Local's CA. The test needs the local CA passed on.
-        It 'shows the error Get-LakebaseCredential shows, with the error_code, and asks again on the next call' -Skip {
+        It 'shows the error Get-LakebaseCredential shows, with the error_code, and asks again on the next call' {
             $production = @{ ProjectId = 'resilient'; BranchId = 'production'; Context = $faulty }
             $refusal = @{ Method = 'POST'; PathPattern = '/credentials$'; Status = 500; Message = 'credential service down'; Times = 1 }
             Set-Fault $proxy $refusal
@@ -144,8 +148,7 @@ Describe 'The module through a network that fails' {
 
     Context 'The retry budget' {
         It 'follows retry_timeout_seconds of the profile and keeps the last error_code and message' {
-            $configFile = Join-Path $root 'databrickscfg'
-            Set-Content $configFile "[impatient]`nhost = $($proxy.Url)`ntoken = $token`nretry_timeout_seconds = 2`n"
+            Add-Content $configFile "[impatient]`nhost = $($proxy.Url)`ntoken = $token`nretry_timeout_seconds = 2`n"
             $env:DATABRICKS_CONFIG_FILE = $configFile
             try {
                 $impatient = Connect-Lakebase -Profile impatient -NoDefault

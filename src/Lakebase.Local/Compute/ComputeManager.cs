@@ -245,16 +245,12 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
     }
 
     /// <summary>Marks the compute in use by Lakebase Local itself (a backup, an admin change) until disposed: the
-    /// suspend monitor leaves a compute in use running, however long the work takes.</summary>
+    /// suspend monitor leaves a compute in use running, however long the work takes. Lakebase Local's own work is
+    /// not activity: it neither moves the endpoint's last_active_time nor keeps an idle compute awake afterwards.</summary>
     public IDisposable Use(string endpointUid)
     {
         _inUse.AddOrUpdate(endpointUid, 1, (_, count) => count + 1);
-        MarkActive(endpointUid);
-        return new Releaser(() =>
-        {
-            _inUse.AddOrUpdate(endpointUid, 0, (_, count) => count - 1);
-            MarkActive(endpointUid);
-        });
+        return new Releaser(() => _inUse.AddOrUpdate(endpointUid, 0, (_, count) => count - 1));
     }
 
     public bool InUse(string endpointUid) => _inUse.GetValueOrDefault(endpointUid) > 0;

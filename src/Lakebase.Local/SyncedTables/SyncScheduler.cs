@@ -115,7 +115,7 @@ internal sealed class SyncScheduler(Provisioning provisioning, UnityCatalog unit
     private static SyncTarget TargetOf(SyncedTable table)
     {
         var parts = table.SyncedTableId!.Split('.');
-        return new SyncTarget(table.Name!, parts[1], parts[2], table.Spec!.PrimaryKeyColumns!, table.Spec.TimeseriesKey);
+        return new SyncTarget(table.Name!, parts[1], parts[2], table.Spec!.PrimaryKeyColumns!, table.Spec.TimeseriesKey, table.Spec.TypeOverrides ?? []);
     }
 
     private async Task SyncAsync(string name, string? updateId, CancellationToken stopping)

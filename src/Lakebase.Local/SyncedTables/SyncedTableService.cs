@@ -41,6 +41,11 @@ internal sealed class SyncedTableService(Provisioning provisioning, OperationRun
             throw ApiException.InvalidParameter($"synced_table.spec.scheduling_policy must be SNAPSHOT, TRIGGERED or CONTINUOUS, got '{spec.SchedulingPolicy}'.");
         if (!string.IsNullOrEmpty(spec.ExistingPipelineId) && spec.NewPipelineSpec is not null)
             throw ApiException.InvalidParameter("Give at most one of synced_table.spec.existing_pipeline_id and synced_table.spec.new_pipeline_spec.");
+        // Both carry SQL (a column's compute expression, an index definition) that the sync would run as Lakebase
+        // Local's admin role; refused rather than ignored, so a script that needs them learns it here.
+        if (spec.ExtraColumns is { Count: > 0 } || spec.ExtraIndexDefinitions is { Count: > 0 })
+            throw ApiException.InvalidParameter("synced_table.spec.extra_columns and extra_index_definitions are not supported by Lakebase Local; " +
+                "add the columns or indexes to the PostgreSQL table after the first sync (CREATE INDEX is allowed on synced tables).");
         var source = unityCatalog.Resolve("synced_table.spec.source_table_full_name", spec.SourceTableFullName);
         await CheckSourceAsync(source, spec, cancel);
         spec.CreateDatabaseObjectsIfMissing ??= true;
@@ -96,7 +101,10 @@ internal sealed class SyncedTableService(Provisioning provisioning, OperationRun
         foreach (var key in spec.PrimaryKeyColumns!.Append(spec.TimeseriesKey).OfType<string>())
             if (fields.All(f => f.Name != key))
                 throw ApiException.InvalidParameter($"Column '{key}' is not a column of '{spec.SourceTableFullName}' ({string.Join(", ", fields.Select(f => f.Name))}).");
-        foreach (var field in fields) PostgresColumn.For(field);
+        foreach (var typeOverride in spec.TypeOverrides ?? [])
+            if (fields.All(f => f.Name != typeOverride.ColumnName))
+                throw ApiException.InvalidParameter($"type_overrides names column '{typeOverride.ColumnName}', which is not a column of '{spec.SourceTableFullName}'.");
+        foreach (var field in fields) PostgresColumn.For(field, spec.TypeOverrides);
         if (spec.SchedulingPolicy != SchedulingPolicy.Snapshot && !snapshot.Metadata.ChangeDataFeedEnabled)
             throw ApiException.InvalidParameter($"{spec.SchedulingPolicy} sync needs the Change Data Feed on '{spec.SourceTableFullName}': " +
                 "ALTER TABLE … SET TBLPROPERTIES (delta.enableChangeDataFeed = true), or use SNAPSHOT.");

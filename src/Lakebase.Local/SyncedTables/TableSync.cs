@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Threading.Channels;
+using Lakebase.Contract.Models;
 using Lakebase.Delta;
 using Lakebase.Local.ControlPlane;
 using Lakebase.Local.Storage;
@@ -7,9 +9,13 @@ using Npgsql;
 namespace Lakebase.Local.SyncedTables;
 
 /// <summary>Where a synced table lands: PG schema and table (the UC schema and table names) and its keys.</summary>
-internal sealed record SyncTarget(string SyncedTableName, string Schema, string Table, IReadOnlyList<string> PrimaryKey, string? TimeseriesKey)
+internal sealed record SyncTarget(string SyncedTableName, string Schema, string Table, IReadOnlyList<string> PrimaryKey, string? TimeseriesKey,
+    IReadOnlyList<SyncedTableTypeOverride> TypeOverrides)
 {
     public string Qualified => $"{PostgresAdmin.Quote(Schema)}.{PostgresAdmin.Quote(Table)}";
+
+    /// <summary>The PostgreSQL columns of the source's schema, with the synced table's type overrides.</summary>
+    public List<PostgresColumn> Columns(DeltaStructType schema) => schema.Fields.Select(f => PostgresColumn.For(f, TypeOverrides)).ToList();
 }
 
 /// <summary>Progress of one sync, as ongoing_sync_progress reports it.</summary>
@@ -56,7 +62,7 @@ internal static class TableSync
     public static async Task SnapshotAsync(NpgsqlConnection connection, DeltaTable source, DeltaSnapshot snapshot, SyncTarget target,
         Action<SyncProgress> progress, CancellationToken cancel)
     {
-        var columns = snapshot.Metadata.Schema.Fields.Select(PostgresColumn.For).ToList();
+        var columns = target.Columns(snapshot.Metadata.Schema);
         var keyIndexes = KeyIndexes(snapshot.Metadata.Schema, target.PrimaryKey);
         long? total = snapshot.Files.All(f => f.NumRecords is not null)
             ? snapshot.Files.Sum(f => f.NumRecords!.Value - (f.DeletionVector?.Cardinality ?? 0))
@@ -72,7 +78,7 @@ internal static class TableSync
         await using (var importer = await connection.BeginBinaryImportAsync(
             $"COPY {qualifiedStaging} ({string.Join(", ", columns.Select(c => c.Quoted))}) FROM STDIN (FORMAT BINARY)", cancel))
         {
-            await foreach (var row in source.ReadRowsAsync(snapshot, cancel))
+            await foreach (var row in ReadAheadAsync(source.ReadRowsAsync(snapshot, cancel), cancel))
             {
                 if (keyIndexes.Any(k => row[k] is null)) continue; // rows with a NULL key are skipped, as the service does
                 await importer.StartRowAsync(cancel);
@@ -108,7 +114,7 @@ internal static class TableSync
     {
         var snapshot = await source.OpenSnapshotAsync(to, cancel);
         var schema = snapshot.Metadata.Schema;
-        var columns = schema.Fields.Select(PostgresColumn.For).ToList();
+        var columns = target.Columns(schema);
         var keyIndexes = KeyIndexes(schema, target.PrimaryKey);
         var net = new Dictionary<string, (object?[] Row, bool Deleted)>(StringComparer.Ordinal);
         var changes = new List<DeltaChange>();
@@ -155,6 +161,49 @@ internal static class TableSync
         await using var command = new NpgsqlCommand($"DELETE FROM {StateSchema}.synced_versions WHERE synced_table = $1", connection);
         command.Parameters.AddWithValue(target.SyncedTableName);
         await command.ExecuteNonQueryAsync(cancel);
+    }
+
+    /// <summary>
+    /// Decodes the next rows on another thread while the caller writes the current ones, so Parquet decoding and the
+    /// COPY stream overlap instead of taking turns (on two cores that roughly doubles a snapshot's rows/s).
+    /// </summary>
+    private static async IAsyncEnumerable<object?[]> ReadAheadAsync(IAsyncEnumerable<object?[]> rows,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancel)
+    {
+        const int BatchRows = 4096;
+        var batches = Channel.CreateBounded<List<object?[]>>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var reading = Task.Run(async () =>
+        {
+            try
+            {
+                var batch = new List<object?[]>(BatchRows);
+                await foreach (var row in rows.WithCancellation(stop.Token))
+                {
+                    batch.Add(row);
+                    if (batch.Count < BatchRows) continue;
+                    await batches.Writer.WriteAsync(batch, stop.Token);
+                    batch = new List<object?[]>(BatchRows);
+                }
+                if (batch.Count > 0) await batches.Writer.WriteAsync(batch, stop.Token);
+                batches.Writer.Complete();
+            }
+            catch (Exception ex)
+            {
+                batches.Writer.Complete(ex);
+            }
+        }, CancellationToken.None);
+        try
+        {
+            await foreach (var batch in batches.Reader.ReadAllAsync(cancel))
+                foreach (var row in batch) yield return row;
+        }
+        finally
+        {
+            // The writer stopped early (an error or a cancel): the reader must not wait on a full channel forever.
+            await stop.CancelAsync();
+            await reading;
+        }
     }
 
     public static int[] KeyIndexes(DeltaStructType schema, IReadOnlyList<string> keys) =>

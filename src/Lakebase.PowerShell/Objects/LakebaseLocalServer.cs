@@ -13,6 +13,7 @@ public sealed class LakebaseLocalServer
         StateRoot = info.StateRoot;
         UserName = info.UserName;
         AdminTokenFile = info.AdminTokenFile;
+        CaCertificateFile = info.CaCertificateFile;
         ProxyPort = info.ProxyPort;
         Version = info.Version;
         StartTime = info.StartTime;
@@ -25,6 +26,9 @@ public sealed class LakebaseLocalServer
     public string? StateRoot { get; }
     public string? UserName { get; }
     public string? AdminTokenFile { get; }
+    /// <summary>The certificate of its local certificate authority: what clients that verify TLS (psql
+    /// sslmode=verify-full, Npgsql VerifyFull) trust to reach its endpoints.</summary>
+    public string? CaCertificateFile { get; }
     /// <summary>The proxy's shared port on 127.0.0.1, where connections name their endpoint (-HostAddress 127.0.0.1:port).</summary>
     public int ProxyPort { get; }
     public string? Version { get; }
