@@ -4,6 +4,9 @@
     Instant restore on Lakebase Local: the time to branch at a past moment (New-LakebaseBranch -AsOf), as the database
     grows and as the WAL to replay grows, each against a branch from the head of the same data made just before; and
     both on PostgreSQL 17 next to 15 (the server lets new projects use 15 for this comparison), as ratios.
+    Each measurement also prints the copy limit: the time to `cp -a` the source's data files (without pg_wal) and
+    `sync`, in the same run; and the disk each of the two branches added (du of the state root, which counts files
+    shared by hard links once), next to the size of the data files.
 #>
 param([Parameter(Mandatory)] [string] $ModulePath, [int[]] $SizesMB = @(10, 100, 200), [int[]] $WalMB = @(0, 64, 256))
 $ErrorActionPreference = 'Stop'
@@ -21,6 +24,29 @@ function Add-Data($Branch, [int] $MB) {
     $Branch | Invoke-LakebaseQuery -As NonQuery -Query "CREATE TABLE IF NOT EXISTS filler (id bigserial, pad text); INSERT INTO filler (pad) SELECT repeat(md5(g::text), 30) FROM generate_series(1, $($MB * 1000)) g" | Out-Null
 }
 
+# Writes about MB megabytes of WAL without growing the database: a scratch table filled, then dropped.
+function Add-Wal($Branch, [int] $MB) {
+    $Branch | Invoke-LakebaseQuery -As NonQuery -Query "CREATE TABLE scratch AS SELECT repeat(md5(g::text), 30) AS pad FROM generate_series(1, $($MB * 1000)) g; DROP TABLE scratch" | Out-Null
+}
+
+# Kilobytes on disk under the state root; du counts a file with several names once.
+function Get-DiskKB { [long] (-split (du -sk (Join-Path $root 'branches') (Join-Path $root 'templates') --total | Select-Object -Last 1))[0] }
+
+# The copy limit: cp -a of the source's data files (pg_wal left out) and sync, as fast as any copy can be.
+function Measure-CopyLimit($Source) {
+    $data = Join-Path $root "branches/$($Source.Raw.Uid)/pgdata"
+    $target = Join-Path $root 'copy-limit'
+    New-Item -ItemType Directory $target | Out-Null
+    $entries = (Get-ChildItem -Force $data | Where-Object Name -ne 'pg_wal').FullName
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    cp -a @entries $target
+    sync
+    $seconds = $clock.Elapsed.TotalSeconds
+    $megabytes = [long] (-split (du -sk $target))[0] / 1024
+    Remove-Item $target -Recurse -Force
+    [pscustomobject]@{ Seconds = $seconds; MB = $megabytes }
+}
+
 # Seconds from the request until its operation is done, polled every 10 ms so the wait's backoff is not measured.
 function Measure-Operation([scriptblock] $Start) {
     $clock = [Diagnostics.Stopwatch]::StartNew()
@@ -36,11 +62,18 @@ function Measure-Restore($Project, $Source, [string] $Label) {
     $moment = [DateTimeOffset]::Now
     $Source | Invoke-LakebaseQuery -As NonQuery -Query 'INSERT INTO marks DEFAULT VALUES' | Out-Null
     $id = "b$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+    $limit = Measure-CopyLimit $Source
+    $disk = Get-DiskKB
     $head = Measure-Operation { New-LakebaseBranch -ProjectId $Project -Name "$id-head" -SourceBranch $Source.BranchId -NoExpiry -NoWait }
+    $headDisk = ((Get-DiskKB) - $disk) / 1024
+    $disk = Get-DiskKB
     $past = Measure-Operation { New-LakebaseBranch -ProjectId $Project -Name "$id-past" -SourceBranch $Source.BranchId -AsOf $moment -NoExpiry -NoWait }
+    $pastDisk = ((Get-DiskKB) - $disk) / 1024
     $rows = Get-LakebaseBranch -ProjectId $Project -BranchId "$id-past" | Invoke-LakebaseQuery -As Scalar -Query 'SELECT count(*) FROM marks'
     if ($rows -ne 1) { throw "The branch at $moment holds $rows marks, not 1." }
-    '  {0,-28} from head {1,6:N2} s   at a past time {2,6:N2} s   ratio {3,5:N2}x' -f $Label, $head, $past, ($past / $head)
+    ('  {0,-28} from head {1,6:N2} s   at a past time {2,6:N2} s   ratio {3,5:N2}x' -f $Label, $head, $past, ($past / $head)) + [Environment]::NewLine +
+        ('  {0,-28} copy limit {1,5:N2} s ({2:N0} MB)   head / (2x limit + 0.5 s) {3,4:N2}   disk: head {4:N0} MB, past {5:N0} MB' -f '',
+        $limit.Seconds, $limit.MB, ($head / (2 * $limit.Seconds + 0.5)), $headDisk, $pastDisk)
     [pscustomobject]@{ Head = $head; Past = $past }
 }
 
@@ -55,12 +88,12 @@ try {
         (Measure-Restore $project $source "$size MB database")[0]
     }
 
-    'Branch at a past time, by WAL written since the base snapshot (100 MB database)'
+    'Branch at a past time, by WAL written since the base snapshot (100 MB database; the WAL is a scratch table filled and dropped)'
     New-LakebaseProject 'pitr-wal' | Out-Null
     Add-Data (Get-LakebaseBranch -ProjectId 'pitr-wal' -BranchId production) 100
     foreach ($wal in $WalMB) {
         $source = New-LakebaseBranch -ProjectId 'pitr-wal' -Name "wal-$wal" -NoExpiry
-        if ($wal -gt 0) { Add-Data $source $wal }
+        if ($wal -gt 0) { Add-Wal $source $wal }
         (Measure-Restore 'pitr-wal' $source "$wal MB of WAL to replay")[0]
     }
 

@@ -127,6 +127,7 @@ app.Lifetime.ApplicationStarted.Register(() =>
             Source = binaries.Source,
             BinDirectory = binaries.BinDirectory,
         }).ToList(),
+        CopyMode = app.Services.GetRequiredService<DataDirectoryCopier>().Mode,
     };
     ServerInfoFile.Write(layout.Root, info);
     Console.WriteLine($"Lakebase Local {version} listening on {info.ApiUrl}");
@@ -135,7 +136,7 @@ app.Lifetime.ApplicationStarted.Register(() =>
     foreach (var postgres in info.PostgresVersions)
         Console.WriteLine($"PostgreSQL {postgres.Major} ({(postgres.NewProjects ? "new and existing projects" : "existing projects only")}): {postgres.Source}, {postgres.BinDirectory}");
     if (info.PostgresVersions.Count == 0) Console.WriteLine("PostgreSQL: none installed; Start-LakebaseLocal installs it (or run .ci/bootstrap)");
-    Console.WriteLine($"State in {layout.Root}");
+    Console.WriteLine($"State in {layout.Root} (branches copied with {info.CopyMode})");
 });
 app.Lifetime.ApplicationStopping.Register(() => ServerInfoFile.Delete(layout.Root));
 

@@ -72,6 +72,53 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         Assert.Equal(new[] { 1, 2, 100, 101 }, await IdsAsync($"projects/{id}/branches/from-head", "orders"));
     }
 
+    /// <summary>A branch's history starts when it is made: a moment right after, before it wrote anything, holds
+    /// what it was made with, never its source's later writes, also two generations down through a restored branch
+    /// on a timeline of its own.</summary>
+    [Fact]
+    public async Task A_branch_at_a_moment_right_after_a_childs_creation_from_the_child_holds_the_child_as_it_was_made()
+    {
+        var id = SharedServer.NewId("pitr");
+        await Server.CreateProjectAsync(id);
+        var production = $"projects/{id}/branches/production";
+        await using (var connection = await Server.ConnectAsync(Primary(production)))
+        {
+            // 40 MB of WAL the copy must not take along: a scratch table filled and dropped.
+            await using (var create = new NpgsqlCommand("CREATE TABLE orders (id int); CREATE TABLE scratch AS SELECT repeat(md5(g::text), 30) " +
+                "FROM generate_series(1, 40000) g; DROP TABLE scratch", connection)) await create.ExecuteNonQueryAsync();
+            await WriteRowsAsync(connection, "orders", 1, 2);
+        }
+        var child = $"projects/{id}/branches/child";
+        var childUid = (await BranchAsync(id, "child", new { source_branch = production, no_expiry = true }))["uid"]!.GetValue<string>();
+        var afterCreation = DateTimeOffset.UtcNow;
+        string[] Segments(string uid) => Directory.GetFiles(Path.Combine(Server.Root, "branches", uid, "pgdata", "pg_wal"), "????????????????????????");
+        Assert.True(Segments((await Server.GetAsync(production))["uid"]!.GetValue<string>()).Length > 2, "The source keeps its recycled WAL segments.");
+        Assert.InRange(Segments(childUid).Length, 1, 2);
+        // Its first base snapshot is no second copy: every file in it is a name of one in its source's history.
+        var snapshot = Assert.Single(Directory.GetDirectories(Path.Combine(Server.Root, "branches", childUid, "base_snapshots")));
+        Assert.Empty(await FilesWithOneNameAsync(snapshot));
+        await using (var connection = await Server.ConnectAsync(Primary(production))) await WriteRowsAsync(connection, "orders", 3);
+        List<(DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn)> marks;
+        await using (var connection = await Server.ConnectAsync(Primary(child))) marks = await WriteRowsAsync(connection, "orders", 10, 11);
+
+        await BranchAsync(id, "child-as-made", new { source_branch = child, source_branch_time = afterCreation.ToString("O"), no_expiry = true });
+        Assert.Equal(new[] { 1, 2 }, await IdsAsync($"projects/{id}/branches/child-as-made", "orders"));
+        await BranchAsync(id, "child-at-ten", new { source_branch = child, source_branch_time = marks[0].Time.ToString("O"), no_expiry = true });
+        Assert.Equal(new[] { 1, 2, 10 }, await IdsAsync($"projects/{id}/branches/child-at-ten", "orders"));
+
+        // A branch of the restored branch (its own timeline), at a moment right after its creation.
+        var restored = $"projects/{id}/branches/child-as-made";
+        await using (var connection = await Server.ConnectAsync(Primary(restored))) await WriteRowsAsync(connection, "orders", 20);
+        var grandchild = $"projects/{id}/branches/grandchild";
+        await BranchAsync(id, "grandchild", new { source_branch = restored, no_expiry = true });
+        afterCreation = DateTimeOffset.UtcNow;
+        await using (var connection = await Server.ConnectAsync(Primary(restored))) await WriteRowsAsync(connection, "orders", 21);
+        await using (var connection = await Server.ConnectAsync(Primary(grandchild))) await WriteRowsAsync(connection, "orders", 30);
+        await BranchAsync(id, "grandchild-as-made", new { source_branch = grandchild, source_branch_time = afterCreation.ToString("O"), no_expiry = true });
+        Assert.Equal(new[] { 1, 2, 20 }, await IdsAsync($"projects/{id}/branches/grandchild-as-made", "orders"));
+        Assert.Equal(new[] { 1, 2, 20, 30 }, await IdsAsync(grandchild, "orders"));
+    }
+
     [Fact]
     public async Task Times_and_LSNs_outside_the_history_are_refused_with_the_range_that_is_allowed()
     {
@@ -183,6 +230,16 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
             new { spec = new { source_branch_time = lastAt.ToString("O"), no_expiry = true } });
         Assert.Equal(lastId, await server.QueryAsync<long>(Primary("projects/crashy/branches/before-crash"), "SELECT count(*) FROM events"));
         Assert.Equal(lastId, await server.QueryAsync<int>(Primary("projects/crashy/branches/before-crash"), "SELECT max(id) FROM events"));
+    }
+
+    /// <summary>Files under <paramref name="directory"/> that have no other name (hard link) anywhere.</summary>
+    private static async Task<string> FilesWithOneNameAsync(string directory)
+    {
+        using var find = Process.Start(new ProcessStartInfo("find", [directory, "-type", "f", "-links", "1", "-path", "*/pgdata/*"]) { RedirectStandardOutput = true })!;
+        var output = await find.StandardOutput.ReadToEndAsync();
+        await find.WaitForExitAsync();
+        Assert.Equal(0, find.ExitCode);
+        return output.Trim();
     }
 
     /// <summary>kill -9 of the postmaster and its children: what a crash of the compute looks like.</summary>

@@ -64,3 +64,17 @@ Describe 'Recovering a table dropped by mistake' {
         $project.HistoryRetention | Should -Be ([TimeSpan]::FromDays(14))
     }
 }
+
+Describe 'How branches are copied' {
+    It 'reports the copy mode the state root''s file system allows' {
+        $server = Get-LakebaseLocal -StateRoot $root
+        $server.CopyMode | Should -BeIn 'reflink', 'copy'
+        if ($IsLinux) {
+            # ext4 and tmpfs cannot share blocks between files, btrfs always can (XFS only when made with reflink=1).
+            $fileSystem = stat -f -c %T $root
+            $expected = switch ($fileSystem) { 'ext2/ext3' { 'copy' } 'tmpfs' { 'copy' } 'btrfs' { 'reflink' } }
+            if ($expected) { $server.CopyMode | Should -Be $expected -Because "the state root is on $fileSystem" }
+        }
+        ($server | Format-List | Out-String) | Should -Match "CopyMode\s+:\s+$($server.CopyMode)"
+    }
+}

@@ -25,6 +25,9 @@ public sealed class LocalServerInfo
     public DateTimeOffset? StartTime { get; set; }
     /// <summary>Each PostgreSQL major it can run, newest first, and where it comes from.</summary>
     public List<LocalPostgresVersion>? PostgresVersions { get; set; }
+    /// <summary>How branches copy their parent's files on the state root's file system: "reflink" (copy-on-write
+    /// clones: XFS, btrfs, APFS) or "copy".</summary>
+    public string? CopyMode { get; set; }
 }
 
 /// <summary>A PostgreSQL major Lakebase Local can run.</summary>

@@ -349,7 +349,7 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
             try
             {
                 var data = Path.Combine(staging, StateLayout.DataFolder);
-                await storage.Copier.CopyRunningAsync(primaryAdmin, Layout.BranchData(target.BranchUid), data, "lakebase replica " + target.EndpointUid, cancellationToken)
+                _ = await storage.Copier.CopyRunningAsync(primaryAdmin, Layout.BranchData(target.BranchUid), data, "lakebase replica " + target.EndpointUid, cancellationToken)
                     .ConfigureAwait(false);
                 await storage.Account.WriteOwnedFileAsync(Path.Combine(data, "standby.signal"), "", cancellationToken).ConfigureAwait(false);
                 Directory.Move(staging, home);

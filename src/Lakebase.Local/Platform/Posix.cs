@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Lakebase.Local.Platform;
 
 /// <summary>The few POSIX calls .NET does not expose: signals (Process.Kill is SIGKILL, which a postmaster must never
-/// get), the effective uid, chown and syncfs.</summary>
+/// get), the effective uid, chown, syncfs, hard links and reflinks.</summary>
 internal static partial class Posix
 {
     public const int SigInt = 2;
@@ -31,6 +31,18 @@ internal static partial class Posix
 
     [LibraryImport("libc", EntryPoint = "chown", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int SysChown(string path, uint owner, uint group);
+
+    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int SysLink(string existing, string created);
+
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    private static partial int SysIoctl(int fd, ulong request, int argument);
+
+    [LibraryImport("libc", EntryPoint = "clonefile", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int SysCloneFile(string source, string target, uint flags);
+
+    /// <summary>Linux's FICLONE, _IOW(0x94, 9, int): the target file shares the source's blocks until either is written.</summary>
+    private const ulong Ficlone = 0x40049409;
 
     public static bool IsRoot => !OperatingSystem.IsWindows() && SysGetEuid() == 0;
 
@@ -83,6 +95,41 @@ internal static partial class Posix
         {
             SysClose(fd);
         }
+    }
+
+    /// <summary>A second name for an existing file (link(2)); both must be on one file system. False when the file has
+    /// as many names as the file system allows (EMLINK).</summary>
+    public static bool TryHardLink(string existing, string created)
+    {
+        if (SysLink(existing, created) == 0) return true;
+        var error = Marshal.GetLastPInvokeError();
+        return error == 31 ? false : throw new IOException($"link {existing} to {created} failed (errno {error}).");
+    }
+
+    /// <summary>
+    /// Makes <paramref name="target"/> (new) a copy-on-write clone of <paramref name="source"/>: FICLONE on Linux
+    /// (XFS, btrfs, bcachefs), clonefile on macOS (APFS). False when the file system cannot, and then no target was
+    /// left behind; any other failure throws.
+    /// </summary>
+    public static bool TryClone(string source, string target)
+    {
+        if (OperatingSystem.IsMacOS())
+        {
+            if (SysCloneFile(source, target, 0) == 0) return true;
+            var error = Marshal.GetLastPInvokeError();
+            return error is 45 /* ENOTSUP */ or 18 /* EXDEV */ ? false : throw new IOException($"clonefile {source} failed (errno {error}).");
+        }
+        if (!OperatingSystem.IsLinux()) return false;
+        using var from = File.OpenHandle(source, FileMode.Open, FileAccess.Read);
+        using (var to = File.OpenHandle(target, FileMode.CreateNew, FileAccess.Write))
+        {
+            if (SysIoctl((int)to.DangerousGetHandle(), Ficlone, (int)from.DangerousGetHandle()) == 0) return true;
+            var error = Marshal.GetLastPInvokeError();
+            // EOPNOTSUPP (ext4, tmpfs), EXDEV, EINVAL (unaligned or unsupported), ENOTTY (no such ioctl here).
+            if (error is not (95 or 18 or 22 or 25)) throw new IOException($"FICLONE {source} failed (errno {error}).");
+        }
+        File.Delete(target);
+        return false;
     }
 
     public static void Chown(string path, uint uid, uint gid)

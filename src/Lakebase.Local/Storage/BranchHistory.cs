@@ -13,21 +13,28 @@ internal sealed record BaseSnapshot(string Directory, DateTimeOffset Time, Npgsq
     public string DataDirectory => Path.Combine(Directory, StateLayout.DataFolder);
 }
 
+/// <summary>What a new branch's history starts from instead of a copy of its own: an immutable data directory (a
+/// template, or a base snapshot of its source) and the source's archive, whose segments in <paramref name="Wal"/>
+/// lead from that directory to the branch point; complete segments the source has not archived yet are taken from
+/// <paramref name="WalDirectories"/>.</summary>
+internal sealed record SharedHistory(string DataDirectory, string? SourceArchive = null, IReadOnlyList<string>? WalDirectories = null, WalRange? Wal = null);
+
 /// <summary>What a point-in-time restore aims at: a moment (commits at or before it are kept) or a WAL position.</summary>
 internal sealed record RecoveryTarget(DateTimeOffset? Time, NpgsqlLogSequenceNumber? Lsn)
 {
     public bool IsReachedBy(BaseSnapshot snapshot) => Time is { } time ? snapshot.Time <= time : snapshot.Lsn <= Lsn!.Value;
 
-    /// <summary>The recovery settings of one restore run. The timeline is pinned to the base snapshot's own, so
+    /// <summary>The recovery settings of one restore run. The timeline is pinned to the base snapshot's branch's own
+    /// (which a snapshot shared with its source reaches through the timeline histories in the branch's archive), so
     /// a restore never follows another branch's timeline; the end is promoted into a new timeline of its own.</summary>
-    public IReadOnlyDictionary<string, string> RecoverySettings(string archiveDirectory) => new Dictionary<string, string>
+    public IReadOnlyDictionary<string, string> RecoverySettings(string archiveDirectory, int timeline) => new Dictionary<string, string>
     {
         ["restore_command"] = BranchHistory.RestoreCommand(archiveDirectory),
         [Time is null ? "recovery_target_lsn" : "recovery_target_time"] = Time is { } time
             ? time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00"
             : Lsn!.Value.ToString(),
         ["recovery_target_inclusive"] = "on",
-        ["recovery_target_timeline"] = "current",
+        ["recovery_target_timeline"] = timeline.ToString(CultureInfo.InvariantCulture),
         ["recovery_target_action"] = "promote",
         // Without hot standby the postmaster reports ready only once recovery has ended and the copy is promoted.
         ["hot_standby"] = "off",
@@ -64,18 +71,33 @@ internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, 
     /// <summary>The newest snapshot a restore to <paramref name="target"/> can start from.</summary>
     public BaseSnapshot? BaseFor(string branchUid, RecoveryTarget target) => Snapshots(branchUid).LastOrDefault(target.IsReachedBy);
 
-    /// <summary>Records the first snapshot of a branch being made (stopped, in its staging folder).</summary>
-    public Task<BaseSnapshot> SnapshotNewBranchAsync(string branchDirectory, BranchPoint point, CancellationToken cancellationToken) =>
-        RecordAsync(branchDirectory, async target =>
+    /// <summary>
+    /// Records the first snapshot of a branch being made (stopped, in its staging folder) without copying its data
+    /// again: hard links to <paramref name="shared"/>'s immutable data directory, which the branch's archive (given
+    /// the source's WAL from there to the branch point beforehand) replays forward to any moment of the branch. Without
+    /// one, the branch's data is copied.
+    /// </summary>
+    public Task<BaseSnapshot> SnapshotNewBranchAsync(string branchDirectory, BranchPoint point, SharedHistory? shared, CancellationToken cancellationToken)
+    {
+        var data = Path.Combine(branchDirectory, StateLayout.DataFolder);
+        var timeline = ControlData.Read(data).Timeline;
+        return RecordAsync(branchDirectory, async target =>
         {
-            await copier.CopyTreeAsync(Path.Combine(branchDirectory, StateLayout.DataFolder), target, tolerateVanishedFiles: false, cancellationToken).ConfigureAwait(false);
+            if (shared is null) await copier.CopyStoppedAsync(data, target, cancellationToken).ConfigureAwait(false);
+            else copier.LinkTree(shared.DataDirectory, target);
             return point;
-        }, cancellationToken);
+        }, timeline, cancellationToken);
+    }
 
     /// <summary>Takes a snapshot of a running branch with the backup API.</summary>
     public Task<BaseSnapshot> SnapshotRunningAsync(NpgsqlConnection admin, string branchUid, CancellationToken cancellationToken) =>
-        RecordAsync(layout.Branch(branchUid),
-            target => copier.CopyRunningAsync(admin, layout.BranchData(branchUid), target, "lakebase base snapshot", cancellationToken), cancellationToken);
+        RecordAsync(layout.Branch(branchUid), async target =>
+        {
+            var (point, _) = await copier.CopyRunningAsync(admin, layout.BranchData(branchUid), target, "lakebase base snapshot", cancellationToken).ConfigureAwait(false);
+            // Recorded only once its data is durable.
+            Posix.SyncFileSystem(target);
+            return point;
+        }, null, cancellationToken);
 
     /// <summary>
     /// Makes everything committed so far restorable from the archive. Recovery stops only at a commit past its target
@@ -141,21 +163,48 @@ internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, 
     }
 
     /// <summary>
-    /// After a restore promoted a copy into a new timeline: puts the timeline history files into the new branch's
-    /// own archive (recovery ran with archiving off) and returns where the new timeline forked.
+    /// After a restore promoted a copy into a new timeline and stopped it: puts the timeline history files, and any
+    /// complete segment of the new timeline before its last checkpoint, into the new branch's own archive (recovery
+    /// ran with archiving off); drops the rest of the WAL recovery restored or recycled, which the stopped copy no
+    /// longer needs. Returns where the new timeline forked.
     /// </summary>
-    public static NpgsqlLogSequenceNumber AdoptTimelineHistory(string branchDirectory)
+    public NpgsqlLogSequenceNumber AdoptTimelineHistory(string branchDirectory)
     {
-        var walDirectory = Path.Combine(branchDirectory, StateLayout.DataFolder, "pg_wal");
+        var data = Path.Combine(branchDirectory, StateLayout.DataFolder);
+        var walDirectory = Path.Combine(data, "pg_wal");
+        var archive = Path.Combine(branchDirectory, StateLayout.ArchiveFolder);
         var historyFiles = Directory.GetFiles(walDirectory, "*.history").OrderBy(Path.GetFileName, StringComparer.Ordinal).ToList();
         if (historyFiles.Count == 0) throw new InvalidOperationException("The restored copy was not promoted to a timeline of its own.");
-        foreach (var file in historyFiles) File.Copy(file, Path.Combine(branchDirectory, StateLayout.ArchiveFolder, Path.GetFileName(file)), overwrite: true);
+        // A history shared by link with the source's archive is replaced, never written through.
+        foreach (var file in historyFiles) Archive(file, archive);
+        var control = ControlData.Read(data);
+        var needed = new WalRange(control.FirstWalFile, control.CheckpointWalFile);
+        foreach (var segment in Directory.EnumerateFiles(walDirectory).Where(file => ControlData.WalSegmentName().IsMatch(Path.GetFileName(file))))
+        {
+            var name = Path.GetFileName(segment);
+            if (needed.Contains(name)) continue;
+            if (name.StartsWith(control.FirstWalFile[..8], StringComparison.Ordinal) &&
+                string.CompareOrdinal(ControlData.WalPosition(name), ControlData.WalPosition(control.FirstWalFile)) < 0)
+                Archive(segment, archive);
+            if (!control.ShutDown) continue;
+            File.Delete(segment);
+            foreach (var status in Directory.EnumerateFiles(Path.Combine(walDirectory, "archive_status"), name + ".*")) File.Delete(status);
+        }
         // Each line is "<parent timeline>\t<switch LSN>\t<reason>"; the last one is where the newest timeline began.
         var fork = File.ReadAllLines(historyFiles[^1]).Last(line => line.Length > 0 && char.IsAsciiDigit(line[0])).Split('\t')[1];
         return NpgsqlLogSequenceNumber.Parse(fork);
     }
 
-    private async Task<BaseSnapshot> RecordAsync(string branchDirectory, Func<string, Task<BranchPoint>> copy, CancellationToken cancellationToken)
+    /// <summary>Copies a file into an archive the postgres account reads from.</summary>
+    private void Archive(string file, string archive)
+    {
+        var target = Path.Combine(archive, Path.GetFileName(file));
+        File.Delete(target);
+        File.Copy(file, target);
+        if (account.UserName is not null) Posix.Chown(target, account.Uid, account.Gid);
+    }
+
+    private async Task<BaseSnapshot> RecordAsync(string branchDirectory, Func<string, Task<BranchPoint>> copy, int? timeline, CancellationToken cancellationToken)
     {
         var folder = Path.Combine(branchDirectory, StateLayout.SnapshotsFolder);
         if (!Directory.Exists(folder)) account.CreateOwnedDirectory(folder);
@@ -168,7 +217,7 @@ internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, 
             var data = Path.Combine(staging, StateLayout.DataFolder);
             var point = await copy(data).ConfigureAwait(false);
             var control = ControlData.Read(data);
-            var record = new SnapshotRecord(point.Time, point.Lsn, control.Timeline, control.FirstWalFile);
+            var record = new SnapshotRecord(point.Time, point.Lsn, timeline ?? control.Timeline, control.FirstWalFile);
             await File.WriteAllTextAsync(Path.Combine(staging, RecordFileName), JsonSerializer.Serialize(record), cancellationToken).ConfigureAwait(false);
             Directory.Move(staging, final);
             return ToSnapshot(final, record);

@@ -40,28 +40,42 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
         }
     }
 
-    /// <summary>Makes a new project's root branch from the template of <paramref name="major"/>.</summary>
+    /// <summary>Makes a new project's root branch from the template of <paramref name="major"/>, which its first base
+    /// snapshot shares.</summary>
     public async Task CreateFromTemplateAsync(string branchUid, int major, CancellationToken cancellationToken)
     {
-        var template = await EnsureTemplateAsync(major, cancellationToken).ConfigureAwait(false);
-        await BuildBranchAsync(branchUid, data => copier.CopyStoppedAsync(Path.Combine(template, StateLayout.DataFolder), data, cancellationToken),
-            cancellationToken).ConfigureAwait(false);
+        var template = Path.Combine(await EnsureTemplateAsync(major, cancellationToken).ConfigureAwait(false), StateLayout.DataFolder);
+        await BuildBranchAsync(branchUid, async data =>
+            (await copier.CopyStoppedAsync(template, data, cancellationToken).ConfigureAwait(false), new SharedHistory(template)), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Makes <paramref name="targetUid"/> a copy of a stopped branch; the branch point is its last checkpoint.</summary>
     public Task<BranchPoint> CloneStoppedAsync(string sourceUid, string targetUid, CancellationToken cancellationToken) =>
-        BuildBranchAsync(targetUid, data => copier.CopyStoppedAsync(layout.BranchData(sourceUid), data, cancellationToken), cancellationToken);
+        BuildBranchAsync(targetUid, async data =>
+        {
+            var source = layout.BranchData(sourceUid);
+            var point = await copier.CopyStoppedAsync(source, data, cancellationToken).ConfigureAwait(false);
+            // A source that stopped cleanly shares its WAL up to the segment of its last checkpoint, which the new branch
+            // continues on its own; one that crashed needs all of its WAL replayed, so the branch gets a snapshot of its own.
+            var control = ControlData.Read(source);
+            return (point, control.ShutDown ? SharedFrom(sourceUid, data, control.CheckpointWalFile, lastIncluded: false) : null);
+        }, cancellationToken);
 
     /// <summary>Makes <paramref name="targetUid"/> a consistent copy of a running branch; its first start replays WAL to
     /// the copy's end point.</summary>
     public Task<BranchPoint> CloneRunningAsync(NpgsqlConnection sourceAdmin, string sourceUid, string targetUid, CancellationToken cancellationToken) =>
-        BuildBranchAsync(targetUid, data => copier.CopyRunningAsync(sourceAdmin, layout.BranchData(sourceUid), data, "lakebase branch " + targetUid, cancellationToken),
-            cancellationToken);
+        BuildBranchAsync(targetUid, async data =>
+        {
+            var (point, wal) = await copier.CopyRunningAsync(sourceAdmin, layout.BranchData(sourceUid), data, "lakebase branch " + targetUid, cancellationToken)
+                .ConfigureAwait(false);
+            return (point, SharedFrom(sourceUid, data, wal.Last, lastIncluded: true));
+        }, cancellationToken);
 
     /// <summary>
     /// Makes <paramref name="targetUid"/> the source branch as it was at <paramref name="target"/>: copies the newest
     /// base snapshot before the target, replays the source's archived WAL up to it, and promotes the copy into a
     /// timeline of its own. The source's history must already be sealed past the target (see BranchHistory.SealAsync).
+    /// The new branch's history shares that snapshot and that WAL.
     /// </summary>
     public Task<BranchPoint> RestoreAsync(string sourceUid, string targetUid, int major, RecoveryTarget target, CancellationToken cancellationToken)
     {
@@ -69,12 +83,12 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
             ?? throw new InvalidOperationException($"Branch {sourceUid} has no base snapshot from before the restore target.");
         return BuildBranchAsync(targetUid, async data =>
         {
-            await copier.CopyTreeAsync(snapshot.DataDirectory, data, tolerateVanishedFiles: false, cancellationToken).ConfigureAwait(false);
+            await copier.CopyStoppedAsync(snapshot.DataDirectory, data, cancellationToken).ConfigureAwait(false);
             var socket = layout.Socket(targetUid);
             account.CreateOwnedDirectory(socket);
             try
             {
-                new ComputeConfiguration(socket, null, 0.5, 0.5, target.RecoverySettings(layout.BranchArchive(sourceUid)), 0.5).WriteTo(data, 0.5);
+                new ComputeConfiguration(socket, null, 0.5, 0.5, target.RecoverySettings(layout.BranchArchive(sourceUid), snapshot.Timeline), 0.5).WriteTo(data, 0.5);
                 await account.WriteOwnedFileAsync(Path.Combine(data, "recovery.signal"), "", cancellationToken).ConfigureAwait(false);
                 var postgres = await PostgresProcess.StartAsync(installation.Get(major), account, data, socket, StartTimeout, cancellationToken).ConfigureAwait(false);
                 DateTimeOffset? lastReplayedCommit;
@@ -89,8 +103,12 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
                 {
                     await postgres.StopAsync(TimeSpan.FromSeconds(30), CancellationToken.None).ConfigureAwait(false);
                 }
-                var fork = BranchHistory.AdoptTimelineHistory(Path.GetDirectoryName(data)!);
-                return new BranchPoint(fork.ToString(), target.Time ?? lastReplayedCommit ?? snapshot.Time);
+                var fork = history.AdoptTimelineHistory(Path.GetDirectoryName(data)!);
+                var point = new BranchPoint(fork.ToString(), target.Time ?? lastReplayedCommit ?? snapshot.Time);
+                // The source's WAL from the snapshot through the segment the new timeline forked in (its archive holds
+                // all of it: the history was sealed past the target).
+                var forkSegment = ControlData.WalFileName(snapshot.Timeline, (ulong)fork, ControlData.WalSegmentSize(data));
+                return (point, new SharedHistory(snapshot.DataDirectory, layout.BranchArchive(sourceUid), [], new WalRange(snapshot.FirstWalFile, forkSegment)));
             }
             catch
             {
@@ -103,6 +121,15 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
             }
         }, cancellationToken);
     }
+
+    /// <summary>What a branch copied from <paramref name="sourceUid"/> into <paramref name="data"/> shares of its
+    /// history: the source's newest base snapshot and its WAL from there up to <paramref name="last"/>, where the copy
+    /// continues on its own. The complete segments the copy took along, or else the source's, stand in for those its
+    /// source has not archived yet.</summary>
+    private SharedHistory? SharedFrom(string sourceUid, string data, string last, bool lastIncluded) => history.Snapshots(sourceUid) is [.., var newest]
+        ? new SharedHistory(newest.DataDirectory, layout.BranchArchive(sourceUid), [Path.Combine(data, "pg_wal"), Path.Combine(layout.BranchData(sourceUid), "pg_wal")],
+            new WalRange(newest.FirstWalFile, last, lastIncluded))
+        : null;
 
     /// <summary>Removes a branch's data for good.</summary>
     public void Delete(string branchUid) => DeleteDirectory(layout.Branch(branchUid));
@@ -148,9 +175,11 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
 
     /// <summary>
     /// Builds a branch in a staging folder and renames it into place only when complete, with its WAL archive and
-    /// its first base snapshot, so its history is restorable from the moment it exists.
+    /// its first base snapshot, so its history is restorable from the moment it exists. The snapshot shares what the
+    /// build says it can (see SharedHistory), so a branch costs one copy of its data.
     /// </summary>
-    private async Task<BranchPoint> BuildBranchAsync(string branchUid, Func<string, Task<BranchPoint>> build, CancellationToken cancellationToken)
+    private async Task<BranchPoint> BuildBranchAsync(string branchUid, Func<string, Task<(BranchPoint Point, SharedHistory? Shared)>> build,
+        CancellationToken cancellationToken)
     {
         var final = layout.Branch(branchUid);
         var staging = StateLayout.TemporarySibling(final);
@@ -158,11 +187,13 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
         account.CreateOwnedDirectory(staging);
         try
         {
-            account.CreateOwnedDirectory(Path.Combine(staging, StateLayout.ArchiveFolder));
+            var archive = Path.Combine(staging, StateLayout.ArchiveFolder);
+            account.CreateOwnedDirectory(archive);
             var data = Path.Combine(staging, StateLayout.DataFolder);
-            var point = await build(data).ConfigureAwait(false);
-            DataDirectoryCopier.RemoveRuntimeFiles(data);
-            await history.SnapshotNewBranchAsync(staging, point, cancellationToken).ConfigureAwait(false);
+            var (point, shared) = await build(data).ConfigureAwait(false);
+            if (shared is { SourceArchive: { } sourceArchive, Wal: { } wal })
+                copier.ShareArchivedWal(sourceArchive, shared.WalDirectories ?? [], archive, wal);
+            await history.SnapshotNewBranchAsync(staging, point, shared, cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             Directory.Move(staging, final);
             // The copy, its new directories and the rename reach the disk before the branch is recorded as ready.

@@ -10,7 +10,7 @@ namespace Lakebase.Local.Storage;
 /// lack). A copy made with the backup API starts from its backup_label instead of the control file, so the label wins
 /// when there is one.
 /// </summary>
-internal sealed partial record ControlData(int Timeline, string CheckpointLsn, string FirstWalFile)
+internal sealed partial record ControlData(int Timeline, string CheckpointLsn, string FirstWalFile, bool ShutDown, string CheckpointWalFile)
 {
     /// <summary>pg_control_version of the layouts read here: 1300 for PostgreSQL 13 to 16, 1700 for 17, 1800 for 18.
     /// Every one begins alike: system identifier (8 bytes), pg_control_version, catalog version, state, 4 bytes of
@@ -18,6 +18,12 @@ internal sealed partial record ControlData(int Timeline, string CheckpointLsn, s
     /// its redo location (8) and its timeline (4).</summary>
     private static readonly int[] KnownVersions = [1300, 1700, 1800];
     private const int VersionOffset = 8;
+    private const int StateOffset = 16;
+    /// <summary>DBState values of a cluster that stopped cleanly (DB_SHUTDOWNED, DB_SHUTDOWNED_IN_RECOVERY): a start
+    /// needs only the WAL of its last checkpoint.</summary>
+    private static readonly int[] ShutDownStates = [1, 2];
+    /// <summary>More than a shutdown checkpoint record takes, so the segment its end falls in is counted too.</summary>
+    private const ulong CheckpointRecordBound = 512;
     private const int CheckpointOffset = 32;
     private const int RedoOffset = 40;
     private const int TimelineOffset = 48;
@@ -32,11 +38,12 @@ internal sealed partial record ControlData(int Timeline, string CheckpointLsn, s
         var checkpoint = BinaryPrimitives.ReadUInt64LittleEndian(bytes[CheckpointOffset..]);
         var redo = BinaryPrimitives.ReadUInt64LittleEndian(bytes[RedoOffset..]);
         var timeline = BinaryPrimitives.ReadInt32LittleEndian(bytes[TimelineOffset..]);
-        var firstWalFile = WalFileName(timeline, redo, WalSegmentSize(dataDirectory));
+        var segmentSize = WalSegmentSize(dataDirectory);
+        var firstWalFile = WalFileName(timeline, redo, segmentSize);
+        var shutDown = ShutDownStates.Contains(BinaryPrimitives.ReadInt32LittleEndian(bytes[StateOffset..]));
         var label = Path.Combine(dataDirectory, "backup_label");
-        if (File.Exists(label) && BackupStartFile().Match(File.ReadAllText(label)) is { Success: true } start)
-            firstWalFile = start.Groups[1].Value;
-        return new ControlData(timeline, FormatLsn(checkpoint), firstWalFile);
+        if (File.Exists(label)) firstWalFile = BackupStartFile(File.ReadAllText(label));
+        return new ControlData(timeline, FormatLsn(checkpoint), firstWalFile, shutDown, WalFileName(timeline, checkpoint + CheckpointRecordBound, segmentSize));
     }
 
     /// <summary>The name of the WAL segment holding <paramref name="lsn"/> on <paramref name="timeline"/> (XLogFileName).</summary>
@@ -49,7 +56,7 @@ internal sealed partial record ControlData(int Timeline, string CheckpointLsn, s
 
     /// <summary>The cluster's WAL segment size, from a segment file's length (segments are always allocated whole);
     /// Lakebase Local runs initdb with the default.</summary>
-    private static long WalSegmentSize(string dataDirectory)
+    public static long WalSegmentSize(string dataDirectory)
     {
         var walDirectory = Path.Combine(dataDirectory, "pg_wal");
         var segment = Directory.Exists(walDirectory)
@@ -58,10 +65,19 @@ internal sealed partial record ControlData(int Timeline, string CheckpointLsn, s
         return segment is { Length: > 0 } found && long.IsPow2(found.Length) ? found.Length : DefaultWalSegmentSize;
     }
 
+    /// <summary>A segment's place in the WAL, whatever its timeline: the 16 hex digits after the timeline's 8, which
+    /// order segments as strings do.</summary>
+    public static string WalPosition(string walFileName) => walFileName[8..24];
+
     private static string FormatLsn(ulong lsn) => string.Create(CultureInfo.InvariantCulture, $"{lsn >> 32:X}/{lsn & 0xFFFF_FFFF:X}");
 
+    /// <summary>The first WAL segment a backup's start replays, from its backup_label.</summary>
+    public static string BackupStartFile(string backupLabel) => BackupStart().Match(backupLabel) is { Success: true } start
+        ? start.Groups[1].Value
+        : throw new InvalidDataException("The backup label names no start WAL location.");
+
     [GeneratedRegex(@"^START WAL LOCATION: \S+ \(file ([0-9A-F]{24})\)", RegexOptions.Multiline)]
-    private static partial Regex BackupStartFile();
+    private static partial Regex BackupStart();
 
     [GeneratedRegex(@"\A[0-9A-F]{24}\z")]
     public static partial Regex WalSegmentName();

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Lakebase.Local.Platform;
 using Npgsql;
 
@@ -6,26 +7,62 @@ namespace Lakebase.Local.Storage;
 /// <summary>Where a copy of a data directory was taken from its source.</summary>
 internal sealed record BranchPoint(string Lsn, DateTimeOffset Time);
 
-/// <summary>
-/// Consistent copies of PostgreSQL data directories, running or stopped, with copy-on-write where the filesystem has
-/// it. Branches and base snapshots are both made this way.
-/// </summary>
-internal sealed class DataDirectoryCopier(ServiceAccount account, ILogger<DataDirectoryCopier> logger)
+/// <summary>WAL segments by their place in the WAL, of any timeline: from <paramref name="First"/> through
+/// <paramref name="Last"/>, or up to but not including it when <paramref name="LastIncluded"/> is false.</summary>
+internal sealed record WalRange(string First, string Last, bool LastIncluded = true)
 {
-    /// <summary>Copies a stopped data directory; the copy's point is its last checkpoint.</summary>
+    public bool Contains(string walFileName)
+    {
+        var position = ControlData.WalPosition(walFileName);
+        var toLast = string.CompareOrdinal(position, ControlData.WalPosition(Last));
+        return string.CompareOrdinal(position, ControlData.WalPosition(First)) >= 0 && (LastIncluded ? toLast <= 0 : toLast < 0);
+    }
+}
+
+/// <summary>
+/// Consistent copies of PostgreSQL data directories, running or stopped, as pg_basebackup makes them: the files a
+/// cluster needs and only the WAL its start replays, never the recycled segments, runtime state or temporary files.
+/// Files are cloned where the file system can share blocks (reflink, APFS clones) and copied in the kernel elsewhere.
+/// Branches, base snapshots, restores and read replicas are all made this way.
+/// </summary>
+internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAccount account, ILogger<DataDirectoryCopier> logger)
+{
+    /// <summary>How files are copied here: "reflink" (copy-on-write clones) or "copy".</summary>
+    public const string ReflinkMode = "reflink";
+    public const string PlainCopyMode = "copy";
+
+    /// <summary>Top-level directories whose contents are runtime state a new cluster starts without (basebackup.c's
+    /// excludeDirContents); the directories themselves must exist.</summary>
+    private static readonly HashSet<string> RuntimeDirectories =
+        ["pg_replslot", "pg_dynshmem", "pg_notify", "pg_serial", "pg_snapshots", "pg_stat_tmp", "pg_subtrans"];
+    /// <summary>The postmaster's lock and command-line files, and files PostgreSQL is writing to replace another.</summary>
+    private static readonly HashSet<string> RuntimeFiles =
+        ["postmaster.pid", "postmaster.opts", "postgresql.auto.conf.tmp", "current_logfiles.tmp", "backup_manifest.tmp"];
+
+    private readonly Lazy<bool> _reflinks = new(() => ProbeReflinks(layout.Root, logger));
+
+    /// <summary>Whether copies share blocks with their source, found by cloning a file under the state root once.</summary>
+    public string Mode => _reflinks.Value ? ReflinkMode : PlainCopyMode;
+
+    /// <summary>Copies a stopped data directory; the copy's point is its last checkpoint. A cleanly stopped cluster
+    /// needs only the WAL of that checkpoint; one that crashed keeps all of its WAL, which its start replays.</summary>
     public async Task<BranchPoint> CopyStoppedAsync(string source, string target, CancellationToken cancellationToken)
     {
         var time = DateTimeOffset.UtcNow;
-        await CopyTreeAsync(source, target, tolerateVanishedFiles: false, cancellationToken).ConfigureAwait(false);
-        return new BranchPoint(ControlData.Read(target).CheckpointLsn, time);
+        var control = ControlData.Read(source);
+        var wal = control.ShutDown ? new WalRange(control.FirstWalFile, control.CheckpointWalFile) : null;
+        await Task.Run(() => CopyTree(source, target, wal, tolerateVanishedFiles: false), cancellationToken).ConfigureAwait(false);
+        return new BranchPoint(control.CheckpointLsn, time);
     }
 
     /// <summary>
-    /// Copies a running cluster with the backup API: start backup (fast checkpoint), copy the directory, stop backup,
-    /// copy pg_wal again, write backup_label. The copy's first start replays WAL to the backup's end point. A
-    /// temporary slot holds the WAL the copy needs while it is made.
+    /// Copies a running cluster with the backup API: start backup (fast checkpoint), copy the files, stop backup, then
+    /// copy the WAL segments from the backup's start to its stop and write backup_label. The copy's first start
+    /// replays that WAL. A temporary slot holds the segments while the copy is made. Returns the branch point and the
+    /// WAL the copy holds (complete segments, marked archived: the source archives the same ones).
     /// </summary>
-    public async Task<BranchPoint> CopyRunningAsync(NpgsqlConnection sourceAdmin, string source, string target, string label, CancellationToken cancellationToken)
+    public async Task<(BranchPoint Point, WalRange Wal)> CopyRunningAsync(NpgsqlConnection sourceAdmin, string source, string target, string label,
+        CancellationToken cancellationToken)
     {
         var slot = "lakebase_copy_" + Guid.NewGuid().ToString("N");
         await using (var batch = new NpgsqlBatch(sourceAdmin)
@@ -42,24 +79,24 @@ internal sealed class DataDirectoryCopier(ServiceAccount account, ILogger<DataDi
         var backupStopped = false;
         try
         {
-            await CopyTreeAsync(source, target, tolerateVanishedFiles: true, cancellationToken).ConfigureAwait(false);
-            string lsn, backupLabel;
-            await using (var stop = new NpgsqlCommand("SELECT lsn::text, labelfile FROM pg_backup_stop(false)", sourceAdmin))
+            await Task.Run(() => CopyTree(source, target, NoWal, tolerateVanishedFiles: true), cancellationToken).ConfigureAwait(false);
+            string lsn, backupLabel, stopFile;
+            // pg_backup_stop switches to a new segment, so the one holding its end is complete and never written again.
+            await using (var stop = new NpgsqlCommand("SELECT lsn::text, labelfile, pg_walfile_name(lsn) FROM pg_backup_stop(false)", sourceAdmin))
             await using (var reader = await stop.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
                 await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
                 lsn = reader.GetString(0);
                 backupLabel = reader.GetString(1);
+                stopFile = reader.GetString(2);
             }
             backupStopped = true;
-            await CopyTreeAsync(Path.Combine(source, "pg_wal"), Path.Combine(target, "pg_wal"), tolerateVanishedFiles: true, cancellationToken, contentsOnly: true)
-                .ConfigureAwait(false);
-            // The copy's first start replays all the WAL copied, which may run past the backup's end: its moment is
-            // when the copy was complete, so every commit it holds is from before that time.
+            // Every commit the copy holds is from before this moment.
             var point = new BranchPoint(lsn, DateTimeOffset.UtcNow);
+            var wal = new WalRange(ControlData.BackupStartFile(backupLabel), stopFile);
+            await Task.Run(() => CopyWal(source, target, wal), cancellationToken).ConfigureAwait(false);
             await account.WriteOwnedFileAsync(Path.Combine(target, "backup_label"), backupLabel, cancellationToken).ConfigureAwait(false);
-            RemoveRuntimeFiles(target);
-            return point;
+            return (point, wal);
         }
         finally
         {
@@ -75,28 +112,189 @@ internal sealed class DataDirectoryCopier(ServiceAccount account, ILogger<DataDi
         }
     }
 
-    /// <summary>What a copy of a running cluster must not take along: its postmaster's lock files and its slots.</summary>
-    public static void RemoveRuntimeFiles(string dataDirectory)
+    /// <summary>
+    /// Gives <paramref name="target"/> (new) the same files as <paramref name="source"/> by hard links: for trees that
+    /// are never written again (templates, base snapshots), so a second name costs no space.
+    /// </summary>
+    public void LinkTree(string source, string target)
     {
-        foreach (var leftover in new[] { "postmaster.pid", "postmaster.opts" })
-            File.Delete(Path.Combine(dataDirectory, leftover));
-        var slots = Path.Combine(dataDirectory, "pg_replslot");
-        if (Directory.Exists(slots)) foreach (var slotDirectory in Directory.EnumerateDirectories(slots)) Directory.Delete(slotDirectory, true);
+        account.CreateOwnedDirectory(target, ModeOf(source));
+        foreach (var entry in new DirectoryInfo(source).EnumerateFileSystemInfos())
+        {
+            var to = Path.Combine(target, entry.Name);
+            if (entry is DirectoryInfo) LinkTree(entry.FullName, to);
+            else LinkFile(entry.FullName, to);
+        }
     }
 
     /// <summary>
-    /// cp -a as the postgres account, with reflinks where the filesystem supports them (XFS, btrfs; APFS clones on
-    /// macOS). Copying a running cluster can race with files PostgreSQL removes; the backup API makes that safe, so
-    /// "No such file" errors are tolerated there.
+    /// Puts the segments of <paramref name="wal"/> (and the timeline histories) from a branch's archive into another
+    /// archive: by hard link, as archived WAL is never written again. A segment not archived yet is copied from the
+    /// first of <paramref name="walDirectories"/> that has it (PostgreSQL keeps a segment in pg_wal until it is
+    /// archived); when the archive has it once copied, the copy gives way to it, since the source may have archived
+    /// and recycled it meanwhile. What the target archive already holds (its own timeline histories) stays.
     /// </summary>
-    public async Task CopyTreeAsync(string source, string target, bool tolerateVanishedFiles, CancellationToken cancellationToken, bool contentsOnly = false)
+    public void ShareArchivedWal(string sourceArchive, IReadOnlyList<string> walDirectories, string targetArchive, WalRange wal)
     {
-        var from = contentsOnly ? Path.Combine(source, ".") : source;
-        IReadOnlyList<string> copy = OperatingSystem.IsMacOS() ? ["cp", "-cRp", from, target] : ["cp", "-a", "--reflink=auto", from, target];
-        var result = await CommandRunner.RunAsync(account.Wrap(copy), cancellationToken).ConfigureAwait(false);
-        if (result.Succeeded) return;
-        var errors = result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        if (tolerateVanishedFiles && errors.All(line => line.Contains("No such file or directory", StringComparison.Ordinal))) return;
-        throw new IOException($"Copying {source} failed: {result.StandardError.Trim()}");
+        bool Shared(string name) => name.EndsWith(".history", StringComparison.Ordinal) || (ControlData.WalSegmentName().IsMatch(name) && wal.Contains(name));
+        var names = Directory.EnumerateFiles(sourceArchive).Concat(walDirectories.Where(Directory.Exists).SelectMany(Directory.EnumerateFiles))
+            .Select(Path.GetFileName).OfType<string>().Where(Shared).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            var archived = Path.Combine(sourceArchive, name);
+            var to = Path.Combine(targetArchive, name);
+            if (File.Exists(to)) continue;
+            if (!File.Exists(archived) && walDirectories.Select(directory => Path.Combine(directory, name)).FirstOrDefault(File.Exists) is { } unarchived)
+            {
+                try { CopyFile(unarchived, to); }
+                catch (FileNotFoundException) { }
+                if (!File.Exists(archived)) continue;
+                File.Delete(to);
+            }
+            LinkFile(archived, to);
+        }
+    }
+
+    /// <summary>A second name for a file that is never written again, or a copy when it has too many names already.</summary>
+    private void LinkFile(string existing, string created)
+    {
+        if (!Posix.TryHardLink(existing, created)) CopyFile(existing, created);
+    }
+
+    /// <summary>
+    /// Copies a tree as the postgres account would own it, leaving out what a base backup leaves out: the contents of
+    /// pg_wal but for the segments of <paramref name="wal"/> (all of them when null), runtime directories' contents,
+    /// the postmaster's files, temporary files and temporary relations. A running cluster may remove files while it
+    /// is copied; the backup API makes that safe, so vanished files are skipped there.
+    /// </summary>
+    private void CopyTree(string source, string target, WalRange? wal, bool tolerateVanishedFiles)
+    {
+        account.CreateOwnedDirectory(target, ModeOf(source));
+        foreach (var entry in new DirectoryInfo(source).EnumerateFileSystemInfos())
+        {
+            var to = Path.Combine(target, entry.Name);
+            if (entry is DirectoryInfo)
+            {
+                if (RuntimeDirectories.Contains(entry.Name)) account.CreateOwnedDirectory(to, ModeOf(entry.FullName));
+                else if (entry.Name == "pg_wal") CreateWalDirectory(entry.FullName, to, wal ?? AllWal);
+                else CopyDirectory(entry.FullName, to, tolerateVanishedFiles);
+            }
+            else if (!RuntimeFiles.Contains(entry.Name) && !IsTemporary(entry.Name))
+            {
+                CopyEntry(entry, to, tolerateVanishedFiles);
+            }
+        }
+    }
+
+    private static readonly WalRange AllWal = new("000000000000000000000000", "FFFFFFFFFFFFFFFFFFFFFFFF");
+    private static readonly WalRange NoWal = new("FFFFFFFFFFFFFFFFFFFFFFFF", "000000000000000000000000");
+
+    private void CopyDirectory(string source, string target, bool tolerateVanishedFiles)
+    {
+        IEnumerable<FileSystemInfo> entries;
+        try
+        {
+            account.CreateOwnedDirectory(target, ModeOf(source));
+            entries = new DirectoryInfo(source).EnumerateFileSystemInfos().ToList();
+        }
+        catch (Exception ex) when (tolerateVanishedFiles && ex is DirectoryNotFoundException or FileNotFoundException)
+        {
+            return;
+        }
+        foreach (var entry in entries.Where(entry => !IsTemporary(entry.Name)))
+        {
+            var to = Path.Combine(target, entry.Name);
+            if (entry is DirectoryInfo) CopyDirectory(entry.FullName, to, tolerateVanishedFiles);
+            else CopyEntry(entry, to, tolerateVanishedFiles);
+        }
+    }
+
+    /// <summary>An empty pg_wal (with archive_status), then the segments of <paramref name="wal"/> and the timeline
+    /// histories.</summary>
+    private void CreateWalDirectory(string source, string target, WalRange wal)
+    {
+        account.CreateOwnedDirectory(target, ModeOf(source));
+        account.CreateOwnedDirectory(Path.Combine(target, "archive_status"));
+        foreach (var file in Directory.EnumerateFiles(source))
+        {
+            var name = Path.GetFileName(file);
+            if (name.EndsWith(".history", StringComparison.Ordinal) || (ControlData.WalSegmentName().IsMatch(name) && wal.Contains(name)))
+                CopyFile(file, Path.Combine(target, name));
+        }
+    }
+
+    /// <summary>The WAL a backup copy replays, from the source's pg_wal (held there by the copy's slot), each segment
+    /// marked done so the copy does not archive again what its source archives.</summary>
+    private void CopyWal(string sourceData, string targetData, WalRange wal)
+    {
+        var target = Path.Combine(targetData, "pg_wal");
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(sourceData, "pg_wal")))
+        {
+            var name = Path.GetFileName(file);
+            if (!ControlData.WalSegmentName().IsMatch(name) || !wal.Contains(name)) continue;
+            CopyFile(file, Path.Combine(target, name));
+            var done = Path.Combine(target, "archive_status", name + ".done");
+            File.WriteAllBytes(done, []);
+            if (account.UserName is not null) Posix.Chown(done, account.Uid, account.Gid);
+        }
+    }
+
+    private void CopyEntry(FileSystemInfo entry, string target, bool tolerateVanishedFiles)
+    {
+        try
+        {
+            if (entry.LinkTarget is { } link)
+            {
+                File.CreateSymbolicLink(target, link);
+                return;
+            }
+            CopyFile(entry.FullName, target);
+        }
+        catch (FileNotFoundException) when (tolerateVanishedFiles)
+        {
+        }
+    }
+
+    /// <summary>One file, cloned where the file system shares blocks, else copied by the kernel (File.Copy uses
+    /// copy_file_range/sendfile), owned by the postgres account.</summary>
+    private void CopyFile(string source, string target)
+    {
+        if (_reflinks.Value && Posix.TryClone(source, target))
+        {
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(target, File.GetUnixFileMode(source));
+        }
+        else File.Copy(source, target);
+        if (account.UserName is not null) Posix.Chown(target, account.Uid, account.Gid);
+    }
+
+    /// <summary>A directory's permissions, which a copy keeps (PostgreSQL checks its data directory's).</summary>
+    private static UnixFileMode ModeOf(string path) => OperatingSystem.IsWindows() ? default : File.GetUnixFileMode(path);
+
+    /// <summary>Temporary files (pgsql_tmp*) and temporary relations (t{backend}_{relfilenode}[.n|_fork]), which no
+    /// copy needs, and the relation cache's init files, which a start rebuilds.</summary>
+    private static bool IsTemporary(string name) =>
+        name.StartsWith("pgsql_tmp", StringComparison.Ordinal) || name.StartsWith("pg_internal.init", StringComparison.Ordinal) || TemporaryRelation().IsMatch(name);
+
+    [GeneratedRegex(@"^t\d+_\d+")]
+    private static partial Regex TemporaryRelation();
+
+    /// <summary>Clones a small file once to learn whether this file system shares blocks (ext4 does not; XFS with
+    /// reflink=1, btrfs and APFS do).</summary>
+    private static bool ProbeReflinks(string directory, ILogger logger)
+    {
+        var source = Path.Combine(directory, StateLayout.TemporaryPrefix + "reflink-probe-" + Guid.NewGuid().ToString("N"));
+        var target = source + "-clone";
+        try
+        {
+            File.WriteAllBytes(source, new byte[4096]);
+            var cloned = Posix.TryClone(source, target);
+            logger.LogInformation("Data directories are copied with {Mode} under {Root}", cloned ? "reflinks" : "plain copies", directory);
+            return cloned;
+        }
+        finally
+        {
+            File.Delete(target);
+            File.Delete(source);
+        }
     }
 }

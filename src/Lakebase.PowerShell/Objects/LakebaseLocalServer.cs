@@ -18,6 +18,7 @@ public sealed class LakebaseLocalServer
         Version = info.Version;
         StartTime = info.StartTime;
         PostgresVersions = info.PostgresVersions?.Select(version => new LakebaseLocalPostgres(version)).ToArray() ?? [];
+        CopyMode = info.CopyMode;
     }
 
     public int ProcessId { get; }
@@ -34,6 +35,9 @@ public sealed class LakebaseLocalServer
     public DateTimeOffset? StartTime { get; }
     /// <summary>The PostgreSQL majors it can run, newest first, and where each comes from.</summary>
     public LakebaseLocalPostgres[] PostgresVersions { get; }
+    /// <summary>How a branch copies its parent's files: reflink (copy-on-write clones, where the file system has them)
+    /// or copy.</summary>
+    public string? CopyMode { get; }
     internal LocalServerInfo Info { get; }
 }
 
