@@ -96,6 +96,13 @@ function Get-LakebaseExample([string] $Root) {
 # Connected to this file's Lakebase Local (an example may have stopped or disconnected it), with no projects left.
 function Reset-ExampleState([string] $StateRoot) {
     Connect-Lakebase -Local -StateRoot $StateRoot | Out-Null
+    # Delta tables an example registered in Lakebase Local's Unity Catalog (registering one twice is refused).
+    $server = Get-LakebaseLocal -StateRoot $StateRoot
+    $headers = @{ Authorization = "Bearer $((Get-Content $server.AdminTokenFile -Raw).Trim())" }
+    $tables = "$($server.ApiUrl)/api/2.0/lakebase-local/unity-catalog/tables"
+    foreach ($table in @((Invoke-RestMethod -Uri $tables -Headers $headers).tables | Where-Object registered)) {
+        Invoke-RestMethod -Method Delete -Uri "$tables/$($table.name)" -Headers $headers | Out-Null
+    }
     foreach ($project in @(Get-LakebaseProject -IncludeDeleted)) {
         foreach ($branch in @(Get-LakebaseBranch -ProjectId $project.ProjectId -ErrorAction Ignore | Where-Object IsProtected)) {
             Set-LakebaseBranch -ProjectId $project.ProjectId $branch.BranchId -Protected $false | Out-Null
@@ -129,7 +136,8 @@ INSERT INTO orders SELECT g, g * 10, g % 2 = 0 FROM generate_series(1, 10) g;
                 $migrations = New-Item -ItemType Directory -Force (Join-Path $WorkingDirectory 'migrations')
                 Set-Content (Join-Path $migrations '042.sql') "ALTER TABLE orders ADD COLUMN note text;`nUPDATE orders SET note = 'checked' WHERE paid;"
             }
-            { $_ -in 'pr-42', 'feature', 'main' } { New-LakebaseBranch -ProjectId my-app $fixture -Ttl 7d | Out-Null }
+            { $_ -in 'pr-42', 'feature' } { New-LakebaseBranch -ProjectId my-app $fixture -Ttl 7d | Out-Null }
+            'main' { New-LakebaseBranch -ProjectId my-app main -NoExpiry | Out-Null }   # a default branch never expires
             'short-lived' { New-LakebaseBranch -ProjectId my-app short-lived -Ttl 1h | Out-Null }
             'roles' {
                 New-LakebaseRole -ProjectId my-app -BranchId production app-writer | Out-Null
