@@ -45,7 +45,7 @@ public sealed class IsolationTests(ProjectPerMajorServer shared) : IClassFixture
         await RefusedAsync(major, $"GRANT {role} TO \"{ProxyClient.User}\"");
         var (endpoint, host) = shared.Projects[major];
         await using var connection = await new ProxyClient(shared.Server).OpenAsync(endpoint, host);
-        await using var member = new NpgsqlCommand($"SELECT pg_has_role('{role}', 'MEMBER')", connection);
+        await using var member = new NpgsqlCommand("SELECT pg_has_role($1, 'MEMBER')", connection) { Parameters = { new() { Value = role } } };
         Assert.False((bool)(await member.ExecuteScalarAsync())!);
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
+using Lakebase.Contract;
 using Lakebase.Contract.Models;
 using Npgsql;
 using Polly;
@@ -98,9 +99,10 @@ public sealed class DatabaseSessions(LakebaseClient client) : IAsyncDisposable
     public string LibpqConnectionString(DatabaseTarget target, string password, string? user = null)
     {
         var local = client.Config.LocalCaCertificateFile;
-        var address = target.Address is null ? "" : $" hostaddr={target.ConnectHost} options='{target.EndpointOption}'";
-        var tls = $"sslmode=verify-full sslrootcert='{local ?? "system"}'";
-        return $"host={target.ServerName}{address} port={target.ConnectPort} dbname={target.Database} user='{user ?? client.UserName}' password={password} {tls}";
+        var address = target.Address is null ? "" : $" hostaddr={target.ConnectHost} options={Libpq.Quote(target.EndpointOption!)}";
+        var tls = $"sslmode=verify-full sslrootcert={Libpq.Quote(local ?? "system")}";
+        return $"host={target.ServerName}{address} port={target.ConnectPort} dbname={Libpq.Quote(target.Database)} " +
+            $"user={Libpq.Quote(user ?? client.UserName)} password={Libpq.Quote(password)} {tls}";
     }
 
     private (NpgsqlDataSource, DatabasePasswords) Build(DatabaseTarget target, TimeSpan? credentialTtl)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Lakebase.Contract;
 using Lakebase.Local.Platform;
 using Lakebase.Local.Storage;
 using Npgsql;
@@ -320,7 +321,7 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
     /// the primary has recycled meanwhile, so it catches up after any time asleep.</summary>
     private Dictionary<string, string> StandbySettings(ComputeTarget target, ComputeTarget primary) => new(target.PgSettings)
     {
-        ["primary_conninfo"] = $"host='{SocketDirectory(primary.EndpointUid).Replace(@"\", @"\\").Replace("'", @"\'")}' port=5432 " +
+        ["primary_conninfo"] = $"host={Libpq.Quote(SocketDirectory(primary.EndpointUid))} port=5432 " +
             $"user={BranchStorage.AdminRole} application_name={target.EndpointUid}",
         ["restore_command"] = BranchHistory.RestoreCommand(Layout.BranchArchive(target.BranchUid)),
     };

@@ -41,6 +41,20 @@ public sealed class WorkspaceTlsTests
         Assert.Equal(SslMode.VerifyFull, PostgresConnectionString.Parse(text).Settings.SslMode);
     }
 
+    [Fact]
+    public async Task A_connection_string_keeps_a_database_and_user_with_spaces_and_quotes_whole()
+    {
+        var client = await TestClient.ConnectAsync(new RecordingHandler(_ => Http.Json("{}")));
+        await using var sessions = new DatabaseSessions(client);
+        var text = sessions.LibpqConnectionString(new DatabaseTarget("projects/p/branches/b/endpoints/e", "ep-test", "ep-test.database.example.com", 5432, @"sales db's \ copy"),
+            "pw", user: "o'brien group");
+
+        var settings = PostgresConnectionString.Parse(text).Settings;
+        Assert.Equal(@"sales db's \ copy", settings.Database);
+        Assert.Equal("o'brien group", settings.Username);
+        Assert.Equal("pw", settings.Password);
+    }
+
     /// <summary>Answers SSLRequest with 'S' and completes TLS with a self-signed certificate for localhost; records
     /// whether anything arrived over TLS afterwards (the startup packet, then the password).</summary>
     private sealed class UntrustedTlsServer : IDisposable
