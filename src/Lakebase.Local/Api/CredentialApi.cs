@@ -24,11 +24,12 @@ internal sealed class CredentialApi(Catalog catalog, CredentialTokens tokens, Pe
         var endpoint = catalog.RequireChild<Endpoint>(name);
         if (request.Ttl is not null && request.ExpireTime is not null) throw ApiException.InvalidParameter("Only one of ttl and expire_time may be set.");
         var now = DateTimeOffset.UtcNow;
-        var lifetime = request.Ttl ?? (request.ExpireTime is { } expireTime ? expireTime - now : MaxTtl);
+        var asked = request.ExpireTime ?? now + (request.Ttl ?? MaxTtl);
+        var lifetime = asked - now;
         if (lifetime < MinimumTtl || lifetime > MaxTtl)
             throw ApiException.InvalidParameter($"The credential lifetime must be between {MinimumTtl.TotalSeconds}s and {MaxTtl.TotalSeconds}s, got {Math.Round(lifetime.TotalSeconds)}s.");
-        // Whole seconds, as the token's exp: the expiry reported is the one enforced.
-        var expires = DateTimeOffset.FromUnixTimeSeconds((Catalog.Now() + lifetime).ToUnixTimeSeconds());
+        // Whole seconds, as the token's exp: the expiry reported is the one enforced, never later than asked.
+        var expires = DateTimeOffset.FromUnixTimeSeconds(asked.ToUnixTimeSeconds());
         var caller = context.Principal().UserName;
         var groupRole = request.GroupName is null ? null : GroupRole(name, request.GroupName);
         var token = tokens.Issue(new CredentialClaims(groupRole ?? caller, endpoint.Uid!, expires)
