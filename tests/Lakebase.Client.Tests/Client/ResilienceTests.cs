@@ -79,17 +79,23 @@ public class ResilienceTests
             error.Message);
     }
 
-    [Fact]
-    public async Task A_create_whose_answer_was_lost_returns_what_it_made_and_is_resent_unchanged()
+    /// <summary>The first create's answer is lost; its re-send finds the branch (BranchJson) the first one made.</summary>
+    private static RecordingHandler LostCreateAnswer()
     {
         var posts = 0;
-        var handler = new RecordingHandler((request, _, _) => request switch
+        return new RecordingHandler((request, _, _) => request switch
         {
             _ when request.IsScimMe() => Task.FromResult(Http.Json("{}")),
             { Method: "POST" } when Interlocked.Increment(ref posts) == 1 => throw LostAnswer(),
             { Method: "POST" } => Task.FromResult(Error(HttpStatusCode.Conflict, "ALREADY_EXISTS", "branch with that name already exists")),
             _ => Task.FromResult(Http.Json(BranchJson)),
         });
+    }
+
+    [Fact]
+    public async Task A_create_whose_answer_was_lost_returns_what_it_made_and_is_resent_unchanged()
+    {
+        var handler = LostCreateAnswer();
         using var client = await TestClient.ConnectAsync(handler);
         var operation = await client.CreateBranchAsync("projects/p", "b", new Branch { Spec = new BranchSpec { IsProtected = false, Ttl = TimeSpan.FromHours(1) } });
         var branch = await client.WaitForResultAsync<Branch>(operation);
@@ -105,14 +111,7 @@ public class ResilienceTests
     [Fact]
     public async Task A_create_whose_answer_was_lost_fails_when_what_exists_differs()
     {
-        var posts = 0;
-        var handler = new RecordingHandler((request, _, _) => request switch
-        {
-            _ when request.IsScimMe() => Task.FromResult(Http.Json("{}")),
-            { Method: "POST" } when Interlocked.Increment(ref posts) == 1 => throw LostAnswer(),
-            { Method: "POST" } => Task.FromResult(Error(HttpStatusCode.Conflict, "ALREADY_EXISTS", "branch with that name already exists")),
-            _ => Task.FromResult(Http.Json(BranchJson)),
-        });
+        var handler = LostCreateAnswer();
         using var client = await TestClient.ConnectAsync(handler);
         var error = await Assert.ThrowsAsync<LakebaseApiException>(() =>
             client.CreateBranchAsync("projects/p", "b", new Branch { Spec = new BranchSpec { IsProtected = true, NoExpiry = true } }));
