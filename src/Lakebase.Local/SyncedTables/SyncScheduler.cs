@@ -25,13 +25,23 @@ internal sealed class SyncScheduler(Provisioning provisioning, UnityCatalog unit
 
     public IEnumerable<SyncedTable> All() => Store.List<SyncedTable>(ResourceKind.SyncedTable, null);
 
-    /// <summary>Records a table's status, unless the table was deleted meanwhile.</summary>
-    public void Save(SyncedTable table)
+    /// <summary>Records a table's status and, in the same write, the state of the update that changed it, so a client
+    /// never sees the table synced while its update still runs.</summary>
+    public void Save(SyncedTable table, PipelineUpdate? update = null) => Record(table, update, withTable: true);
+
+    private void SaveUpdate(SyncedTable table, PipelineUpdate update) => Record(table, update, withTable: false);
+
+    /// <summary>Writes nothing when the table was deleted meanwhile: its updates went with it.</summary>
+    private void Record(SyncedTable table, PipelineUpdate? update, bool withTable)
     {
         lock (provisioning.MetadataGate)
         {
             if (Store.Get<SyncedTable>(table.Name!) is null) return;
-            Store.Write(batch => batch.Put(ResourceKind.SyncedTable, table, table.Name!, table.Spec!.Branch));
+            Store.Write(batch =>
+            {
+                if (withTable) batch.Put(ResourceKind.SyncedTable, table, table.Name!, table.Spec!.Branch);
+                if (update is not null) batch.Put(ResourceKind.PipelineUpdate, update, UpdateName(table, update.UpdateId!), table.Name);
+            });
         }
     }
 
@@ -68,15 +78,6 @@ internal sealed class SyncScheduler(Provisioning provisioning, UnityCatalog unit
     /// <summary>Updates are recorded under their synced table, so a client polling one across a restart still finds
     /// it, and a delete of the table takes them along.</summary>
     private static string UpdateName(SyncedTable table, string updateId) => $"{table.Name}/updates/{updateId}";
-
-    private void SaveUpdate(SyncedTable table, PipelineUpdate update)
-    {
-        lock (provisioning.MetadataGate)
-        {
-            if (Store.Get<SyncedTable>(table.Name!) is null) return;
-            Store.Write(batch => batch.Put(ResourceKind.PipelineUpdate, update, UpdateName(table, update.UpdateId!), table.Name));
-        }
-    }
 
     public PipelineInfo GetPipeline(string pipelineId)
     {
@@ -143,12 +144,6 @@ internal sealed class SyncScheduler(Provisioning provisioning, UnityCatalog unit
         var table = Get(name);
         if (table is null) return; // deleted meanwhile, and its updates with it
         var update = updateId is null ? null : Store.Get<PipelineUpdate>(UpdateName(table, updateId));
-        void UpdateState(string state)
-        {
-            if (update is null) return;
-            update.State = state;
-            SaveUpdate(table, update);
-        }
         var spec = table.Spec!;
         var status = table.Status!;
         var started = ControlPlane.Catalog.Now();
@@ -164,16 +159,16 @@ internal sealed class SyncScheduler(Provisioning provisioning, UnityCatalog unit
             var fullRefresh = synced is null || spec.SchedulingPolicy == SchedulingPolicy.Snapshot || update?.FullRefresh == true;
             if (!fullRefresh && synced >= latest && update is null)
             {
-                Settle(table, synced, null);
+                Settle(table, synced, null, null);
                 return;
             }
-            UpdateState("RUNNING");
+            if (update is not null) update.State = "RUNNING";
             status.DetailedState = synced is null ? SyncedTableState.ProvisioningInitialSnapshot
                 : spec.SchedulingPolicy == SchedulingPolicy.Continuous ? SyncedTableState.OnlineContinuousUpdate
                 : SyncedTableState.OnlineTriggeredUpdate;
             status.Message = fullRefresh ? $"Loading a snapshot of version {latest}." : $"Applying versions {synced + 1} to {latest}.";
             status.OngoingSyncProgress = new SyncedTableSyncProgress { LatestVersionCurrentlyProcessing = latest, SyncProgressCompletion = 0, SyncedRowCount = 0 };
-            Save(table);
+            Save(table, update);
             var lastSaved = DateTime.UtcNow;
             void Progress(SyncProgress p)
             {
@@ -210,20 +205,20 @@ internal sealed class SyncScheduler(Provisioning provisioning, UnityCatalog unit
                 SyncEndTime = ControlPlane.Catalog.Now(),
             };
             status.LastSyncTime = status.LastSync.SyncEndTime;
-            Settle(table, latest, null);
-            UpdateState("COMPLETED");
+            Settle(table, latest, null, update);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
         {
             logger.LogWarning("Sync of {Table} failed: {Message}", name, ex.Message);
-            Settle(table, synced, ex is Npgsql.PostgresException pg ? $"PostgreSQL refused the sync: {pg.MessageText} (SQLSTATE {pg.SqlState})." : ex.Message);
-            UpdateState("FAILED");
+            Settle(table, synced, ex is Npgsql.PostgresException pg ? $"PostgreSQL refused the sync: {pg.MessageText} (SQLSTATE {pg.SqlState})." : ex.Message, update);
         }
     }
 
-    /// <summary>The status at rest: online with the version synced, or failed with the error and the last good data kept.</summary>
-    private void Settle(SyncedTable table, long? version, string? error)
+    /// <summary>The status at rest: online with the version synced, or failed with the error and the last good data
+    /// kept; the update that ran ends with it.</summary>
+    private void Settle(SyncedTable table, long? version, string? error, PipelineUpdate? update)
     {
+        if (update is not null) update.State = error is null ? "COMPLETED" : "FAILED";
         var status = table.Status!;
         status.OngoingSyncProgress = null;
         status.LastProcessedCommitVersion = version;
@@ -238,6 +233,6 @@ internal sealed class SyncScheduler(Provisioning provisioning, UnityCatalog unit
                 ? SyncedTableState.OnlineContinuousUpdate : SyncedTableState.OnlineNoPendingUpdate;
             status.Message = $"Synced Delta version {version}.";
         }
-        Save(table);
+        Save(table, update);
     }
 }
