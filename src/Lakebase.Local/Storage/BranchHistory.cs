@@ -24,12 +24,14 @@ internal sealed record RecoveryTarget(DateTimeOffset? Time, NpgsqlLogSequenceNum
 {
     public bool IsReachedBy(BaseSnapshot snapshot) => Time is { } time ? snapshot.Time <= time : snapshot.Lsn <= Lsn!.Value;
 
-    /// <summary>The recovery settings of one restore run. The timeline is pinned to the base snapshot's branch's own
-    /// (which a snapshot shared with its source reaches through the timeline histories in the branch's archive), so
-    /// a restore never follows another branch's timeline; the end is promoted into a new timeline of its own.</summary>
-    public IReadOnlyDictionary<string, string> RecoverySettings(string archiveDirectory, int timeline) => new Dictionary<string, string>
+    /// <summary>The recovery settings of one restore run, in standby mode from WAL placed in its pg_wal (see
+    /// DataDirectoryCopier.LinkArchivedWal): no restore_command, so no process per segment. The timeline is pinned to
+    /// the base snapshot's branch's own (which a snapshot shared with its source reaches through the timeline
+    /// histories in the branch's archive), so a restore never follows another branch's timeline; the end is promoted
+    /// into a new timeline of its own. The source's history is sealed past the target first (SealAsync), so the
+    /// target is in that WAL.</summary>
+    public IReadOnlyDictionary<string, string> RecoverySettings(int timeline) => new Dictionary<string, string>
     {
-        ["restore_command"] = BranchHistory.RestoreCommand(archiveDirectory),
         [Time is null ? "recovery_target_lsn" : "recovery_target_time"] = Time is { } time
             ? time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00"
             : Lsn!.Value.ToString(),
@@ -38,6 +40,11 @@ internal sealed record RecoveryTarget(DateTimeOffset? Time, NpgsqlLogSequenceNum
         ["recovery_target_action"] = "promote",
         // Without hot standby the postmaster reports ready only once recovery has ended and the copy is promoted.
         ["hot_standby"] = "off",
+        // Segments recovery is done with are removed, never renamed and written again: they are the archive's, linked.
+        ["wal_recycle"] = "off",
+        // The run's writes reach the disk with the sync of the file system before the branch is recorded (a crash
+        // before it discards the staging folder), so the run itself need not fsync.
+        ["fsync"] = "off",
     };
 }
 

@@ -84,12 +84,14 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
         return BuildBranchAsync(targetUid, async data =>
         {
             await copier.CopyStoppedAsync(snapshot.DataDirectory, data, cancellationToken).ConfigureAwait(false);
+            var walDirectory = Path.Combine(data, "pg_wal");
+            var linkedWal = copier.LinkArchivedWal(layout.BranchArchive(sourceUid), walDirectory, snapshot.FirstWalFile);
             var socket = layout.Socket(targetUid);
             account.CreateOwnedDirectory(socket);
             try
             {
-                new ComputeConfiguration(socket, null, 0.5, 0.5, target.RecoverySettings(layout.BranchArchive(sourceUid), snapshot.Timeline), 0.5).WriteTo(data, 0.5);
-                await account.WriteOwnedFileAsync(Path.Combine(data, "recovery.signal"), "", cancellationToken).ConfigureAwait(false);
+                new ComputeConfiguration(socket, null, 0.5, 0.5, target.RecoverySettings(snapshot.Timeline), 0.5).WriteTo(data, 0.5);
+                await account.WriteOwnedFileAsync(Path.Combine(data, "standby.signal"), "", cancellationToken).ConfigureAwait(false);
                 var postgres = await PostgresProcess.StartAsync(installation.Get(major), account, data, socket, StartTimeout, cancellationToken).ConfigureAwait(false);
                 DateTimeOffset? lastReplayedCommit;
                 try
@@ -104,6 +106,7 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
                     await postgres.StopAsync(TimeSpan.FromSeconds(30), CancellationToken.None).ConfigureAwait(false);
                 }
                 var fork = history.AdoptTimelineHistory(Path.GetDirectoryName(data)!);
+                DataDirectoryCopier.UnlinkArchivedWal(walDirectory, linkedWal);
                 var point = new BranchPoint(fork.ToString(), target.Time ?? lastReplayedCommit ?? snapshot.Time);
                 // The source's WAL from the snapshot through the segment the new timeline forked in (its archive holds
                 // all of it: the history was sealed past the target).

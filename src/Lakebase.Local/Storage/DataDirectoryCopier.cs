@@ -155,6 +155,43 @@ internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAcc
         }
     }
 
+    /// <summary>
+    /// Puts the WAL a restore replays into its pg_wal: the archived segments from <paramref name="first"/> on and the
+    /// timeline histories, by hard links, so recovery reads them in place instead of running a restore_command per
+    /// segment. The restore runs with wal_recycle off, so PostgreSQL only reads and unlinks them, never renames one to
+    /// a later segment and writes it (which would write into the archive). An archived segment replaces the copy's
+    /// own of that name, which may hold only its start (a segment the source went on writing after the snapshot), as
+    /// in archive recovery. Returns the names linked, for <see cref="UnlinkArchivedWal"/>.
+    /// </summary>
+    public IReadOnlyList<string> LinkArchivedWal(string archive, string walDirectory, string first)
+    {
+        var from = new WalRange(first, AllWal.Last);
+        var linked = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(archive))
+        {
+            var name = Path.GetFileName(file);
+            var to = Path.Combine(walDirectory, name);
+            if (!name.EndsWith(".history", StringComparison.Ordinal) && !(ControlData.WalSegmentName().IsMatch(name) && from.Contains(name))) continue;
+            File.Delete(to);
+            LinkFile(file, to);
+            linked.Add(name);
+        }
+        return linked;
+    }
+
+    /// <summary>Removes from a stopped restore's pg_wal what <see cref="LinkArchivedWal"/> linked there and recovery
+    /// left (also renamed to .partial, and their archive status), so the branch's own compute, which recycles its
+    /// segments, never holds a name of an archived file.</summary>
+    public static void UnlinkArchivedWal(string walDirectory, IEnumerable<string> names)
+    {
+        foreach (var name in names)
+        {
+            File.Delete(Path.Combine(walDirectory, name));
+            File.Delete(Path.Combine(walDirectory, name + ".partial"));
+            foreach (var status in Directory.EnumerateFiles(Path.Combine(walDirectory, "archive_status"), name + ".*")) File.Delete(status);
+        }
+    }
+
     /// <summary>A second name for a file that is never written again, or a copy when it has too many names already.</summary>
     private void LinkFile(string existing, string created)
     {
