@@ -74,7 +74,7 @@ internal sealed class PointInTime(Provisioning provisioning, LocalLimits limits,
                 await using var admin = await provisioning.Computes.OpenConnectionAsync(endpoint.Uid!, "postgres", cancellationToken).ConfigureAwait(false);
                 await using var position = new NpgsqlCommand("SELECT pg_current_wal_lsn()", admin);
                 var walSince = (ulong)(NpgsqlLogSequenceNumber)(await position.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! - (ulong)newest.Lsn;
-                if (walSince > 0 && (DateTimeOffset.UtcNow - newest.Time >= limits.BaseSnapshotInterval || walSince >= limits.BaseSnapshotWalBytes))
+                if (walSince > 0 && (DateTimeOffset.UtcNow - newest.Time >= limits.BaseSnapshotInterval || walSince >= SnapshotWalBytes(branch)))
                 {
                     var snapshot = await History.SnapshotRunningAsync(admin, branch.Uid!, cancellationToken).ConfigureAwait(false);
                     logger.LogInformation("Took base snapshot {Snapshot} of {Branch}", Path.GetFileName(snapshot.Directory), branch.Name);
@@ -84,4 +84,11 @@ internal sealed class PointInTime(Provisioning provisioning, LocalLimits limits,
             History.Prune(branch.Uid!, windowStart);
             return null;
         }, cancellationToken);
+
+    /// <summary>The WAL since its newest base snapshot at which a branch gets a new one: as much as the branch holds
+    /// data, so a restore replays at most about what it copies (and a new branch, which shares its source's newest
+    /// snapshot, inherits that bound); at least a few segments, which replay in less time than a restore takes to
+    /// start; at most BaseSnapshotWalBytes.</summary>
+    private ulong SnapshotWalBytes(Branch branch) =>
+        Math.Clamp((ulong)provisioning.Storage.LogicalSize(branch.Uid!), limits.BaseSnapshotMinWalBytes, limits.BaseSnapshotWalBytes);
 }
