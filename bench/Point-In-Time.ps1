@@ -5,8 +5,8 @@
     grows and as the WAL to replay grows, each against a branch from the head of the same data made just before; and
     both on PostgreSQL 17 next to 15 (the server lets new projects use 15 for this comparison), as ratios.
     Each measurement also prints the copy limit: the time to `cp -a` the source's data files (without pg_wal) and
-    `sync`, in the same run; and the disk each of the two branches added (du of the state root, which counts files
-    shared by hard links once), next to the size of the data files.
+    `sync`, in the same run; and the disk each of the two branches added (du, which counts files shared by hard
+    links once: what the branch alone holds), next to the size of the data files.
 #>
 param([Parameter(Mandatory)] [string] $ModulePath, [int[]] $SizesMB = @(10, 100, 200), [int[]] $WalMB = @(0, 64, 256))
 $ErrorActionPreference = 'Stop'
@@ -29,8 +29,14 @@ function Add-Wal($Branch, [int] $MB) {
     $Branch | Invoke-LakebaseQuery -As NonQuery -Query "CREATE TABLE scratch AS SELECT repeat(md5(g::text), 30) AS pad FROM generate_series(1, $($MB * 1000)) g; DROP TABLE scratch" | Out-Null
 }
 
-# Kilobytes on disk under the state root; du counts a file with several names once.
-function Get-DiskKB { [long] (-split (du -sk (Join-Path $root 'branches') (Join-Path $root 'templates') --total | Select-Object -Last 1))[0] }
+# Megabytes on disk that a branch alone adds: du counts a file with several names once, under the first folder it
+# meets it in, so with the templates and every other branch listed first, the branch's own line leaves out what it
+# shares (its first base snapshot, its source's archived WAL) and what runs beside it (the source's snapshots).
+function Get-BranchDiskMB($Project, [string] $BranchId) {
+    $branch = Join-Path $root "branches/$((Get-LakebaseBranch -ProjectId $Project -BranchId $BranchId).Raw.Uid)"
+    $others = @(Join-Path $root 'templates') + (Get-ChildItem (Join-Path $root 'branches') -Directory | Where-Object FullName -ne $branch).FullName
+    [long] (-split (du -sk @others $branch | Select-Object -Last 1))[0] / 1024
+}
 
 # The copy limit: cp -a of the source's data files (pg_wal left out) and sync, as fast as any copy can be.
 function Measure-CopyLimit($Source) {
@@ -63,12 +69,10 @@ function Measure-Restore($Project, $Source, [string] $Label) {
     $Source | Invoke-LakebaseQuery -As NonQuery -Query 'INSERT INTO marks DEFAULT VALUES' | Out-Null
     $id = "b$([guid]::NewGuid().ToString('N').Substring(0, 8))"
     $limit = Measure-CopyLimit $Source
-    $disk = Get-DiskKB
     $head = Measure-Operation { New-LakebaseBranch -ProjectId $Project -Name "$id-head" -SourceBranch $Source.BranchId -NoExpiry -NoWait }
-    $headDisk = ((Get-DiskKB) - $disk) / 1024
-    $disk = Get-DiskKB
+    $headDisk = Get-BranchDiskMB $Project "$id-head"
     $past = Measure-Operation { New-LakebaseBranch -ProjectId $Project -Name "$id-past" -SourceBranch $Source.BranchId -AsOf $moment -NoExpiry -NoWait }
-    $pastDisk = ((Get-DiskKB) - $disk) / 1024
+    $pastDisk = Get-BranchDiskMB $Project "$id-past"
     $rows = Get-LakebaseBranch -ProjectId $Project -BranchId "$id-past" | Invoke-LakebaseQuery -As Scalar -Query 'SELECT count(*) FROM marks'
     if ($rows -ne 1) { throw "The branch at $moment holds $rows marks, not 1." }
     ('  {0,-28} from head {1,6:N2} s   at a past time {2,6:N2} s   ratio {3,5:N2}x' -f $Label, $head, $past, ($past / $head)) + [Environment]::NewLine +
