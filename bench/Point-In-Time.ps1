@@ -14,8 +14,11 @@ Import-Module $ModulePath
 $root = Join-Path ([IO.Path]::GetTempPath()) "lakebase-bench-pitr-$PID"
 New-Item -ItemType Directory $root | Out-Null
 if (-not $IsWindows) { chmod 755 $root }
+# Housekeeping is held off, so nothing runs beside the branches measured: no source gets a base snapshot of its own
+# in the background (it would once it wrote more WAL than it holds data), and each branch at a past time replays all
+# of its source's WAL since the snapshot it shares, the worst case.
 $server = Start-Process dotnet -ArgumentList @((Join-Path (Split-Path $ModulePath) 'local/Lakebase.Local.dll'), '--root', $root, '--port', '0', '--proxy-port', '0',
-    '--legacy-pg-version', '15') -RedirectStandardOutput (Join-Path $root 'bench-server.log') -PassThru
+    '--legacy-pg-version', '15', '--housekeeping-interval', '86400') -RedirectStandardOutput (Join-Path $root 'bench-server.log') -PassThru
 while (-not (Get-LakebaseLocal -StateRoot $root)) { Start-Sleep -Milliseconds 100 }
 Connect-Lakebase -Local -StateRoot $root | Out-Null
 
