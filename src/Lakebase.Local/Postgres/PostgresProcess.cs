@@ -1,8 +1,7 @@
 using Lakebase.Contract.Local;
 using Lakebase.Local.Platform;
-using Lakebase.Local.Storage;
 
-namespace Lakebase.Local.Compute;
+namespace Lakebase.Local.Postgres;
 
 /// <summary>
 /// One running postmaster. Started through pg_ctl without -w (pg_ctl -w polls every 100 ms; we watch postmaster.pid
