@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Lakebase.Local.SyncedTables;
 using Npgsql;
 using Xunit;
 
@@ -328,42 +327,5 @@ public sealed class SyncedTableTests(SyncedTablesServer fixture) : IClassFixture
         await fixture.Server.RunAsync(HttpMethod.Delete, $"{branch}?purge=true");
         Assert.Equal(404, (await Assert.ThrowsAsync<ApiCallException>(() => fixture.Server.GetAsync("synced_tables/life_lake.fixtures.kept"))).Status);
         Assert.Equal(404, (await Assert.ThrowsAsync<ApiCallException>(() => fixture.Server.GetAsync("catalogs/life_lake"))).Status);
-    }
-
-    [Fact]
-    public async Task The_binary_copy_writes_numerics_dates_and_infinities_as_postgres_reads_them()
-    {
-        decimal[] numbers = [0m, 0.00m, -0.5m, 1m, 10000m, 9999.9999m, 0.0001m, 0.00004m, 123456789.987654321m, 100000000m,
-            decimal.MaxValue, decimal.MinValue, 7.9228162514264337593543950335m, 0.0000000000000000000000000001m];
-        DateOnly[] dates = [DateOnly.MinValue, new(1999, 12, 31), new(2000, 1, 1), DateOnly.MaxValue];
-        DateTime[] times = [DateTime.MinValue, new(1969, 7, 20, 20, 17, 40, DateTimeKind.Utc), new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddTicks(-10), DateTime.MaxValue];
-        var rows = numbers.Length;
-        var batch = new Lakebase.Delta.ColumnBatch(rows, [
-            new Lakebase.Delta.DeltaColumn<int>(Enumerable.Range(0, rows).ToArray(), nulls: null),
-            new Lakebase.Delta.DeltaColumn<decimal>(numbers, nulls: null),
-            new Lakebase.Delta.DeltaColumn<DateOnly>(Enumerable.Range(0, rows).Select(i => dates[i % dates.Length]).ToArray(), nulls: null),
-            new Lakebase.Delta.DeltaColumn<DateTime>(Enumerable.Range(0, rows).Select(i => times[i % times.Length]).ToArray(), nulls: Enumerable.Range(0, rows).Select(i => i == 5).ToArray()),
-        ]);
-        PostgresColumn[] columns = [new("i", "integer", NpgsqlTypes.NpgsqlDbType.Integer), new("n", "numeric", NpgsqlTypes.NpgsqlDbType.Numeric),
-            new("d", "date", NpgsqlTypes.NpgsqlDbType.Date), new("t", "timestamptz", NpgsqlTypes.NpgsqlDbType.TimestampTz)];
-
-        await using var connection = await fixture.Server.ConnectAsync(fixture.Endpoint, SyncedTablesServer.Database);
-        await using (var create = new NpgsqlCommand("SET TIME ZONE 'UTC'; CREATE TEMP TABLE copied (i integer, n numeric, d date, t timestamptz)", connection))
-            await create.ExecuteNonQueryAsync();
-        var copy = await BinaryCopy.BeginAsync(connection, "COPY copied (i, n, d, t) FROM STDIN (FORMAT BINARY)", CancellationToken.None);
-        Assert.Equal(rows, await copy.WriteAsync(batch, columns, [0], CancellationToken.None));
-        await copy.CompleteAsync(CancellationToken.None);
-
-        await using var read = new NpgsqlCommand("SELECT n::text, d::text, coalesce(t::text, 'null') FROM copied ORDER BY i", connection);
-        await using var reader = await read.ExecuteReaderAsync();
-        string[] dateTexts = ["-infinity", "1999-12-31", "2000-01-01", "infinity"];
-        string[] timeTexts = ["-infinity", "1969-07-20 20:17:40+00", "1999-12-31 23:59:59.999999+00", "infinity"];
-        for (var i = 0; i < rows; i++)
-        {
-            Assert.True(await reader.ReadAsync());
-            Assert.Equal(numbers[i].ToString(System.Globalization.CultureInfo.InvariantCulture), reader.GetString(0));
-            Assert.Equal(dateTexts[i % dates.Length], reader.GetString(1));
-            Assert.Equal(i == 5 ? "null" : timeTexts[i % times.Length], reader.GetString(2));
-        }
     }
 }
