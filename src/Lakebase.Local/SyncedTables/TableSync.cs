@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Lakebase.Contract.Models;
 using Lakebase.Delta;
@@ -78,22 +79,23 @@ internal static class TableSync
             CREATE TABLE {qualifiedStaging} ({string.Join(", ", columns.Select(c => $"{c.Quoted} {c.SqlType}"))});
             """, cancel);
         long rows = 0;
-        var copy = await BinaryCopy.BeginAsync(connection,
-            $"COPY {qualifiedStaging} ({string.Join(", ", columns.Select(c => c.Quoted))}) FROM STDIN (FORMAT BINARY)", cancel);
-        try
+        await using (var importer = await connection.BeginBinaryImportAsync(
+            $"COPY {qualifiedStaging} ({string.Join(", ", columns.Select(c => c.Quoted))}) FROM STDIN (FORMAT BINARY)", cancel))
         {
             await foreach (var batch in ReadAheadAsync(source.ReadBatchesAsync(snapshot, cancel), cancel))
             {
-                rows += await copy.WriteAsync(batch, columns, keyIndexes, cancel);
-                progress(new SyncProgress(rows, total));
+                var writers = columns.Select((column, c) => batch.Columns[c].Accept(new CopyColumnFactory(column))).ToArray();
+                var keys = keyIndexes.Select(k => batch.Columns[k]).ToArray();
+                for (var r = 0; r < batch.RowCount; r++)
+                {
+                    if (HasNullKey(keys, r)) continue; // rows with a NULL key are skipped, as the service does
+                    await importer.StartRowAsync(cancel);
+                    foreach (var writer in writers) await writer.WriteAsync(importer, r, cancel);
+                    if (++rows % 10_000 == 0) progress(new SyncProgress(rows, total));
+                }
             }
+            await importer.CompleteAsync(cancel);
         }
-        catch
-        {
-            await copy.CancelAsync();
-            throw;
-        }
-        await copy.CompleteAsync(cancel);
         progress(new SyncProgress(rows, total));
         await ExecuteAsync(connection, $"ALTER TABLE {qualifiedStaging} ADD PRIMARY KEY ({string.Join(", ", target.PrimaryKey.Select(PostgresAdmin.Quote))})", cancel);
         await using var transaction = await connection.BeginTransactionAsync(cancel);
@@ -106,6 +108,39 @@ internal static class TableSync
             """, cancel);
         await RecordVersionAsync(connection, target, snapshot.Version, snapshot.Timestamp, cancel);
         await transaction.CommitAsync(cancel);
+    }
+
+    private static bool HasNullKey(DeltaColumn[] keys, int row)
+    {
+        foreach (var key in keys)
+            if (key.IsNull(row)) return true;
+        return false;
+    }
+
+    /// <summary>Writes one column of a batch into a binary COPY, a row's value at a time, typed (no boxing per value).</summary>
+    private abstract class CopyColumn
+    {
+        public abstract Task WriteAsync(NpgsqlBinaryImporter importer, int row, CancellationToken cancel);
+    }
+
+    private sealed class CopyColumn<T>(DeltaColumn<T> values, NpgsqlTypes.NpgsqlDbType type) : CopyColumn
+    {
+        public override Task WriteAsync(NpgsqlBinaryImporter importer, int row, CancellationToken cancel) =>
+            values.IsNull(row) ? importer.WriteNullAsync(cancel) : importer.WriteAsync(values[row], type, cancel);
+    }
+
+    /// <summary>Nested values (arrays, maps, structs) go in as their JSON text.</summary>
+    private sealed class CopyJsonColumn(DeltaColumn<JsonNode?> values, NpgsqlTypes.NpgsqlDbType type) : CopyColumn
+    {
+        public override Task WriteAsync(NpgsqlBinaryImporter importer, int row, CancellationToken cancel) =>
+            values[row] is { } node ? importer.WriteAsync(node.ToJsonString(), type, cancel) : importer.WriteNullAsync(cancel);
+    }
+
+    private sealed class CopyColumnFactory(PostgresColumn column) : IDeltaColumnVisitor<CopyColumn>
+    {
+        public CopyColumn Visit<T>(DeltaColumn<T> values) => values is DeltaColumn<JsonNode?> json
+            ? new CopyJsonColumn(json, column.DbType)
+            : new CopyColumn<T>(values, column.DbType);
     }
 
     /// <summary>
