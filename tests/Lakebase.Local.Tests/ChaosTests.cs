@@ -38,6 +38,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         for (var cycle = 1; cycle <= cycles; cycle++)
         {
             var operations = new List<(string Resource, JsonObject Operation, bool Delete)>();
+            var violationsBefore = figures.Violations.Count;
             committed[production] += await InsertAsync(server, production, cycle, random.Next(1, 50));
             pastPoints.Add((DateTimeOffset.UtcNow, committed[production]));
             await Task.Delay(20);
@@ -109,7 +110,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
             figures.Orphans += orphans.Count;
             figures.Violations.AddRange(orphans.Select(orphan => $"cycle {cycle}: orphan process {orphan}"));
             output.WriteLine($"cycle {cycle}: victim {(victim switch { 0 => "server", 1 => "compute", _ => "both" })}, {operations.Count} operations, " +
-                $"{figures.Violations.Count} violations so far");
+                $"{figures.Violations.Count} violations so far" + string.Concat(figures.Violations.Skip(violationsBefore).Select(v => "\n  " + v)));
         }
 
         output.WriteLine(figures.ToString());

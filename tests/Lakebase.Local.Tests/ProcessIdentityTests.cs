@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Lakebase.Local.Postgres;
 using Lakebase.Local.Compute;
 using Xunit;
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Lakebase.Local.Postgres;
 using Lakebase.Local.Compute;
 using Npgsql;
 using Xunit;

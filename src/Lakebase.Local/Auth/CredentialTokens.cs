@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Lakebase.Local.Hosting;
 using Lakebase.Local.Platform;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Lakebase.Local.Postgres;
 using Lakebase.Local.Storage;
 using Npgsql;
 
@@ -12,7 +13,7 @@ internal sealed record AutoscalingOptions
 }
 
 /// <summary>
-/// Picks each running compute's size within its [min, max] limits from its load (<see cref="ComputeSize.Goal"/>):
+/// Picks each running compute's size within its [min, max] limits from its load (<see cref="ComputeLoad.Goal"/>):
 /// up at once when the load asks for more, down only after the load has asked for less for the whole scale-down
 /// delay, and then to the highest size asked for during that time, so bursts do not make it flap. Like Neon's
 /// autoscaler-agent, it never wakes a suspended compute; a compute starts at its minimum.
@@ -55,7 +56,7 @@ internal sealed class Autoscaler(AutoscalingOptions options, ComputeManager comp
         var load = await SampleAsync(uid, cancellationToken).ConfigureAwait(false);
         if (load is null) return;
         _loads[uid] = load;
-        var goal = ComputeSize.Goal(load, sizing.Target.MinCu, sizing.Target.MaxCu);
+        var goal = load.Goal(sizing.Target.MinCu, sizing.Target.MaxCu);
         var next = Decide(uid, sizing.CurrentCu, goal);
         if (next == sizing.CurrentCu) return;
         await computes.ResizeAsync(uid, next, cancellationToken).ConfigureAwait(false);

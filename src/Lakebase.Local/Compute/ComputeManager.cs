@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Lakebase.Local.Postgres;
 using Lakebase.Contract;
 using Lakebase.Local.Platform;
 using Lakebase.Local.Storage;

@@ -2,7 +2,7 @@ namespace Lakebase.Local.ControlPlane;
 
 /// <summary>
 /// The limits Lakebase Local enforces, as settings rather than constants where tests need them shorter; the defaults
-/// follow the service. The CU rules are <see cref="Compute.ComputeSize"/>'s, which sizes computes by them.
+/// follow the service. The CU rules are <see cref="Postgres.ComputeSize"/>'s, which sizes computes by them.
 /// </summary>
 internal sealed record LocalLimits
 {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Lakebase.Local.Postgres;
 using Lakebase.Contract;
 using Lakebase.Local.Compute;
 

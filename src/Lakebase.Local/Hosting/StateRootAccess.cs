@@ -45,6 +45,3 @@ internal static class StateRootAccess
 
     private static string Octal(UnixFileMode mode) => "0" + Convert.ToString((int)mode, 8);
 }
-
-/// <summary>The state root is not safe to start on; the message says why and what to do.</summary>
-internal sealed class StateRootException(string message) : Exception(message);

@@ -14,3 +14,6 @@ internal static class OwnerOnlyFile
         file.Write(contents);
     }
 }
+
+/// <summary>The state root or a secret in it is not safe to start on; the message says why and what to do.</summary>
+internal sealed class StateRootException(string message) : Exception(message);

@@ -1,5 +1,5 @@
 using Lakebase.Contract.Local;
-using Lakebase.Local.Compute;
+using Lakebase.Local.Postgres;
 using Lakebase.Local.Platform;
 using Npgsql;
 

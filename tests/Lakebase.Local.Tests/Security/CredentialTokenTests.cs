@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Lakebase.Local.Auth;
-using Lakebase.Local.Hosting;
+using Lakebase.Local.Platform;
 using Xunit;
 
 namespace Lakebase.Local.Tests.Security;

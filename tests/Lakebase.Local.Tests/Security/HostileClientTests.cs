@@ -28,6 +28,10 @@ public sealed class HostileClientTests(HostileClientServer shared, ITestOutputHe
     /// <summary>Fuzz cases per run: about 10,000 in CI; bench/Proxy-Fuzz.ps1 sets more.</summary>
     private static int FuzzCases => int.TryParse(Environment.GetEnvironmentVariable("LAKEBASE_FUZZ_CASES"), out var cases) ? cases : 10_000;
 
+    /// <summary>Cases in flight at once: most of a case is waiting for the server to close, so a long run goes
+    /// faster with more (LAKEBASE_FUZZ_PARALLEL; bench/Proxy-Fuzz.ps1 -Parallel).</summary>
+    private static int FuzzParallel => int.TryParse(Environment.GetEnvironmentVariable("LAKEBASE_FUZZ_PARALLEL"), out var parallel) ? parallel : 16;
+
     private static int FuzzSeed => int.TryParse(Environment.GetEnvironmentVariable("LAKEBASE_FUZZ_SEED"), out var seed) ? seed : Environment.TickCount;
 
     /// <summary>What the server's descriptors point at (socket:[inode], a path, anon_inode:...). Assemblies are left
@@ -159,7 +163,7 @@ public sealed class HostileClientTests(HostileClientServer shared, ITestOutputHe
         var cases = FuzzCases;
         var hung = 0;
         var stopwatch = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(Enumerable.Range(0, cases), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (index, _) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, cases), new ParallelOptions { MaxDegreeOfParallelism = FuzzParallel }, async (index, _) =>
         {
             if (!await fuzzer.RunAsync(index)) Interlocked.Increment(ref hung);
         });

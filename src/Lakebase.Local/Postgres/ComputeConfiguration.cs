@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Lakebase.Local.Compute;
+namespace Lakebase.Local.Postgres;
 
 /// <summary>What a compute runs with: where it listens, where it archives WAL, how big it is.</summary>
 internal sealed record ComputeConfiguration(

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Lakebase.Local.Compute;
+namespace Lakebase.Local.Postgres;
 
 /// <summary>
 /// How compute units map to real PostgreSQL settings. Lakebase gives a CU 2 GiB of memory; a developer machine
@@ -57,16 +57,6 @@ internal static class ComputeSize
 
     /// <summary>The smallest step between sizes, as the limits themselves use.</summary>
     public const double Step = 0.5;
-
-    /// <summary>
-    /// The size the load asks for: a CU per query running, or per CPU core the compute kept busy (over 90 %, so a
-    /// saturated core asks for more), whichever is higher; rounded up to a half CU and kept within [min, max].
-    /// </summary>
-    public static double Goal(ComputeLoad load, double minCu, double maxCu)
-    {
-        var demand = Math.Max(load.ActiveQueries, load.BusyCores / 0.9);
-        return Math.Clamp(Math.Ceiling(demand / Step) * Step, minCu, maxCu);
-    }
 
     private static string Megabytes(long bytes) => $"{bytes / MiB}MB";
     private static string Kilobytes(long bytes) => $"{bytes / 1024}kB";

@@ -1,8 +1,7 @@
 using Lakebase.Contract.Local;
 using Lakebase.Local.Platform;
-using Lakebase.Local.Storage;
 
-namespace Lakebase.Local.Compute;
+namespace Lakebase.Local.Postgres;
 
 /// <summary>
 /// One running postmaster. Started through pg_ctl without -w (pg_ctl -w polls every 100 ms; we watch postmaster.pid
@@ -93,8 +92,10 @@ internal sealed class PostgresProcess
         }
     }
 
-    /// <summary>Polls postmaster.pid until it says ready, failing on a FATAL or PANIC line
-    /// logged since <paramref name="logOffset"/>, on a postmaster that exits, or at the timeout.</summary>
+    /// <summary>Polls postmaster.pid until it says ready, failing on a postmaster that exits (with the last FATAL or
+    /// PANIC line logged since <paramref name="logOffset"/> as the reason), on such a line before any postmaster
+    /// runs, or at the timeout. While a postmaster runs its log's FATAL lines can be clients' it turned away
+    /// ("the database system is starting up"), so they do not fail the start.</summary>
     private static async Task<PostgresProcess> WaitReadyAsync(string dataDirectory, string logFile, long? logOffset, TimeSpan timeout,
         CancellationToken cancellationToken)
     {
@@ -104,8 +105,9 @@ internal sealed class PostgresProcess
             var (pid, status) = ReadPidFile(PidFile(dataDirectory));
             // Not "standby": PostgreSQL writes it on reaching consistency even with hot_standby off (a restore not yet promoted).
             if (pid > 0 && status == "ready") return new PostgresProcess(dataDirectory, pid);
-            var failure = logOffset is { } offset ? ReadFailure(logFile, offset) : null;
-            if (failure is not null || (pid > 0 && !Posix.IsAlive(pid)) || (logOffset is null && pid <= 0))
+            var running = pid > 0 && Posix.IsAlive(pid);
+            var failure = logOffset is { } offset && !running ? ReadFailure(logFile, offset) : null;
+            if (failure is not null || (pid > 0 && !running) || (logOffset is null && pid <= 0))
                 throw new InvalidOperationException($"PostgreSQL did not start: {failure ?? "the postmaster exited"} (log: {logFile}).");
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"PostgreSQL did not become ready within {timeout.TotalSeconds:0} s (log: {logFile}).");
@@ -152,7 +154,7 @@ internal sealed class PostgresProcess
         if (stream.Length <= offset) return null;
         stream.Seek(offset, SeekOrigin.Begin);
         using var reader = new StreamReader(stream);
-        var fatal = reader.ReadToEnd().Split('\n').FirstOrDefault(line => line.Contains("FATAL:") || line.Contains("PANIC:"));
+        var fatal = reader.ReadToEnd().Split('\n').LastOrDefault(line => line.Contains("FATAL:") || line.Contains("PANIC:"));
         return fatal?.Trim();
     }
 }
