@@ -40,10 +40,18 @@ public sealed class DeltaTable
     /// <summary>Every row of the snapshot, one array per row in schema column order.</summary>
     public async IAsyncEnumerable<object?[]> ReadRowsAsync(DeltaSnapshot snapshot, [EnumeratorCancellation] CancellationToken cancel = default)
     {
+        await foreach (var batch in ReadBatchesAsync(snapshot, cancel))
+            foreach (var row in batch.Rows())
+                yield return row;
+    }
+
+    /// <summary>Every row of the snapshot, a row group at a time, column by column in schema order.</summary>
+    public async IAsyncEnumerable<ColumnBatch> ReadBatchesAsync(DeltaSnapshot snapshot, [EnumeratorCancellation] CancellationToken cancel = default)
+    {
         var files = new DataFileReader(Root, snapshot.Metadata);
         foreach (var file in snapshot.Files)
-            await foreach (var row in files.ReadAsync(file, null, cancel))
-                yield return row;
+            await foreach (var batch in files.ReadAsync(file, null, cancel))
+                yield return batch;
     }
 
     /// <summary>
@@ -70,16 +78,16 @@ public sealed class DeltaTable
             if (commit.ChangeFiles.Count > 0)
             {
                 foreach (var cdc in commit.ChangeFiles)
-                    await foreach (var row in files.ReadAsync(cdc, "_change_type", cancel))
-                        yield return new DeltaChange(ParseChangeType(row[^1] as string), v, commit.Timestamp, row[..width]);
+                    await foreach (var batch in files.ReadAsync(cdc, "_change_type", cancel))
+                        foreach (var row in batch.Rows())
+                            yield return new DeltaChange(ParseChangeType(row[^1] as string), v, commit.Timestamp, row[..width]);
                 continue;
             }
-            foreach (var removed in commit.Removes.Where(r => r.DataChange))
-                await foreach (var row in files.ReadAsync(removed, null, cancel))
-                    yield return new DeltaChange(ChangeType.Delete, v, commit.Timestamp, row);
-            foreach (var added in commit.Adds.Where(a => a.DataChange))
-                await foreach (var row in files.ReadAsync(added, null, cancel))
-                    yield return new DeltaChange(ChangeType.Insert, v, commit.Timestamp, row);
+            foreach (var (file, type) in commit.Removes.Where(r => r.DataChange).Select(r => (r, ChangeType.Delete))
+                         .Concat(commit.Adds.Where(a => a.DataChange).Select(a => (a, ChangeType.Insert))))
+                await foreach (var batch in files.ReadAsync(file, null, cancel))
+                    foreach (var row in batch.Rows())
+                        yield return new DeltaChange(type, v, commit.Timestamp, row);
         }
     }
 

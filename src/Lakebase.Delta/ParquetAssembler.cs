@@ -8,8 +8,8 @@ namespace Lakebase.Delta;
 
 /// <summary>
 /// Rebuilds whole column values from Parquet's leaf columns and their definition and repetition levels
-/// (Dremel record assembly). Top-level primitives come back as CLR values; structs, lists and maps as JSON
-/// (struct fields named by the Delta schema's logical names where one is given).
+/// (Dremel record assembly), as JSON: structs, lists and maps with struct fields named by the Delta schema's
+/// logical names where one is given. (Top-level primitive columns are read typed by <see cref="DataFileReader"/>.)
 /// </summary>
 internal static class ParquetAssembler
 {
@@ -50,14 +50,14 @@ internal static class ParquetAssembler
         public Node Value { get; } = value;
     }
 
-    /// <summary>Reads one top-level column of a row group as one value per row.</summary>
-    public static async Task<object?[]> ReadColumnAsync(ParquetRowGroupReader group, Field field, DeltaType? type,
+    /// <summary>Reads one top-level column of a row group as one JSON value per row.</summary>
+    public static async Task<JsonNode?[]> ReadColumnAsync(ParquetRowGroupReader group, Field field, DeltaType? type,
         ColumnMappingMode mapping, CancellationToken cancel)
     {
         var leaves = new Dictionary<DataField, Leaf>();
         var node = await BuildAsync(group, field, type, mapping, leaves, cancel);
-        var rows = new object?[group.RowCount];
-        for (var i = 0; i < rows.Length; i++) rows[i] = Read(node, topLevel: true);
+        var rows = new JsonNode?[group.RowCount];
+        for (var i = 0; i < rows.Length; i++) rows[i] = Read(node);
         return rows;
     }
 
@@ -115,26 +115,25 @@ internal static class ParquetAssembler
         _ => fields.FirstOrDefault(f => f.Name == field.Name),
     };
 
-    private static object? Read(Node node, bool topLevel)
+    private static JsonNode? Read(Node node)
     {
         var first = node.Leaves[0];
         switch (node)
         {
             case LeafNode:
                 if (first.Def < node.Field.MaxDefinitionLevel) { first.Skip(); return null; }
-                var value = first.Take();
-                return topLevel ? value : ToJson(value);
+                return ToJson(first.Take());
             case StructNode s:
                 if (first.Def < node.Field.MaxDefinitionLevel) { SkipAll(node); return null; }
                 var obj = new JsonObject();
                 foreach (var (name, child) in s.Children)
-                    obj[name] = child is null ? null : AsJson(Read(child, false));
+                    obj[name] = child is null ? null : Read(child);
                 return obj;
             case ListNode l:
                 if (first.Def < node.Field.MaxDefinitionLevel - 1) { SkipAll(node); return null; }
                 var array = new JsonArray();
                 if (first.Def < node.Field.MaxDefinitionLevel) { SkipAll(node); return array; }
-                do array.Add(AsJson(Read(l.Element, false)));
+                do array.Add(Read(l.Element));
                 while (!first.AtEnd && first.Rep == node.Field.MaxRepetitionLevel);
                 return array;
             case MapNode m:
@@ -143,8 +142,8 @@ internal static class ParquetAssembler
                 if (first.Def < node.Field.MaxDefinitionLevel) { SkipAll(node); return map; }
                 do
                 {
-                    var key = AsJson(Read(m.Key, false));
-                    var entry = AsJson(Read(m.Value, false));
+                    var key = Read(m.Key);
+                    var entry = Read(m.Value);
                     map[key is JsonValue kv && kv.TryGetValue<string>(out var text) ? text : key?.ToJsonString() ?? "null"] = entry;
                 }
                 while (!first.AtEnd && first.Rep == node.Field.MaxRepetitionLevel);
@@ -159,13 +158,10 @@ internal static class ParquetAssembler
         foreach (var leaf in node.Leaves) leaf.Skip();
     }
 
-    private static JsonNode? AsJson(object? value) => value as JsonNode ?? ToJson(value);
-
     /// <summary>A leaf value inside a nested column, as JSON (dates and times as ISO text, binary as base64).</summary>
     public static JsonNode? ToJson(object? value) => value switch
     {
         null => null,
-        JsonNode n => n,
         string s => JsonValue.Create(s),
         bool b => JsonValue.Create(b),
         sbyte v => JsonValue.Create(v),

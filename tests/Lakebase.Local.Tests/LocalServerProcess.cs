@@ -232,7 +232,8 @@ public sealed class LocalServerProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        // A bound, not a measure: a restart after a crash recovers every compute first, seconds each on a loaded machine.
+        var deadline = DateTime.UtcNow.AddMinutes(5);
         while (!File.Exists(serverInfo))
         {
             if (process.HasExited || DateTime.UtcNow > deadline)

@@ -57,13 +57,13 @@ public sealed class SyncedTablesServer : IAsyncLifetime
             spec = new { source_table_full_name = source, primary_key_columns = primaryKey, scheduling_policy = policy, timeseries_key = timeseriesKey },
         });
 
-    /// <summary>Polls the synced table until its state is one of <paramref name="states"/> with the version given synced.</summary>
-    public async Task<JsonObject> WaitForSyncAsync(string table, long version)
+    /// <summary>Polls the synced table until it has synced the version given and no sync is under way.</summary>
+    public async Task<JsonObject> WaitForSyncAsync(string table, long version, string catalog = CatalogId)
     {
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (true)
         {
-            var synced = await Server.GetAsync($"synced_tables/{CatalogId}.fixtures.{table}");
+            var synced = await Server.GetAsync($"synced_tables/{catalog}.fixtures.{table}");
             var status = synced["status"]!;
             var state = status["detailed_state"]!.GetValue<string>();
             if (state.EndsWith("FAILED", StringComparison.Ordinal)) throw new InvalidOperationException($"Sync of {table} failed: {status["message"]}");
@@ -292,5 +292,40 @@ public sealed class SyncedTableTests(SyncedTablesServer fixture) : IClassFixture
         var listed = tables.Single(t => t!["name"]!.GetValue<string>() == source)!;
         Assert.True(listed["registered"]!.GetValue<bool>());
         Assert.Equal(Path.Combine(fixture.Server.Root, "delta-sources", "listed"), listed["path"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Synced_tables_go_offline_with_a_deleted_branch_and_go_with_it_and_its_catalogs_when_it_is_purged()
+    {
+        var branch = $"projects/{fixture.Project}/branches/lifecycle";
+        await fixture.Server.RunAsync(HttpMethod.Post, $"projects/{fixture.Project}/branches?branch_id=lifecycle", new { spec = new { no_expiry = true } });
+        await fixture.Server.RunAsync(HttpMethod.Post, "catalogs?catalog_id=life_lake",
+            new { spec = new { branch, postgres_database = "lifedb", create_database_if_missing = true } });
+        var source = await fixture.RegisterAsync("simple_table", "life_source");
+        await fixture.Server.RunAsync(HttpMethod.Post, "synced_tables?synced_table_id=life_lake.fixtures.kept",
+            new { spec = new { source_table_full_name = source, primary_key_columns = new[] { "id" }, scheduling_policy = "SNAPSHOT" } });
+        await fixture.WaitForSyncAsync("kept", 4, "life_lake");
+
+        // Deleted (restorable): the synced table says it is offline, and why, until the branch is undeleted.
+        await fixture.Server.RunAsync(HttpMethod.Delete, branch);
+        var offline = (await fixture.Server.GetAsync("synced_tables/life_lake.fixtures.kept"))["status"]!;
+        Assert.Equal("SYNCED_TABLE_OFFLINE", offline["detailed_state"]!.GetValue<string>());
+        Assert.Contains(branch, offline["message"]!.GetValue<string>());
+        await fixture.Server.RunAsync(HttpMethod.Post, $"{branch}/undelete", new { });
+        var online = await fixture.WaitForSyncAsync("kept", 4, "life_lake");
+        Assert.Equal("SYNCED_TABLE_ONLINE_NO_PENDING_UPDATE", online["status"]!["detailed_state"]!.GetValue<string>());
+
+        // A dropped database takes the catalog registered on it along.
+        var owner = (await fixture.Server.GetAsync($"{branch}/roles"))["roles"]!.AsArray()[0]!["name"]!.GetValue<string>();
+        await fixture.Server.RunAsync(HttpMethod.Post, $"{branch}/databases?database_id=dropped",
+            new { spec = new { postgres_database = "droppeddb", role = owner } });
+        await fixture.Server.RunAsync(HttpMethod.Post, "catalogs?catalog_id=dropped_lake", new { spec = new { branch, postgres_database = "droppeddb" } });
+        await fixture.Server.RunAsync(HttpMethod.Delete, $"{branch}/databases/dropped");
+        Assert.Equal(404, (await Assert.ThrowsAsync<ApiCallException>(() => fixture.Server.GetAsync("catalogs/dropped_lake"))).Status);
+
+        // Purged: nothing is left to sync into, so the catalog and the synced table are gone too.
+        await fixture.Server.RunAsync(HttpMethod.Delete, $"{branch}?purge=true");
+        Assert.Equal(404, (await Assert.ThrowsAsync<ApiCallException>(() => fixture.Server.GetAsync("synced_tables/life_lake.fixtures.kept"))).Status);
+        Assert.Equal(404, (await Assert.ThrowsAsync<ApiCallException>(() => fixture.Server.GetAsync("catalogs/life_lake"))).Status);
     }
 }

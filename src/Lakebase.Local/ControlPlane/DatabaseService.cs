@@ -95,10 +95,23 @@ internal sealed class DatabaseService(Provisioning provisioning, OperationRunner
                 {
                     await using (var connection = await provisioning.ConnectAsync(name.BranchName!, "postgres", cancellationToken).ConfigureAwait(false))
                         await PostgresAdmin.DropDatabaseAsync(connection, database.Status!.PostgresDatabase!, cancellationToken).ConfigureAwait(false);
-                    Catalog.Store.Write(batch => batch.DeleteTree(name.ToString()));
+                    Catalog.Store.Write(batch => Forget(Catalog.Store, batch, name, database.Status!.PostgresDatabase!));
                     return null;
                 }, cancellationToken));
         }
+    }
+
+    /// <summary>Removes a dropped database from the metadata, with the Unity Catalog catalogs and synced tables
+    /// registered on it: they would point at nothing (the service drops a registration whose database a restore
+    /// took away, lakebase-semantics §3.8).</summary>
+    public static void Forget(StateStore store, StateStore.WriteBatch batch, ResourceName database, string postgresDatabase)
+    {
+        batch.DeleteTree(database.ToString());
+        var branch = database.BranchName!;
+        foreach (var catalog in store.List<Contract.Models.Catalogs.Catalog>(ResourceKind.Catalog, branch).Where(c => c.Status!.PostgresDatabase == postgresDatabase))
+            batch.DeleteTree(catalog.Name!);
+        foreach (var table in store.List<SyncedTable>(ResourceKind.SyncedTable, branch).Where(t => t.Spec!.PostgresDatabase == postgresDatabase))
+            batch.DeleteTree(table.Name!);
     }
 
     /// <summary>spec.role is the owning role's resource name; it must be a role of the same branch.</summary>

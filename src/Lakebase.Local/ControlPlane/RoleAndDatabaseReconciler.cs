@@ -82,7 +82,11 @@ internal sealed class RoleAndDatabaseReconciler(Provisioning provisioning, Recov
                 report.Add($"Kept {target}: its interrupted create had made the database in PostgreSQL.");
                 return Settlement.Done(database);
             case OperationVerb.Create or OperationVerb.Delete when !exists:
-                Store.Write(batch => batch.DeleteTree(target.ToString()));
+                Store.Write(batch =>
+                {
+                    if (database is null) batch.DeleteTree(target.ToString());
+                    else DatabaseService.Forget(Store, batch, target, database.Status!.PostgresDatabase!);
+                });
                 if (database is not null) report.Add($"Removed {target} from the metadata: PostgreSQL has no database \"{database.Status!.PostgresDatabase}\".");
                 return verb == OperationVerb.Delete ? Settlement.Done(null) : Settlement.RolledBack;
             case OperationVerb.Delete:

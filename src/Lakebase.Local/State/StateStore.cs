@@ -139,11 +139,16 @@ internal sealed class StateStore
             ("$name", name), ("$kind", kind.ToString()), ("$parent", (object?)parent ?? DBNull.Value), ("$body", WireJson.Serialize(resource)));
 
         /// <summary>Removes a resource and everything under it (its branches, endpoints, roles, databases; a project's
-        /// permissions).</summary>
+        /// permissions), and what is recorded with any of those as its parent though named elsewhere (the catalogs and
+        /// synced tables on a branch, and their pipeline updates): they would point at nothing.</summary>
         public void DeleteTree(string name)
         {
-            Run("DELETE FROM resources WHERE name = $name OR name LIKE $prefix ESCAPE '\\'",
-                ("$name", name), ("$prefix", name.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "/%"));
+            Run("""
+                WITH RECURSIVE doomed(name) AS (
+                    SELECT name FROM resources WHERE name = $name OR name LIKE $prefix ESCAPE '\'
+                    UNION SELECT resources.name FROM resources JOIN doomed ON resources.parent = doomed.name)
+                DELETE FROM resources WHERE name IN (SELECT name FROM doomed)
+                """, ("$name", name), ("$prefix", name.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "/%"));
             Run("DELETE FROM permissions WHERE name = $name", ("$name", name));
         }
 

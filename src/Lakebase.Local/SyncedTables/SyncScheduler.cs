@@ -23,6 +23,12 @@ internal sealed class SyncScheduler(Provisioning provisioning, UnityCatalog unit
 
     public SyncedTable? Get(string name) => Store.Get<SyncedTable>(name);
 
+    /// <summary>Whether the table's branch and its project are there and not deleted. A deleted (not yet purged) one
+    /// can be undeleted: its synced tables keep their records but do not sync meanwhile. A purge takes them along.</summary>
+    public bool OnLiveBranch(SyncedTable table) =>
+        Store.Get<Branch>(table.Spec!.Branch!) is { Status.DeleteTime: null }
+        && Store.Get<Project>(ResourceName.Parse(table.Spec.Branch!).ProjectName) is { DeleteTime: null };
+
     public IEnumerable<SyncedTable> All() => Store.List<SyncedTable>(ResourceKind.SyncedTable, null);
 
     /// <summary>Records a table's status and, in the same write, the state of the update that changed it, so a client
@@ -121,7 +127,7 @@ internal sealed class SyncScheduler(Provisioning provisioning, UnityCatalog unit
         {
             while (await poll.WaitForNextTickAsync(stopping))
                 foreach (var table in All().Where(t => t.Spec!.SchedulingPolicy == SchedulingPolicy.Continuous
-                             && t.Status!.LastProcessedCommitVersion is not null))
+                             && t.Status!.LastProcessedCommitVersion is not null && OnLiveBranch(t)))
                     Request(table.Name!, null);
         }, stopping);
         await foreach (var (name, updateId) in _requests.Reader.ReadAllAsync(stopping))
@@ -144,6 +150,16 @@ internal sealed class SyncScheduler(Provisioning provisioning, UnityCatalog unit
         var table = Get(name);
         if (table is null) return; // deleted meanwhile, and its updates with it
         var update = updateId is null ? null : Store.Get<PipelineUpdate>(UpdateName(table, updateId));
+        if (!OnLiveBranch(table))
+        {
+            // Nothing to sync into until the branch is undeleted; an update asked for meanwhile fails.
+            if (update is not null)
+            {
+                update.State = "FAILED";
+                SaveUpdate(table, update);
+            }
+            return;
+        }
         var spec = table.Spec!;
         var status = table.Status!;
         var started = ControlPlane.Catalog.Now();

@@ -110,18 +110,32 @@ internal sealed class SyncedTableService(Provisioning provisioning, OperationRun
                 "ALTER TABLE … SET TBLPROPERTIES (delta.enableChangeDataFeed = true), or use SNAPSHOT.");
     }
 
-    public SyncedTable Get(ResourceName name) => scheduler.Get(name.ToString())
-        ?? throw new ApiException(ErrorCodes.NotFound, $"synced_table not found; synced_table_id:\"{name.Id}\"");
+    public SyncedTable Get(ResourceName name) => Present(scheduler.Get(name.ToString())
+        ?? throw new ApiException(ErrorCodes.NotFound, $"synced_table not found; synced_table_id:\"{name.Id}\""));
 
-    /// <summary>Removes the pipeline and the Unity Catalog entry; the PostgreSQL table stays (lakebase-semantics §3.6).</summary>
+    /// <summary>A synced table on a deleted branch (or project) is offline, and says why, until that is undeleted;
+    /// its recorded status is kept to come back with it.</summary>
+    private SyncedTable Present(SyncedTable table)
+    {
+        if (scheduler.OnLiveBranch(table)) return table;
+        table.Status!.DetailedState = SyncedTableState.Offline;
+        table.Status.Message = $"Branch {table.Spec!.Branch} is deleted; the table syncs again once the branch is undeleted.";
+        table.Status.OngoingSyncProgress = null;
+        return table;
+    }
+
+    /// <summary>Removes the pipeline and the Unity Catalog entry; the PostgreSQL table stays (lakebase-semantics §3.6),
+    /// made writable again, except on a deleted branch, which cannot be reached: there it stays read-only (DROP TABLE
+    /// still works).</summary>
     public Operation Delete(ResourceName name)
     {
         lock (provisioning.MetadataGate)
         {
             var table = Get(name);
+            var reachable = scheduler.OnLiveBranch(table);
             return operations.Start(name, OperationVerb.Delete, batch => batch.DeleteTree(name.ToString()), async cancel =>
             {
-                await scheduler.ReleaseAsync(table, cancel);
+                if (reachable) await scheduler.ReleaseAsync(table, cancel);
                 return null;
             });
         }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Lakebase.Contract.Models;
 using Lakebase.Delta;
@@ -58,7 +59,11 @@ internal static class TableSync
         return await command.ExecuteScalarAsync(cancel) is long version ? version : null;
     }
 
-    /// <summary>Loads the snapshot with binary COPY into a staging table, then swaps it in with the version in one transaction.</summary>
+    /// <summary>
+    /// Loads the snapshot with binary COPY into a staging table, then swaps it in with the version in one transaction.
+    /// The primary key is built after the load, as the service does (its INDEX_SCAN and INDEX_SORT phases): one sort
+    /// instead of a B-tree insert per row; a duplicate key fails the sync either way.
+    /// </summary>
     public static async Task SnapshotAsync(NpgsqlConnection connection, DeltaTable source, DeltaSnapshot snapshot, SyncTarget target,
         Action<SyncProgress> progress, CancellationToken cancel)
     {
@@ -71,27 +76,28 @@ internal static class TableSync
         var qualifiedStaging = $"{PostgresAdmin.Quote(target.Schema)}.{PostgresAdmin.Quote(staging)}";
         await ExecuteAsync(connection, $"""
             DROP TABLE IF EXISTS {qualifiedStaging};
-            CREATE TABLE {qualifiedStaging} ({string.Join(", ", columns.Select(c => $"{c.Quoted} {c.SqlType}"))},
-                PRIMARY KEY ({string.Join(", ", target.PrimaryKey.Select(PostgresAdmin.Quote))}));
+            CREATE TABLE {qualifiedStaging} ({string.Join(", ", columns.Select(c => $"{c.Quoted} {c.SqlType}"))});
             """, cancel);
         long rows = 0;
         await using (var importer = await connection.BeginBinaryImportAsync(
             $"COPY {qualifiedStaging} ({string.Join(", ", columns.Select(c => c.Quoted))}) FROM STDIN (FORMAT BINARY)", cancel))
         {
-            await foreach (var row in ReadAheadAsync(source.ReadRowsAsync(snapshot, cancel), cancel))
+            await foreach (var batch in ReadAheadAsync(source.ReadBatchesAsync(snapshot, cancel), cancel))
             {
-                if (keyIndexes.Any(k => row[k] is null)) continue; // rows with a NULL key are skipped, as the service does
-                await importer.StartRowAsync(cancel);
-                for (var c = 0; c < columns.Count; c++)
+                var writers = columns.Select((column, c) => batch.Columns[c].Accept(new CopyColumnFactory(column))).ToArray();
+                var keys = keyIndexes.Select(k => batch.Columns[k]).ToArray();
+                for (var r = 0; r < batch.RowCount; r++)
                 {
-                    if (row[c] is null) await importer.WriteNullAsync(cancel);
-                    else await importer.WriteAsync(columns[c].ToParameter(row[c]), columns[c].DbType, cancel);
+                    if (HasNullKey(keys, r)) continue; // rows with a NULL key are skipped, as the service does
+                    await importer.StartRowAsync(cancel);
+                    foreach (var writer in writers) await writer.WriteAsync(importer, r, cancel);
+                    if (++rows % 10_000 == 0) progress(new SyncProgress(rows, total));
                 }
-                if (++rows % 10_000 == 0) progress(new SyncProgress(rows, total));
             }
             await importer.CompleteAsync(cancel);
         }
         progress(new SyncProgress(rows, total));
+        await ExecuteAsync(connection, $"ALTER TABLE {qualifiedStaging} ADD PRIMARY KEY ({string.Join(", ", target.PrimaryKey.Select(PostgresAdmin.Quote))})", cancel);
         await using var transaction = await connection.BeginTransactionAsync(cancel);
         await ExecuteAsync(connection, $"""
             DROP TABLE IF EXISTS {target.Qualified};
@@ -102,6 +108,39 @@ internal static class TableSync
             """, cancel);
         await RecordVersionAsync(connection, target, snapshot.Version, snapshot.Timestamp, cancel);
         await transaction.CommitAsync(cancel);
+    }
+
+    private static bool HasNullKey(DeltaColumn[] keys, int row)
+    {
+        foreach (var key in keys)
+            if (key.IsNull(row)) return true;
+        return false;
+    }
+
+    /// <summary>Writes one column of a batch into a binary COPY, a row's value at a time, typed (no boxing per value).</summary>
+    private abstract class CopyColumn
+    {
+        public abstract Task WriteAsync(NpgsqlBinaryImporter importer, int row, CancellationToken cancel);
+    }
+
+    private sealed class CopyColumn<T>(DeltaColumn<T> values, NpgsqlTypes.NpgsqlDbType type) : CopyColumn
+    {
+        public override Task WriteAsync(NpgsqlBinaryImporter importer, int row, CancellationToken cancel) =>
+            values.IsNull(row) ? importer.WriteNullAsync(cancel) : importer.WriteAsync(values[row], type, cancel);
+    }
+
+    /// <summary>Nested values (arrays, maps, structs) go in as their JSON text.</summary>
+    private sealed class CopyJsonColumn(DeltaColumn<JsonNode?> values, NpgsqlTypes.NpgsqlDbType type) : CopyColumn
+    {
+        public override Task WriteAsync(NpgsqlBinaryImporter importer, int row, CancellationToken cancel) =>
+            values[row] is { } node ? importer.WriteAsync(node.ToJsonString(), type, cancel) : importer.WriteNullAsync(cancel);
+    }
+
+    private sealed class CopyColumnFactory(PostgresColumn column) : IDeltaColumnVisitor<CopyColumn>
+    {
+        public CopyColumn Visit<T>(DeltaColumn<T> values) => values is DeltaColumn<JsonNode?> json
+            ? new CopyJsonColumn(json, column.DbType)
+            : new CopyColumn<T>(values, column.DbType);
     }
 
     /// <summary>
@@ -164,39 +203,31 @@ internal static class TableSync
     }
 
     /// <summary>
-    /// Decodes the next rows on another thread while the caller writes the current ones, so Parquet decoding and the
-    /// COPY stream overlap instead of taking turns (on two cores that roughly doubles a snapshot's rows/s).
+    /// Decodes the next row groups on another thread while the caller writes the current one, so Parquet decoding and
+    /// the COPY stream overlap instead of taking turns.
     /// </summary>
-    private static async IAsyncEnumerable<object?[]> ReadAheadAsync(IAsyncEnumerable<object?[]> rows,
+    private static async IAsyncEnumerable<T> ReadAheadAsync<T>(IAsyncEnumerable<T> items,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancel)
     {
-        const int BatchRows = 4096;
-        var batches = Channel.CreateBounded<List<object?[]>>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
+        var ahead = Channel.CreateBounded<T>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var reading = Task.Run(async () =>
         {
             try
             {
-                var batch = new List<object?[]>(BatchRows);
-                await foreach (var row in rows.WithCancellation(stop.Token))
-                {
-                    batch.Add(row);
-                    if (batch.Count < BatchRows) continue;
-                    await batches.Writer.WriteAsync(batch, stop.Token);
-                    batch = new List<object?[]>(BatchRows);
-                }
-                if (batch.Count > 0) await batches.Writer.WriteAsync(batch, stop.Token);
-                batches.Writer.Complete();
+                await foreach (var item in items.WithCancellation(stop.Token))
+                    await ahead.Writer.WriteAsync(item, stop.Token);
+                ahead.Writer.Complete();
             }
             catch (Exception ex)
             {
-                batches.Writer.Complete(ex);
+                ahead.Writer.Complete(ex);
             }
         }, CancellationToken.None);
         try
         {
-            await foreach (var batch in batches.Reader.ReadAllAsync(cancel))
-                foreach (var row in batch) yield return row;
+            await foreach (var item in ahead.Reader.ReadAllAsync(cancel))
+                yield return item;
         }
         finally
         {
