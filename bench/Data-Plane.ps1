@@ -79,25 +79,27 @@ try {
             CpuMicroseconds = ((Get-BusySeconds) - $busy) * 1e6 / $transactions
         }
     }
+    # The same through a relay (the proxy, or PgBouncer below), with the relay process's own CPU time per transaction.
+    function Invoke-Relayed([string] $Connection, [int] $Clients, [int] $RelayId) {
+        $before = (Get-Process -Id $RelayId).TotalProcessorTime
+        $run = Invoke-Pgbench $Connection $Clients
+        $run | Add-Member RelayMicroseconds (((Get-Process -Id $RelayId).TotalProcessorTime - $before).TotalMicroseconds / $run.Transactions) -PassThru
+    }
     function Get-Median([double[]] $Values) { ($Values | Sort-Object)[[int][math]::Floor($Values.Count / 2)] }
     'Proxy cost: pgbench -S, {0} s per run, direct and proxied runs alternated {1} times (medians)' -f $PgbenchSeconds, $Rounds
     foreach ($clients in 4, 1) {
         $directRuns = [Collections.Generic.List[object]]::new()
         $proxiedRuns = [Collections.Generic.List[object]]::new()
-        $proxyCpu = [Collections.Generic.List[double]]::new()
         foreach ($round in 1..$Rounds) {
             $directRuns.Add((Invoke-Pgbench $direct $clients))
-            $before = (Get-Process -Id $server.Id).TotalProcessorTime
-            $run = Invoke-Pgbench $proxied $clients
-            $proxiedRuns.Add($run)
-            $proxyCpu.Add(((Get-Process -Id $server.Id).TotalProcessorTime - $before).TotalMicroseconds / $run.Transactions)
+            $proxiedRuns.Add((Invoke-Relayed $proxied $clients $server.Id))
         }
         $directTps = Get-Median $directRuns.Tps
         $proxiedTps = Get-Median $proxiedRuns.Tps
         $directCpu = Get-Median $directRuns.CpuMicroseconds
         $proxiedCpu = Get-Median $proxiedRuns.CpuMicroseconds
         '  {0} client(s): direct Unix socket {1,8:N0} tps   through the proxy (TLS) {2,8:N0} tps   ratio {3:N2}' -f $clients, $directTps, $proxiedTps, ($proxiedTps / $directTps)
-        $relayCpu = Get-Median $proxyCpu
+        $relayCpu = Get-Median $proxiedRuns.RelayMicroseconds
         '               machine CPU per transaction: direct {0,4:N0} us, proxied {1,4:N0} us (the proxy itself {2:N0} us); with every core busy the ratio can be at most {3:N2},' -f `
             $directCpu, $proxiedCpu, $relayCpu, ($directCpu / $proxiedCpu)
         '               and {0:N2} with a proxy that cost nothing (what is left is TLS and TCP in pgbench and the kernel)' -f ($directCpu / ($proxiedCpu - $relayCpu))
@@ -156,12 +158,14 @@ client_tls_cert_file = $bouncer/cert.pem
     $bouncerPid = [int](Get-Content (Join-Path $bouncer 'pgbouncer.pid'))
     try {
         $viaBouncer = "host=127.0.0.1 port=$bouncerPort user=$user password=$benchPassword dbname=databricks_postgres sslmode=require"
-        $proxyRuns = [Collections.Generic.List[double]]::new()
-        $bouncerRuns = [Collections.Generic.List[double]]::new()
-        foreach ($round in 1..$Rounds) { $proxyRuns.Add((Invoke-Pgbench $proxied 4).Tps); $bouncerRuns.Add((Invoke-Pgbench $viaBouncer 4).Tps) }
+        $proxyRuns = [Collections.Generic.List[object]]::new()
+        $bouncerRuns = [Collections.Generic.List[object]]::new()
+        foreach ($round in 1..$Rounds) { $proxyRuns.Add((Invoke-Relayed $proxied 4 $server.Id)); $bouncerRuns.Add((Invoke-Relayed $viaBouncer 4 $bouncerPid)) }
         'Steady state next to PgBouncer: pgbench -S, 4 clients, TLS on both, alternated {0} times (medians)' -f $Rounds
         '  through the proxy {0,8:N0} tps   through PgBouncer 1.18 (session mode) {1,8:N0} tps   ratio {2:N2} (target >= 1)' -f `
-            (Get-Median $proxyRuns), (Get-Median $bouncerRuns), ((Get-Median $proxyRuns) / (Get-Median $bouncerRuns))
+            (Get-Median $proxyRuns.Tps), (Get-Median $bouncerRuns.Tps), ((Get-Median $proxyRuns.Tps) / (Get-Median $bouncerRuns.Tps))
+        '  the relay''s own CPU per transaction: the proxy {0:N0} us (Lakebase Local''s background work included), PgBouncer {1:N0} us' -f `
+            (Get-Median $proxyRuns.RelayMicroseconds), (Get-Median $bouncerRuns.RelayMicroseconds)
     }
     finally {
         kill $bouncerPid

@@ -22,15 +22,31 @@ internal static class Splice
         // Only from here on: the handshake (catalog lookups, waking a compute) must not run on the event thread.
         PreferInlineCompletions(clientSocket);
         PreferInlineCompletions(backend);
-        using var done = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        var up = ClientToBackendAsync(client, backend, done.Token);
-        var down = BackendToClientAsync(backend, client, done.Token);
-        await Task.WhenAny(up, down).ConfigureAwait(false);
-        await done.CancelAsync().ConfigureAwait(false);
+        // The loops take no token: a cancellable one costs a registration on every read that waits, two per
+        // round trip. Shutting both sockets down ends them instead, when one side closes or when the proxy stops.
+        await using (stopping.UnsafeRegister(_ => ShutDown(clientSocket, backend), null))
+        {
+            var up = ClientToBackendAsync(client, backend);
+            var down = BackendToClientAsync(backend, client);
+            await Task.WhenAny(up, down).ConfigureAwait(false);
+            ShutDown(clientSocket, backend);
+            try { await Task.WhenAll(up, down).ConfigureAwait(false); }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or SocketException) { }
+        }
         backend.Dispose();
         await client.DisposeAsync().ConfigureAwait(false);
-        try { await Task.WhenAll(up, down).ConfigureAwait(false); }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or SocketException) { }
+    }
+
+    /// <summary>A shutdown, unlike closing a socket with a read pending (which resets it), ends the reads waiting on
+    /// both sockets as end of stream and still lets the client read what the backend sent last, such as the FATAL
+    /// that says why its session ended.</summary>
+    private static void ShutDown(Socket clientSocket, Socket backend)
+    {
+        foreach (var socket in (ReadOnlySpan<Socket>)[backend, clientSocket])
+        {
+            try { socket.Shutdown(SocketShutdown.Both); }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException) { }
+        }
     }
 
     /// <summary>
@@ -48,14 +64,14 @@ internal static class Splice
     [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "set_PreferInlineCompletions")]
     private static extern void SetPreferInlineCompletions(Socket socket, bool value);
 
-    private static async Task ClientToBackendAsync(Stream client, Socket backend, CancellationToken cancellationToken)
+    private static async Task ClientToBackendAsync(Stream client, Socket backend)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
             int read;
-            while ((read = await client.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-                await backend.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            while ((read = await client.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+                await backend.SendAsync(buffer.AsMemory(0, read), SocketFlags.None).ConfigureAwait(false);
         }
         finally
         {
@@ -63,14 +79,14 @@ internal static class Splice
         }
     }
 
-    private static async Task BackendToClientAsync(Socket backend, Stream client, CancellationToken cancellationToken)
+    private static async Task BackendToClientAsync(Socket backend, Stream client)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
             int read;
-            while ((read = await backend.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false)) > 0)
-                await client.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+            while ((read = await backend.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false)) > 0)
+                await client.WriteAsync(buffer.AsMemory(0, read)).ConfigureAwait(false);
         }
         finally
         {
