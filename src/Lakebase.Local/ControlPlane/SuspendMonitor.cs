@@ -29,7 +29,8 @@ internal sealed class SuspendMonitor(Catalog catalog, ComputeManager computes, P
                 if (endpoint.Status.SuspendTimeoutDuration is not { } timeout) continue;
                 try
                 {
-                    if (sessions.Open(uid) > 0 && await HasActivityAsync(uid, stoppingToken).ConfigureAwait(false)) computes.MarkActive(uid);
+                    if (sessions.LoggingIn(uid) > 0 || (sessions.Open(uid) > 0 && await HasActivityAsync(uid, stoppingToken).ConfigureAwait(false)))
+                        computes.MarkActive(uid);
                     if (DateTimeOffset.UtcNow - (computes.LastActive(uid) ?? DateTimeOffset.MinValue) < timeout) continue;
                     logger.LogInformation("Suspending {Endpoint} after {Timeout} without activity", endpoint.Name, timeout);
                     await computes.SuspendAsync(uid, stoppingToken).ConfigureAwait(false);

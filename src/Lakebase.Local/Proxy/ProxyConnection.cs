@@ -74,18 +74,26 @@ internal sealed class ProxyConnection(Socket client, IPAddress localAddress, IDi
         var router = new EndpointRouter(context.ControlPlane, localAddress);
         var route = router.Route(parameters, startup.ServerName);
         var admission = await new ClientAuthentication(context.ControlPlane, router).AuthenticateAsync(handshake.Stream, route.EndpointUid, user, cancellationToken).ConfigureAwait(false);
-        var socketDirectory = await router.WakeAsync(route, context.Limits.IdleSessionTimeout, cancellationToken).ConfigureAwait(false);
-        if (admission.ReadOnlyTables.Count > 0)
-            parameters["user"] = await ScopedRoleAsync(route.EndpointUid, user, parameters, admission.ReadOnlyTables, cancellationToken).ConfigureAwait(false);
-
-        // PostgreSQL closes idle sessions itself and tells the client why (57P05); appended last, so it wins. PgBouncer
-        // closes idle clients itself, and takes the startup parameters as a client sends them (it refuses options).
-        if (!route.Pooled)
+        context.Sessions.LoginStarted(route.EndpointUid);
+        try
         {
-            var idleTimeout = $"-c idle_session_timeout={(long)context.Limits.IdleSessionTimeout.TotalMilliseconds}";
-            parameters["options"] = parameters.TryGetValue("options", out var clientOptions) ? $"{clientOptions} {idleTimeout}" : idleTimeout;
+            var socketDirectory = await router.WakeAsync(route, context.Limits.IdleSessionTimeout, cancellationToken).ConfigureAwait(false);
+            if (admission.ReadOnlyTables.Count > 0)
+                parameters["user"] = await ScopedRoleAsync(route.EndpointUid, user, parameters, admission.ReadOnlyTables, cancellationToken).ConfigureAwait(false);
+
+            // PostgreSQL closes idle sessions itself and tells the client why (57P05); appended last, so it wins.
+            // PgBouncer closes idle clients itself, and takes the startup parameters as a client sends them (it refuses options).
+            if (!route.Pooled)
+            {
+                var idleTimeout = $"-c idle_session_timeout={(long)context.Limits.IdleSessionTimeout.TotalMilliseconds}";
+                parameters["options"] = parameters.TryGetValue("options", out var clientOptions) ? $"{clientOptions} {idleTimeout}" : idleTimeout;
+            }
+            return (await backend.ConnectAsync(socketDirectory, parameters, handshake.Stream, cancellationToken).ConfigureAwait(false), route);
         }
-        return (await backend.ConnectAsync(socketDirectory, parameters, handshake.Stream, cancellationToken).ConfigureAwait(false), route);
+        finally
+        {
+            context.Sessions.LoginEnded(route.EndpointUid);
+        }
     }
 
     /// <summary>A credential scoped to reading some tables logs the session in as a role that can read only those.</summary>
