@@ -16,7 +16,9 @@ $env:LAKEBASE_CHAOS_SEED = $Seed
 $env:LAKEBASE_CHAOS_REPORT = $report
 try {
     $output = dotnet test (Join-Path $root 'tests/Lakebase.Local.Tests') -c Release --no-build --filter 'FullyQualifiedName~ChaosTests'
-    if (Test-Path $report) { Get-Content $report } else { $output; throw "The chaos run stopped before its end (its output is above)." }
+    if (-not (Test-Path $report)) { $output; throw "The chaos run stopped before its end (its output is above)." }
+    Get-Content $report
+    if ($LASTEXITCODE -ne 0) { throw "The chaos run found lost rows, violations or orphans (listed above)." }
 }
 finally {
     Remove-Item Env:LAKEBASE_CHAOS_CYCLES, Env:LAKEBASE_CHAOS_SEED, Env:LAKEBASE_CHAOS_REPORT -ErrorAction SilentlyContinue
