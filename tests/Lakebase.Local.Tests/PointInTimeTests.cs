@@ -119,6 +119,43 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         Assert.Equal(new[] { 1, 2, 20, 30 }, await IdsAsync(grandchild, "orders"));
     }
 
+    /// <summary>A branch at a past moment lists the roles and databases its PostgreSQL holds: those of that moment,
+    /// including ones deleted from the source since, with their settings read back from PostgreSQL.</summary>
+    [Fact]
+    public async Task A_branch_at_a_past_time_lists_the_roles_and_databases_of_that_moment_also_those_deleted_since()
+    {
+        var id = SharedServer.NewId("pitr");
+        await Server.CreateProjectAsync(id);
+        var production = $"projects/{id}/branches/production";
+        var owner = (await Server.GetAsync($"{production}/roles"))["roles"]!.AsArray().Single()!["name"]!.GetValue<string>();
+        await Server.RunAsync(HttpMethod.Post, $"{production}/roles?role_id=gone-role", new { spec = new { postgres_role = "gone_role", attributes = new { createdb = true } } });
+        await Server.RunAsync(HttpMethod.Post, $"{production}/databases?database_id=gone-db", new { spec = new { postgres_database = "gone_db", role = owner } });
+        await Server.RunAsync(HttpMethod.Post, $"{production}/roles?role_id=kept-role", new { spec = new { postgres_role = "kept_role" } });
+        DateTimeOffset moment;
+        await using (var connection = await Server.ConnectAsync(Primary(production)))
+        {
+            await using (var create = new NpgsqlCommand("CREATE TABLE orders (id int)", connection)) await create.ExecuteNonQueryAsync();
+            moment = (await WriteRowsAsync(connection, "orders", 1))[0].Time;
+        }
+        await Server.RunAsync(HttpMethod.Delete, $"{production}/databases/gone-db");
+        await Server.RunAsync(HttpMethod.Delete, $"{production}/roles/gone-role");
+
+        var past = $"projects/{id}/branches/past";
+        await BranchAsync(id, "past", new { source_branch = production, source_branch_time = moment.ToString("O"), no_expiry = true });
+        var roles = (await Server.GetAsync($"{past}/roles"))["roles"]!.AsArray();
+        Assert.Equal(new[] { "gone_role", "kept_role", ProxyClient.User }.Order(StringComparer.Ordinal),
+            roles.Select(role => role!["status"]!["postgres_role"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        var gone = roles.Single(role => role!["status"]!["postgres_role"]!.GetValue<string>() == "gone_role")!;
+        Assert.True(gone["status"]!["attributes"]!["createdb"]!.GetValue<bool>());
+        Assert.True(JsonNode.DeepEquals(gone, await Server.GetAsync(gone["name"]!.GetValue<string>())));
+        var databases = (await Server.GetAsync($"{past}/databases"))["databases"]!.AsArray();
+        var goneDb = Assert.Single(databases, database => database!["status"]!["postgres_database"]!.GetValue<string>() == "gone_db")!;
+        Assert.Equal(owner.Replace(production, past), goneDb["status"]!["role"]!.GetValue<string>());
+        Assert.Equal(new[] { 1 }, await IdsAsync(past, "orders"));
+        // The source lists neither any more.
+        Assert.DoesNotContain((await Server.GetAsync($"{production}/roles"))["roles"]!.AsArray(), role => role!["status"]!["postgres_role"]!.GetValue<string>() == "gone_role");
+    }
+
     /// <summary>A branch that wrote more WAL than it holds data gets a new base snapshot in the background, so a
     /// restore after it replays about one data size of WAL instead of all of it; restores either side of it stay
     /// exact.</summary>

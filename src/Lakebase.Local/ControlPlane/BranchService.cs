@@ -79,15 +79,16 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
                 branch.Status.StateChangeTime = Catalog.Now();
                 branch.Status.SourceBranchLsn = point.Lsn;
                 branch.Status.SourceBranchTime = point.Time;
-                // The copy holds the roles and databases its source had at the copied moment, which may be in the
-                // past or before a role still being made there: keep listed only what the copy's PostgreSQL has.
-                var (copiedRoles, copiedDatabases) = await ReadRolesAndDatabasesAsync(branch.Name!, cancellationToken).ConfigureAwait(false);
+                var (kept, addedRoles, addedDatabases) = await CopiedRolesAndDatabasesAsync(branch.Name!, pastPoint is null ? null : source.ToString(), roles, databases, cancellationToken)
+                    .ConfigureAwait(false);
                 Catalog.Store.Write(batch =>
                 {
                     batch.Put(ResourceKind.Branch, branch, branch.Name!, branch.Parent);
                     batch.Put(ResourceKind.Endpoint, endpoint, endpoint.Name!, endpoint.Parent);
-                    foreach (var role in roles.Where(role => !copiedRoles.Contains(role.Status!.PostgresRole!))) batch.DeleteTree(role.Name!);
-                    foreach (var database in databases.Where(database => !copiedDatabases.Contains(database.Status!.PostgresDatabase!))) batch.DeleteTree(database.Name!);
+                    foreach (var role in roles.Where(role => !kept.Contains(role.Name!))) batch.DeleteTree(role.Name!);
+                    foreach (var database in databases.Where(database => !kept.Contains(database.Name!))) batch.DeleteTree(database.Name!);
+                    foreach (var role in addedRoles) batch.Put(ResourceKind.Role, role, role.Name!, role.Parent);
+                    foreach (var database in addedDatabases) batch.Put(ResourceKind.Database, database, database.Name!, database.Parent);
                 });
                 return Catalog.Present(Catalog.RequireBranch(name));
             }, cancellationToken), provisioning.Queued(parent.ProjectId, async () =>
@@ -98,20 +99,50 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
         }
     }
 
-    private async Task<(HashSet<string> Roles, HashSet<string> Databases)> ReadRolesAndDatabasesAsync(string branchName, CancellationToken cancellationToken)
+    /// <summary>
+    /// Settles what a new branch lists against what its copy holds. The copy has the roles and databases its source had
+    /// at the copied moment, which may be in the past or before a role still being made there: of those recorded from
+    /// the source, the names of the ones the copy has are kept. A copy of a past moment may also hold roles and
+    /// databases the source has deleted (or renamed) since, which its records no longer describe: those the source's
+    /// PostgreSQL no longer holds either are added, recorded from the copy's catalogs. (What the source holds without
+    /// listing, its scoped and SQL-made roles, stays unlisted on the branch too.)
+    /// </summary>
+    private async Task<(HashSet<string> Kept, List<Role> AddedRoles, List<Database> AddedDatabases)> CopiedRolesAndDatabasesAsync(string branchName, string? pastSourceName,
+        List<Role> roles, List<Database> databases, CancellationToken cancellationToken)
     {
-        await using var connection = await provisioning.ConnectAsync(branchName, "postgres", cancellationToken).ConfigureAwait(false);
-        return (await ReadNamesAsync(connection, "SELECT rolname FROM pg_roles", cancellationToken).ConfigureAwait(false),
-            await ReadNamesAsync(connection, "SELECT datname FROM pg_database", cancellationToken).ConfigureAwait(false));
-    }
-
-    private static async Task<HashSet<string>> ReadNamesAsync(Npgsql.NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) names.Add(reader.GetString(0));
-        return names;
+        ClusterObjects copy;
+        await using (var connection = await provisioning.ConnectAsync(branchName, "postgres", cancellationToken).ConfigureAwait(false))
+            copy = await ClusterObjects.ReadAsync(connection, cancellationToken).ConfigureAwait(false);
+        var keptRoles = roles.Where(role => copy.Roles.ContainsKey(role.Status!.PostgresRole!)).ToList();
+        var keptDatabases = databases.Where(database => copy.DatabaseOwners.ContainsKey(database.Status!.PostgresDatabase!)).ToList();
+        var addedRoles = new List<Role>();
+        var addedDatabases = new List<Database>();
+        if (pastSourceName is not null)
+        {
+            ClusterObjects source;
+            await using (var connection = await provisioning.ConnectAsync(pastSourceName, "postgres", cancellationToken).ConfigureAwait(false))
+                source = await ClusterObjects.ReadAsync(connection, cancellationToken).ConfigureAwait(false);
+            var roleIds = keptRoles.Select(role => role.RoleId!).ToHashSet(StringComparer.Ordinal);
+            var roleNames = keptRoles.ToDictionary(role => role.Status!.PostgresRole!, role => role.Name!, StringComparer.Ordinal);
+            foreach (var (postgresRole, status) in copy.Roles.Where(role => !roleNames.ContainsKey(role.Key) && !source.Roles.ContainsKey(role.Key)))
+            {
+                var role = Provisioning.NewRole(branchName, Validation.DeriveId(postgresRole, "role", roleIds.Contains), status);
+                roleIds.Add(role.RoleId!);
+                roleNames[postgresRole] = role.Name!;
+                addedRoles.Add(role);
+            }
+            var databaseIds = keptDatabases.Select(database => database.DatabaseId!).ToHashSet(StringComparer.Ordinal);
+            var databaseNames = keptDatabases.Select(database => database.Status!.PostgresDatabase!).ToHashSet(StringComparer.Ordinal);
+            foreach (var (postgresDatabase, owner) in copy.DatabaseOwners.Where(database => !databaseNames.Contains(database.Key) && !source.DatabaseOwners.ContainsKey(database.Key)))
+            {
+                // A database's owner is one of the branch's roles unless it was made outside the API.
+                if (!roleNames.TryGetValue(owner, out var ownerName)) continue;
+                var database = Provisioning.NewDatabase(branchName, Validation.DeriveId(postgresDatabase, "database", databaseIds.Contains), postgresDatabase, ownerName);
+                databaseIds.Add(database.DatabaseId!);
+                addedDatabases.Add(database);
+            }
+        }
+        return ([.. keptRoles.Select(role => role.Name!), .. keptDatabases.Select(database => database.Name!)], addedRoles, addedDatabases);
     }
 
     public Branch Get(ResourceName name) => Catalog.Present(Catalog.RequireBranch(name, allowDeleted: true));
