@@ -88,22 +88,22 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
         var snapshot = history.BaseFor(sourceUid, target)
             ?? throw new InvalidOperationException($"Branch {sourceUid} has no base snapshot from before the restore target.");
         var sourceArchive = layout.BranchArchive(sourceUid);
-        var (linkedWal, restoreSettings) = await StageBranchAsync(targetUid, async data =>
+        var (linkedWal, autoConf) = await StageBranchAsync(targetUid, async data =>
         {
             await copier.CopyStoppedAsync(snapshot.DataDirectory, data, cancellationToken).ConfigureAwait(false);
             var linked = copier.LinkArchivedWal(sourceArchive, Path.Combine(data, "pg_wal"), snapshot.FirstWalFile);
             // postgresql.auto.conf, read at every start after the compute's own settings, so whichever start comes first
             // (the create's, or a connection's) restores, and never recycles a linked segment.
-            var settings = target.RecoverySettings(snapshot.Timeline);
-            var autoConf = Path.Combine(data, AutoConfFileName);
-            await account.WriteOwnedFileAsync(autoConf, (File.Exists(autoConf) ? await File.ReadAllTextAsync(autoConf, cancellationToken).ConfigureAwait(false) : "") +
-                string.Concat(settings.Select(setting => $"{setting.Key} = {ComputeConfiguration.Quote(setting.Value)}\n")), cancellationToken).ConfigureAwait(false);
+            var autoConfFile = Path.Combine(data, AutoConfFileName);
+            var autoConf = File.Exists(autoConfFile) ? await File.ReadAllTextAsync(autoConfFile, cancellationToken).ConfigureAwait(false) : "";
+            await account.WriteOwnedFileAsync(autoConfFile, autoConf + string.Concat(target.RecoverySettings(snapshot.Timeline)
+                .Select(setting => $"{setting.Key} = {ComputeConfiguration.Quote(setting.Value)}\n")), cancellationToken).ConfigureAwait(false);
             await account.WriteOwnedFileAsync(Path.Combine(data, "standby.signal"), "", cancellationToken).ConfigureAwait(false);
-            return (linked, settings.Keys);
+            return (linked, autoConf);
         }, cancellationToken).ConfigureAwait(false);
 
         var branch = layout.Branch(targetUid);
-        var walDirectory = Path.Combine(layout.BranchData(targetUid), "pg_wal");
+        var data = layout.BranchData(targetUid);
         DateTimeOffset? lastReplayedCommit = null;
         await using (var connection = await startCompute(cancellationToken).ConfigureAwait(false))
         {
@@ -113,12 +113,12 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
                 lastReplayedCommit = await query.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is DateTime time ? new DateTimeOffset(time, TimeSpan.Zero) : null;
             }
             // The linked segments go before wal_recycle is back on, so the compute never renames one and writes it.
-            DataDirectoryCopier.UnlinkArchivedWal(walDirectory, linkedWal);
-            foreach (var setting in restoreSettings)
-            {
-                await using var reset = new NpgsqlCommand($"ALTER SYSTEM RESET {setting}", connection);
-                await reset.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
+            DataDirectoryCopier.UnlinkArchivedWal(Path.Combine(data, "pg_wal"), linkedWal);
+            // The restore settings go (replaced whole, as ALTER SYSTEM does, without a round trip per setting), so no
+            // later start or copy of the branch (a read replica's) restores again.
+            var staged = Path.Combine(data, AutoConfFileName + ".tmp");
+            await account.WriteOwnedFileAsync(staged, autoConf, cancellationToken).ConfigureAwait(false);
+            File.Move(staged, Path.Combine(data, AutoConfFileName), overwrite: true);
             await using (var reload = new NpgsqlCommand("SELECT pg_reload_conf()", connection))
                 await reload.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             // A backend reloads after the postmaster has: once this one fsyncs, every process started from now on does.
@@ -130,7 +130,7 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
         var point = new BranchPoint(fork.ToString(), target.Time ?? lastReplayedCommit ?? snapshot.Time);
         // The source's WAL from the snapshot through the segment the new timeline forked in (its archive holds all of
         // it: the history was sealed past the target).
-        var forkSegment = ControlData.WalFileName(snapshot.Timeline, (ulong)fork, ControlData.WalSegmentSize(layout.BranchData(targetUid)));
+        var forkSegment = ControlData.WalFileName(snapshot.Timeline, (ulong)fork, ControlData.WalSegmentSize(data));
         var wal = new WalRange(snapshot.FirstWalFile, forkSegment);
         copier.ShareArchivedWal(sourceArchive, [], Path.Combine(branch, StateLayout.ArchiveFolder), wal);
         await history.SnapshotNewBranchAsync(branch, point, new SharedHistory(snapshot.DataDirectory, sourceArchive, [], wal), cancellationToken).ConfigureAwait(false);
