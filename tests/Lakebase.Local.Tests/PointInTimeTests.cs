@@ -305,6 +305,56 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         Assert.Equal(lastId, await server.QueryAsync<int>(Primary("projects/crashy/branches/before-crash"), "SELECT max(id) FROM events"));
     }
 
+    /// <summary>A branch at a past moment is restored by its compute's first start, in the branch's own folder, from
+    /// WAL linked from its source's archive: a server killed meanwhile rolls the create back and stops that
+    /// postmaster, the source's archive is left as it was, and the same moment restores exactly afterwards.</summary>
+    [Fact]
+    public async Task A_server_killed_while_a_branch_at_a_past_time_restores_comes_back_without_it_and_the_moment_still_restores()
+    {
+        await using var server = await LocalServerProcess.StartAsync();
+        await server.CreateProjectAsync("restoring");
+        var production = "projects/restoring/branches/production";
+        var archive = Path.Combine(server.Root, "branches", (await server.GetAsync(production))["uid"]!.GetValue<string>(), "wal_archive");
+        List<(DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn)> marks;
+        await using (var connection = await server.ConnectAsync(Primary(production)))
+        {
+            await using (var create = new NpgsqlCommand("CREATE TABLE orders (id int)", connection)) await create.ExecuteNonQueryAsync();
+            marks = await WriteRowsAsync(connection, "orders", 1, 2);
+            // 100 MB of WAL after the moment, so the restore replays long enough to be caught at it.
+            await using var scratch = new NpgsqlCommand("CREATE TABLE scratch AS SELECT repeat(md5(g::text), 30) FROM generate_series(1, 100000) g; DROP TABLE scratch", connection);
+            await scratch.ExecuteNonQueryAsync();
+        }
+        static string Digest(string file) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(file)));
+        var archived = Directory.GetFiles(archive).ToDictionary(file => file, Digest);
+
+        var interrupted = await server.SendAsync(HttpMethod.Post, "projects/restoring/branches?branch_id=interrupted",
+            new { spec = new { source_branch_time = marks[0].Time.ToString("O"), no_expiry = true } });
+        var branches = Path.Combine(server.Root, "branches");
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (!Directory.EnumerateDirectories(branches).Any(branch => !Path.GetFileName(branch).StartsWith(".tmp-", StringComparison.Ordinal) &&
+            File.Exists(Path.Combine(branch, "pgdata", "standby.signal"))))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The new branch's compute was never seen restoring.");
+            await Task.Delay(5);
+        }
+        await server.CrashAsync();
+        await server.RestartAsync();
+
+        var listed = (await server.GetAsync("projects/restoring/branches"))["branches"]!.AsArray().Select(b => b!["branch_id"]!.GetValue<string>()).ToList();
+        var operation = await server.GetAsync(interrupted["name"]!.GetValue<string>());
+        Assert.True(operation["done"]!.GetValue<bool>());
+        Assert.Equal(operation["error"] is null, listed.Contains("interrupted"));
+        // Nothing half-made is left on disk, and no file of the source's archive was written through a link.
+        Assert.Equal(listed.Count, Directory.EnumerateDirectories(branches).Count());
+        Assert.All(archived, file => Assert.Equal(file.Value, Digest(file.Key)));
+
+        await server.RunAsync(HttpMethod.Post, "projects/restoring/branches?branch_id=after-crash",
+            new { spec = new { source_branch_time = marks[0].Time.ToString("O"), no_expiry = true } });
+        await using var restored = await server.ConnectAsync(Primary("projects/restoring/branches/after-crash"));
+        await using var ids = new NpgsqlCommand("SELECT array_agg(id ORDER BY id) FROM orders", restored);
+        Assert.Equal(new[] { 1 }, (int[])(await ids.ExecuteScalarAsync())!);
+    }
+
     /// <summary>Files under <paramref name="directory"/> that have no other name (hard link) anywhere.</summary>
     private static async Task<string> FilesWithOneNameAsync(string directory)
     {

@@ -47,8 +47,10 @@ internal sealed class PointInTime(Provisioning provisioning, LocalLimits limits,
         return new RecoveryTarget(null, lsn);
     }
 
-    /// <summary>Makes <paramref name="targetUid"/> a copy of <paramref name="source"/> as it was at <paramref name="target"/>.</summary>
-    public async Task<BranchPoint> BranchAsync(Branch source, string targetUid, int major, RecoveryTarget target, CancellationToken cancellationToken)
+    /// <summary>Makes <paramref name="targetUid"/> a copy of <paramref name="source"/> as it was at <paramref name="target"/>;
+    /// <paramref name="startCompute"/> starts the new branch's compute, which restores on that start, and connects to it.</summary>
+    public async Task<BranchPoint> BranchAsync(Branch source, string targetUid, RecoveryTarget target,
+        Func<CancellationToken, Task<NpgsqlConnection>> startCompute, CancellationToken cancellationToken)
     {
         await using (var admin = await provisioning.ConnectAsync(source.Name!, "postgres", cancellationToken).ConfigureAwait(false))
         {
@@ -56,7 +58,7 @@ internal sealed class PointInTime(Provisioning provisioning, LocalLimits limits,
             if (target.Lsn > end)
                 throw ApiException.InvalidParameter($"spec.source_branch_lsn {target.Lsn} is past the end of the WAL of {source.Name} ({end}).");
         }
-        return await provisioning.Storage.RestoreAsync(source.Uid!, targetUid, major, target, cancellationToken).ConfigureAwait(false);
+        return await provisioning.Storage.RestoreAsync(source.Uid!, targetUid, target, startCompute, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -109,8 +109,8 @@ internal sealed class Recovery(StateStore store, OperationRunner operations, Cat
     };
 
     /// <summary>
-    /// Processes the old server left working on its state root that no compute accounts for: a cp copying a branch, a
-    /// point-in-time restore's postmaster, the postmaster of a rolled-back create, an endpoint's PgBouncer (whose
+    /// Processes the old server left working on its state root that no compute accounts for: a cp copying a branch, the
+    /// postmaster of a rolled-back create (a branch at a past moment restoring on its first start), an endpoint's PgBouncer (whose
     /// clients went with the old proxy; the next pooled connection starts a new one). Postmasters get an immediate
     /// shutdown, anything else SIGKILL, and each is waited for, so nothing writes into a folder about to be removed.
     /// The postmasters of computes (and their children, such as a standby's restore_command) are left alone.

@@ -24,7 +24,7 @@ internal sealed record RecoveryTarget(DateTimeOffset? Time, NpgsqlLogSequenceNum
 {
     public bool IsReachedBy(BaseSnapshot snapshot) => Time is { } time ? snapshot.Time <= time : snapshot.Lsn <= Lsn!.Value;
 
-    /// <summary>The recovery settings of one restore run, in standby mode from WAL placed in its pg_wal (see
+    /// <summary>The recovery settings of a restore's first start, in standby mode from WAL placed in its pg_wal (see
     /// DataDirectoryCopier.LinkArchivedWal): no restore_command, so no process per segment. The timeline is pinned to
     /// the base snapshot's branch's own (which a snapshot shared with its source reaches through the timeline
     /// histories in the branch's archive), so a restore never follows another branch's timeline; the end is promoted
@@ -42,8 +42,8 @@ internal sealed record RecoveryTarget(DateTimeOffset? Time, NpgsqlLogSequenceNum
         ["hot_standby"] = "off",
         // Segments recovery is done with are removed, never renamed and written again: they are the archive's, linked.
         ["wal_recycle"] = "off",
-        // The run's writes reach the disk with the sync of the file system before the branch is recorded (a crash
-        // before it discards the staging folder), so the run itself need not fsync.
+        // The restore's writes reach the disk with the sync of the file system before the branch is recorded (a crash
+        // before it rolls the create back), so the replay itself need not fsync.
         ["fsync"] = "off",
     };
 }
@@ -170,45 +170,31 @@ internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, 
     }
 
     /// <summary>
-    /// After a restore promoted a copy into a new timeline and stopped it: puts the timeline history files, and any
-    /// complete segment of the new timeline before its last checkpoint, into the new branch's own archive (recovery
-    /// ran with archiving off); drops the rest of the WAL recovery restored or recycled, which the stopped copy no
-    /// longer needs. Returns where the new timeline forked.
+    /// After a restore promoted a copy into a new timeline (its compute runs and archives from then on): puts the
+    /// timeline history files left in its pg_wal, those recovery wrote, into the branch's own archive now, so a restore
+    /// of the branch finds them at once. Returns where the new timeline forked.
     /// </summary>
     public NpgsqlLogSequenceNumber AdoptTimelineHistory(string branchDirectory)
     {
-        var data = Path.Combine(branchDirectory, StateLayout.DataFolder);
-        var walDirectory = Path.Combine(data, "pg_wal");
+        var walDirectory = Path.Combine(branchDirectory, StateLayout.DataFolder, "pg_wal");
         var archive = Path.Combine(branchDirectory, StateLayout.ArchiveFolder);
         var historyFiles = Directory.GetFiles(walDirectory, "*.history").OrderBy(Path.GetFileName, StringComparer.Ordinal).ToList();
         if (historyFiles.Count == 0) throw new InvalidOperationException("The restored copy was not promoted to a timeline of its own.");
-        // A history shared by link with the source's archive is replaced, never written through.
         foreach (var file in historyFiles) Archive(file, archive);
-        var control = ControlData.Read(data);
-        var needed = new WalRange(control.FirstWalFile, control.CheckpointWalFile);
-        foreach (var segment in Directory.EnumerateFiles(walDirectory).Where(file => ControlData.WalSegmentName().IsMatch(Path.GetFileName(file))))
-        {
-            var name = Path.GetFileName(segment);
-            if (needed.Contains(name)) continue;
-            if (name.StartsWith(control.FirstWalFile[..8], StringComparison.Ordinal) &&
-                string.CompareOrdinal(ControlData.WalPosition(name), ControlData.WalPosition(control.FirstWalFile)) < 0)
-                Archive(segment, archive);
-            if (!control.ShutDown) continue;
-            File.Delete(segment);
-            foreach (var status in Directory.EnumerateFiles(Path.Combine(walDirectory, "archive_status"), name + ".*")) File.Delete(status);
-        }
         // Each line is "<parent timeline>\t<switch LSN>\t<reason>"; the last one is where the newest timeline began.
         var fork = File.ReadAllLines(historyFiles[^1]).Last(line => line.Length > 0 && char.IsAsciiDigit(line[0])).Split('\t')[1];
         return NpgsqlLogSequenceNumber.Parse(fork);
     }
 
-    /// <summary>Copies a file into an archive the postgres account reads from.</summary>
+    /// <summary>Copies a file into an archive the postgres account reads from, whole or not at all: the compute's
+    /// archiver may store the same file meanwhile, and compares what it finds there.</summary>
     private void Archive(string file, string archive)
     {
         var target = Path.Combine(archive, Path.GetFileName(file));
-        File.Delete(target);
-        File.Copy(file, target);
-        if (account.UserName is not null) Posix.Chown(target, account.Uid, account.Gid);
+        var partial = target + ".copying";
+        File.Copy(file, partial, overwrite: true);
+        if (account.UserName is not null) Posix.Chown(partial, account.Uid, account.Gid);
+        File.Move(partial, target, overwrite: true);
     }
 
     private async Task<BaseSnapshot> RecordAsync(string branchDirectory, Func<string, Task<BranchPoint>> copy, int? timeline, CancellationToken cancellationToken)

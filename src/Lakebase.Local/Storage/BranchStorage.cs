@@ -18,6 +18,7 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
     /// <summary>The role Lakebase grants to project owners in place of real superuser.</summary>
     public const string SuperuserRole = "databricks_superuser";
 
+    private const string AutoConfFileName = "postgresql.auto.conf";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
     private readonly SemaphoreSlim _templateLock = new(1, 1);
 
@@ -73,56 +74,69 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
 
     /// <summary>
     /// Makes <paramref name="targetUid"/> the source branch as it was at <paramref name="target"/>: copies the newest
-    /// base snapshot before the target, replays the source's archived WAL up to it, and promotes the copy into a
-    /// timeline of its own. The source's history must already be sealed past the target (see BranchHistory.SealAsync).
-    /// The new branch's history shares that snapshot and that WAL.
+    /// base snapshot before the target and puts the source's archived WAL in its pg_wal; the branch's own compute, started
+    /// by <paramref name="startCompute"/> (which returns an admin connection to it), replays that WAL up to the target
+    /// on its first start and promotes the copy into a timeline of its own, so a restore costs one PostgreSQL start, not
+    /// two. Then the WAL linked from the source is taken out of pg_wal, the restore settings are reset, and the new
+    /// branch's history (the new timeline's history, and the source's snapshot and WAL up to the fork, shared) is
+    /// recorded and synced. The source's history must already be sealed past the target (see BranchHistory.SealAsync).
+    /// A crash before this returns leaves a create that is rolled back (see Recovery), so the copy is never used half-made.
     /// </summary>
-    public Task<BranchPoint> RestoreAsync(string sourceUid, string targetUid, int major, RecoveryTarget target, CancellationToken cancellationToken)
+    public async Task<BranchPoint> RestoreAsync(string sourceUid, string targetUid, RecoveryTarget target,
+        Func<CancellationToken, Task<NpgsqlConnection>> startCompute, CancellationToken cancellationToken)
     {
         var snapshot = history.BaseFor(sourceUid, target)
             ?? throw new InvalidOperationException($"Branch {sourceUid} has no base snapshot from before the restore target.");
-        return BuildBranchAsync(targetUid, async data =>
+        var sourceArchive = layout.BranchArchive(sourceUid);
+        var (linkedWal, autoConf) = await StageBranchAsync(targetUid, async data =>
         {
             await copier.CopyStoppedAsync(snapshot.DataDirectory, data, cancellationToken).ConfigureAwait(false);
-            var walDirectory = Path.Combine(data, "pg_wal");
-            var linkedWal = copier.LinkArchivedWal(layout.BranchArchive(sourceUid), walDirectory, snapshot.FirstWalFile);
-            var socket = layout.Socket(targetUid);
-            account.CreateOwnedDirectory(socket);
-            try
+            var linked = copier.LinkArchivedWal(sourceArchive, Path.Combine(data, "pg_wal"), snapshot.FirstWalFile);
+            // postgresql.auto.conf, read at every start after the compute's own settings, so whichever start comes first
+            // (the create's, or a connection's) restores, and never recycles a linked segment.
+            var autoConfFile = Path.Combine(data, AutoConfFileName);
+            var autoConf = File.Exists(autoConfFile) ? await File.ReadAllTextAsync(autoConfFile, cancellationToken).ConfigureAwait(false) : "";
+            await account.WriteOwnedFileAsync(autoConfFile, autoConf + string.Concat(target.RecoverySettings(snapshot.Timeline)
+                .Select(setting => $"{setting.Key} = {ComputeConfiguration.Quote(setting.Value)}\n")), cancellationToken).ConfigureAwait(false);
+            await account.WriteOwnedFileAsync(Path.Combine(data, "standby.signal"), "", cancellationToken).ConfigureAwait(false);
+            return (linked, autoConf);
+        }, cancellationToken).ConfigureAwait(false);
+
+        var branch = layout.Branch(targetUid);
+        var data = layout.BranchData(targetUid);
+        DateTimeOffset? lastReplayedCommit = null;
+        await using (var connection = await startCompute(cancellationToken).ConfigureAwait(false))
+        {
+            if (target.Time is null)
             {
-                new ComputeConfiguration(socket, null, 0.5, 0.5, target.RecoverySettings(snapshot.Timeline), 0.5).WriteTo(data, 0.5);
-                await account.WriteOwnedFileAsync(Path.Combine(data, "standby.signal"), "", cancellationToken).ConfigureAwait(false);
-                var postgres = await PostgresProcess.StartAsync(installation.Get(major), account, data, socket, StartTimeout, cancellationToken).ConfigureAwait(false);
-                DateTimeOffset? lastReplayedCommit;
-                try
-                {
-                    await using var connection = new NpgsqlConnection(AdminConnectionString(socket, "postgres"));
-                    await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-                    await using var query = new NpgsqlCommand("SELECT pg_last_xact_replay_timestamp()", connection);
-                    lastReplayedCommit = await query.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is DateTime time ? new DateTimeOffset(time, TimeSpan.Zero) : null;
-                }
-                finally
-                {
-                    await postgres.StopAsync(TimeSpan.FromSeconds(30), CancellationToken.None).ConfigureAwait(false);
-                }
-                var fork = history.AdoptTimelineHistory(Path.GetDirectoryName(data)!);
-                DataDirectoryCopier.UnlinkArchivedWal(walDirectory, linkedWal);
-                var point = new BranchPoint(fork.ToString(), target.Time ?? lastReplayedCommit ?? snapshot.Time);
-                // The source's WAL from the snapshot through the segment the new timeline forked in (its archive holds
-                // all of it: the history was sealed past the target).
-                var forkSegment = ControlData.WalFileName(snapshot.Timeline, (ulong)fork, ControlData.WalSegmentSize(data));
-                return (point, new SharedHistory(snapshot.DataDirectory, layout.BranchArchive(sourceUid), [], new WalRange(snapshot.FirstWalFile, forkSegment)));
+                await using var query = new NpgsqlCommand("SELECT pg_last_xact_replay_timestamp()", connection);
+                lastReplayedCommit = await query.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is DateTime time ? new DateTimeOffset(time, TimeSpan.Zero) : null;
             }
-            catch
-            {
-                await PostgresProcess.KillAsync(data).ConfigureAwait(false);
-                throw;
-            }
-            finally
-            {
-                DeleteDirectory(socket);
-            }
-        }, cancellationToken);
+            // The linked segments go before wal_recycle is back on, so the compute never renames one and writes it.
+            DataDirectoryCopier.UnlinkArchivedWal(Path.Combine(data, "pg_wal"), linkedWal);
+            // The restore settings go (replaced whole, as ALTER SYSTEM does, without a round trip per setting), so no
+            // later start or copy of the branch (a read replica's) restores again.
+            var staged = Path.Combine(data, AutoConfFileName + ".tmp");
+            await account.WriteOwnedFileAsync(staged, autoConf, cancellationToken).ConfigureAwait(false);
+            File.Move(staged, Path.Combine(data, AutoConfFileName), overwrite: true);
+            await using (var reload = new NpgsqlCommand("SELECT pg_reload_conf()", connection))
+                await reload.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            // A backend reloads after the postmaster has: once this one fsyncs, every process started from now on does.
+            await using var fsync = new NpgsqlCommand("SELECT current_setting('fsync')", connection);
+            while ((string?)await fsync.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) != "on")
+                await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+        var fork = history.AdoptTimelineHistory(branch);
+        var point = new BranchPoint(fork.ToString(), target.Time ?? lastReplayedCommit ?? snapshot.Time);
+        // The source's WAL from the snapshot through the segment the new timeline forked in (its archive holds all of
+        // it: the history was sealed past the target).
+        var forkSegment = ControlData.WalFileName(snapshot.Timeline, (ulong)fork, ControlData.WalSegmentSize(data));
+        var wal = new WalRange(snapshot.FirstWalFile, forkSegment);
+        copier.ShareArchivedWal(sourceArchive, [], Path.Combine(branch, StateLayout.ArchiveFolder), wal);
+        await history.SnapshotNewBranchAsync(branch, point, new SharedHistory(snapshot.DataDirectory, sourceArchive, [], wal), cancellationToken).ConfigureAwait(false);
+        // The replay ran with fsync off: its writes, the snapshot and the archive reach the disk before the branch is recorded.
+        Posix.SyncFileSystem(branch);
+        return point;
     }
 
     /// <summary>What a branch copied from <paramref name="sourceUid"/> into <paramref name="data"/> shares of its
@@ -184,24 +198,35 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
     private async Task<BranchPoint> BuildBranchAsync(string branchUid, Func<string, Task<(BranchPoint Point, SharedHistory? Shared)>> build,
         CancellationToken cancellationToken)
     {
+        var point = await StageBranchAsync(branchUid, async data =>
+        {
+            var staging = Path.GetDirectoryName(data)!;
+            var (point, shared) = await build(data).ConfigureAwait(false);
+            if (shared is { SourceArchive: { } sourceArchive, Wal: { } wal })
+                copier.ShareArchivedWal(sourceArchive, shared.WalDirectories ?? [], Path.Combine(staging, StateLayout.ArchiveFolder), wal);
+            await history.SnapshotNewBranchAsync(staging, point, shared, cancellationToken).ConfigureAwait(false);
+            return point;
+        }, cancellationToken).ConfigureAwait(false);
+        // The copy, its new directories and the rename reach the disk before the branch is recorded as ready.
+        Posix.SyncFileSystem(layout.Branch(branchUid));
+        return point;
+    }
+
+    /// <summary>Makes a branch's folder (its data directory, built by <paramref name="build"/>, and an empty WAL
+    /// archive) in a staging folder, renamed into place only when complete; a failure leaves nothing behind.</summary>
+    private async Task<T> StageBranchAsync<T>(string branchUid, Func<string, Task<T>> build, CancellationToken cancellationToken)
+    {
         var final = layout.Branch(branchUid);
         var staging = StateLayout.TemporarySibling(final);
         DeleteDirectory(staging);
         account.CreateOwnedDirectory(staging);
         try
         {
-            var archive = Path.Combine(staging, StateLayout.ArchiveFolder);
-            account.CreateOwnedDirectory(archive);
-            var data = Path.Combine(staging, StateLayout.DataFolder);
-            var (point, shared) = await build(data).ConfigureAwait(false);
-            if (shared is { SourceArchive: { } sourceArchive, Wal: { } wal })
-                copier.ShareArchivedWal(sourceArchive, shared.WalDirectories ?? [], archive, wal);
-            await history.SnapshotNewBranchAsync(staging, point, shared, cancellationToken).ConfigureAwait(false);
+            account.CreateOwnedDirectory(Path.Combine(staging, StateLayout.ArchiveFolder));
+            var result = await build(Path.Combine(staging, StateLayout.DataFolder)).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             Directory.Move(staging, final);
-            // The copy, its new directories and the rename reach the disk before the branch is recorded as ready.
-            Posix.SyncFileSystem(final);
-            return point;
+            return result;
         }
         catch
         {

@@ -159,9 +159,10 @@ internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAcc
     /// Puts the WAL a restore replays into its pg_wal: the archived segments from <paramref name="first"/> on and the
     /// timeline histories, by hard links, so recovery reads them in place instead of running a restore_command per
     /// segment. The restore runs with wal_recycle off, so PostgreSQL only reads and unlinks them, never renames one to
-    /// a later segment and writes it (which would write into the archive). An archived segment replaces the copy's
-    /// own of that name, which may hold only its start (a segment the source went on writing after the snapshot), as
-    /// in archive recovery. Returns the names linked, for <see cref="UnlinkArchivedWal"/>.
+    /// a later segment and writes it (which would write into the archive); each segment is marked archived (.done), so
+    /// the compute, which archives, removes them after recovery instead of archiving them again. An archived segment
+    /// replaces the copy's own of that name, which may hold only its start (a segment the source went on writing after
+    /// the snapshot), as in archive recovery. Returns the names linked, for <see cref="UnlinkArchivedWal"/>.
     /// </summary>
     public IReadOnlyList<string> LinkArchivedWal(string archive, string walDirectory, string first)
     {
@@ -171,17 +172,22 @@ internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAcc
         {
             var name = Path.GetFileName(file);
             var to = Path.Combine(walDirectory, name);
-            if (!name.EndsWith(".history", StringComparison.Ordinal) && !(ControlData.WalSegmentName().IsMatch(name) && from.Contains(name))) continue;
+            var segment = ControlData.WalSegmentName().IsMatch(name);
+            if (!name.EndsWith(".history", StringComparison.Ordinal) && !(segment && from.Contains(name))) continue;
             File.Delete(to);
             LinkFile(file, to);
             linked.Add(name);
+            if (!segment) continue;
+            var done = Path.Combine(walDirectory, "archive_status", name + ".done");
+            File.WriteAllBytes(done, []);
+            if (account.UserName is not null) Posix.Chown(done, account.Uid, account.Gid);
         }
         return linked;
     }
 
-    /// <summary>Removes from a stopped restore's pg_wal what <see cref="LinkArchivedWal"/> linked there and recovery
+    /// <summary>Removes from a restored copy's pg_wal what <see cref="LinkArchivedWal"/> linked there and recovery
     /// left (also renamed to .partial, and their archive status), so the branch's own compute, which recycles its
-    /// segments, never holds a name of an archived file.</summary>
+    /// segments once the restore settings are reset, never holds a name of an archived file.</summary>
     public static void UnlinkArchivedWal(string walDirectory, IEnumerable<string> names)
     {
         foreach (var name in names)
