@@ -106,7 +106,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
                 }
                 figures.Violations.AddRange(await DisagreementsAsync(server, connection, branch));
             }
-            var orphans = Orphans(server, await KnownDataDirectoriesAsync(server, project));
+            var orphans = await OrphansAsync(server, await KnownDataDirectoriesAsync(server, project));
             figures.Orphans += orphans.Count;
             figures.Violations.AddRange(orphans.Select(orphan => $"cycle {cycle}: orphan process {orphan}"));
             output.WriteLine($"cycle {cycle}: victim {(victim switch { 0 => "server", 1 => "compute", _ => "both" })}, {operations.Count} operations, " +
@@ -254,6 +254,23 @@ public sealed class ChaosTests(ITestOutputHelper output)
         }
         return known;
     }
+
+    /// <summary>Processes a killed or stopped postmaster left that still run after <see cref="OrphanGrace"/>. A
+    /// postmaster killed by the harness leaves its children to finish what they are in (a standby's restore_command
+    /// copying a segment) and exit when they see it gone: only what outlives that is left behind.</summary>
+    private static async Task<List<string>> OrphansAsync(LocalServerProcess server, HashSet<string> known)
+    {
+        var deadline = DateTime.UtcNow + OrphanGrace;
+        var orphans = Orphans(server, known);
+        while (orphans.Count > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500);
+            orphans = Orphans(server, known).Intersect(orphans).ToList();
+        }
+        return orphans;
+    }
+
+    private static readonly TimeSpan OrphanGrace = TimeSpan.FromSeconds(30);
 
     /// <summary>Postmasters under the server's root serving a data directory nothing lists, and any other process
     /// working there that no postmaster started (a cp, a restore).</summary>
