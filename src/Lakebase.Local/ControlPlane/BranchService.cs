@@ -70,15 +70,21 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
                 foreach (var database in databases) batch.Put(ResourceKind.Database, database, database.Name!, database.Parent);
             }, cancellationToken => provisioning.QueueAsync<object?>(parent.ProjectId, async () =>
             {
-                // A branch at a past moment is restored by its compute's first start.
-                var point = pastPoint is null
-                    ? await CloneAsync(sourceBranch, branch.Uid!, cancellationToken).ConfigureAwait(false)
-                    : await pointInTime.BranchAsync(sourceBranch, branch.Uid!, pastPoint, async started =>
+                Storage.BranchPoint point;
+                if (pastPoint is null)
+                {
+                    point = await CloneAsync(sourceBranch, branch.Uid!, cancellationToken).ConfigureAwait(false);
+                    await provisioning.StartEndpointAsync(endpoint, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    // A branch at a past moment is restored by its compute's first start.
+                    point = await pointInTime.BranchAsync(sourceBranch, branch.Uid!, pastPoint, async started =>
                     {
                         await provisioning.StartEndpointAsync(endpoint, started).ConfigureAwait(false);
                         return await provisioning.ConnectAsync(branch.Name!, "postgres", started).ConfigureAwait(false);
                     }, cancellationToken).ConfigureAwait(false);
-                await provisioning.StartEndpointAsync(endpoint, cancellationToken).ConfigureAwait(false);
+                }
                 branch.Status.CurrentState = BranchState.Ready;
                 branch.Status.StateChangeTime = Catalog.Now();
                 branch.Status.SourceBranchLsn = point.Lsn;

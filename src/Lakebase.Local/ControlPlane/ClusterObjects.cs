@@ -44,13 +44,17 @@ internal sealed class ClusterObjects
                 };
             }
         }
+        return new ClusterObjects(roles, await ReadDatabaseOwnersAsync(admin, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Every database's owning role, by database name.</summary>
+    public static async Task<Dictionary<string, string>> ReadDatabaseOwnersAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
         var owners = new Dictionary<string, string>(StringComparer.Ordinal);
-        await using (var command = new NpgsqlCommand("SELECT datname, pg_get_userbyid(datdba) FROM pg_database", admin))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) owners[reader.GetString(0)] = reader.GetString(1);
-        }
-        return new ClusterObjects(roles, owners);
+        await using var command = new NpgsqlCommand("SELECT datname, pg_get_userbyid(datdba) FROM pg_database", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) owners[reader.GetString(0)] = reader.GetString(1);
+        return owners;
     }
 
     /// <summary>PostgreSQL does not store a role's identity type, so it is told by the names the service gives

@@ -102,12 +102,7 @@ internal sealed class RoleAndDatabaseReconciler(Provisioning provisioning, Recov
     /// <summary>Records each database's owner as PostgreSQL has it, where that owner is a role of the branch.</summary>
     private async Task SyncOwnersAsync(NpgsqlConnection connection, string branchName, CancellationToken cancellationToken)
     {
-        var owners = new Dictionary<string, string>();
-        await using (var command = new NpgsqlCommand("SELECT datname, pg_get_userbyid(datdba) FROM pg_database", connection))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) owners[reader.GetString(0)] = reader.GetString(1);
-        }
+        var owners = await ClusterObjects.ReadDatabaseOwnersAsync(connection, cancellationToken).ConfigureAwait(false);
         var roles = provisioning.Catalog.Roles(branchName).ToDictionary(role => role.Status!.PostgresRole!, role => role.Name!);
         foreach (var database in provisioning.Catalog.Databases(branchName))
         {

@@ -131,9 +131,8 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
         // The source's WAL from the snapshot through the segment the new timeline forked in (its archive holds all of
         // it: the history was sealed past the target).
         var forkSegment = ControlData.WalFileName(snapshot.Timeline, (ulong)fork, ControlData.WalSegmentSize(data));
-        var wal = new WalRange(snapshot.FirstWalFile, forkSegment);
-        copier.ShareArchivedWal(sourceArchive, [], Path.Combine(branch, StateLayout.ArchiveFolder), wal);
-        await history.SnapshotNewBranchAsync(branch, point, new SharedHistory(snapshot.DataDirectory, sourceArchive, [], wal), cancellationToken).ConfigureAwait(false);
+        await StartHistoryAsync(branch, point, new SharedHistory(snapshot.DataDirectory, sourceArchive, [], new WalRange(snapshot.FirstWalFile, forkSegment)),
+            cancellationToken).ConfigureAwait(false);
         // The replay ran with fsync off: its writes, the snapshot and the archive reach the disk before the branch is recorded.
         Posix.SyncFileSystem(branch);
         return point;
@@ -200,16 +199,22 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
     {
         var point = await StageBranchAsync(branchUid, async data =>
         {
-            var staging = Path.GetDirectoryName(data)!;
             var (point, shared) = await build(data).ConfigureAwait(false);
-            if (shared is { SourceArchive: { } sourceArchive, Wal: { } wal })
-                copier.ShareArchivedWal(sourceArchive, shared.WalDirectories ?? [], Path.Combine(staging, StateLayout.ArchiveFolder), wal);
-            await history.SnapshotNewBranchAsync(staging, point, shared, cancellationToken).ConfigureAwait(false);
+            await StartHistoryAsync(Path.GetDirectoryName(data)!, point, shared, cancellationToken).ConfigureAwait(false);
             return point;
         }, cancellationToken).ConfigureAwait(false);
         // The copy, its new directories and the rename reach the disk before the branch is recorded as ready.
         Posix.SyncFileSystem(layout.Branch(branchUid));
         return point;
+    }
+
+    /// <summary>Gives a new branch (its folder <paramref name="branchDirectory"/>, stopped or restored) its history: the
+    /// WAL it shares with its source, taken into its archive, and its first base snapshot at <paramref name="point"/>.</summary>
+    private async Task StartHistoryAsync(string branchDirectory, BranchPoint point, SharedHistory? shared, CancellationToken cancellationToken)
+    {
+        if (shared is { SourceArchive: { } sourceArchive, Wal: { } wal })
+            copier.ShareArchivedWal(sourceArchive, shared.WalDirectories ?? [], Path.Combine(branchDirectory, StateLayout.ArchiveFolder), wal);
+        await history.SnapshotNewBranchAsync(branchDirectory, point, shared, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Makes a branch's folder (its data directory, built by <paramref name="build"/>, and an empty WAL
