@@ -7,18 +7,20 @@
     Each measurement also prints the copy limit: the time to `cp -a` the source's data files (without pg_wal) and
     `sync`, in the same run; and the disk each of the two branches added (du, which counts files shared by hard
     links once: what the branch alone holds), next to the size of the data files.
+    -HoldSnapshots holds off every base snapshot after a branch's first, the worst case: each branch at a past time
+    then replays all of its source's WAL since the snapshot it shares.
 #>
-param([Parameter(Mandatory)] [string] $ModulePath, [int[]] $SizesMB = @(10, 100, 200), [int[]] $WalMB = @(0, 64, 256))
+param([Parameter(Mandatory)] [string] $ModulePath, [int[]] $SizesMB = @(10, 100, 200), [int[]] $WalMB = @(0, 64, 256), [switch] $HoldSnapshots)
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
 $root = Join-Path ([IO.Path]::GetTempPath()) "lakebase-bench-pitr-$PID"
 New-Item -ItemType Directory $root | Out-Null
 if (-not $IsWindows) { chmod 755 $root }
-# Housekeeping is held off, so nothing runs beside the branches measured: no source gets a base snapshot of its own
-# in the background (it would once it wrote more WAL than it holds data), and each branch at a past time replays all
-# of its source's WAL since the snapshot it shares, the worst case.
-$server = Start-Process dotnet -ArgumentList @((Join-Path (Split-Path $ModulePath) 'local/Lakebase.Local.dll'), '--root', $root, '--port', '0', '--proxy-port', '0',
-    '--legacy-pg-version', '15', '--housekeeping-interval', '86400') -RedirectStandardOutput (Join-Path $root 'bench-server.log') -PassThru
+# As a user runs it, a source that wrote more WAL since its newest base snapshot than it holds data gets a new one in
+# the background, in its project's queue (so a branch made meanwhile waits for it).
+$held = $HoldSnapshots ? @('--housekeeping-interval', '86400', '--snapshot-check-interval', '86400') : @()
+$server = Start-Process dotnet -ArgumentList (@((Join-Path (Split-Path $ModulePath) 'local/Lakebase.Local.dll'), '--root', $root, '--port', '0', '--proxy-port', '0',
+    '--legacy-pg-version', '15') + $held) -RedirectStandardOutput (Join-Path $root 'bench-server.log') -PassThru
 while (-not (Get-LakebaseLocal -StateRoot $root)) { Start-Sleep -Milliseconds 100 }
 Connect-Lakebase -Local -StateRoot $root | Out-Null
 
@@ -56,6 +58,16 @@ function Measure-CopyLimit($Source) {
     [pscustomobject]@{ Seconds = $seconds; MB = $megabytes }
 }
 
+# Megabytes of WAL the restore of a branch at a past time replayed, from its PostgreSQL log.
+function Get-ReplayedMB($Project, [string] $BranchId) {
+    $log = Get-Content (Join-Path $root "branches/$((Get-LakebaseBranch -ProjectId $Project -BranchId $BranchId).Raw.Uid)/postgres.log") -Raw
+    $lsn = { param($text) $high, $low = $text -split '/'; [Convert]::ToUInt64($high, 16) * 4GB + [Convert]::ToUInt64($low, 16) }
+    if ($log -notmatch 'redo starts at (\S+)') { return 0 }
+    $start = & $lsn $Matches[1]
+    $null = $log -match 'redo done at (\S+)'
+    ((& $lsn $Matches[1]) - $start) / 1MB
+}
+
 # Seconds from the request until its operation is done, polled every 10 ms so the wait's backoff is not measured.
 function Measure-Operation([scriptblock] $Start) {
     $clock = [Diagnostics.Stopwatch]::StartNew()
@@ -76,9 +88,10 @@ function Measure-Restore($Project, $Source, [string] $Label) {
     $headDisk = Get-BranchDiskMB $Project "$id-head"
     $past = Measure-Operation { New-LakebaseBranch -ProjectId $Project -Name "$id-past" -SourceBranch $Source.BranchId -AsOf $moment -NoExpiry -NoWait }
     $pastDisk = Get-BranchDiskMB $Project "$id-past"
+    $replayed = Get-ReplayedMB $Project "$id-past"
     $rows = Get-LakebaseBranch -ProjectId $Project -BranchId "$id-past" | Invoke-LakebaseQuery -As Scalar -Query 'SELECT count(*) FROM marks'
     if ($rows -ne 1) { throw "The branch at $moment holds $rows marks, not 1." }
-    ('  {0,-28} from head {1,6:N2} s   at a past time {2,6:N2} s   ratio {3,5:N2}x' -f $Label, $head, $past, ($past / $head)) + [Environment]::NewLine +
+    ('  {0,-28} from head {1,6:N2} s   at a past time {2,6:N2} s   ratio {3,5:N2}x   replayed {4:N0} MB' -f $Label, $head, $past, ($past / $head), $replayed) + [Environment]::NewLine +
         ('  {0,-28} copy limit {1,5:N2} s ({2:N0} MB)   head / (2x limit + 0.5 s) {3,4:N2}   disk: head {4:N0} MB, past {5:N0} MB' -f '',
         $limit.Seconds, $limit.MB, ($head / (2 * $limit.Seconds + 0.5)), $headDisk, $pastDisk)
     [pscustomobject]@{ Head = $head; Past = $past }

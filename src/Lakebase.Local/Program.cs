@@ -85,6 +85,7 @@ foreach (var service in new[]
 }
 builder.Services.AddHostedService<OrderlyShutdown>();
 builder.Services.AddHostedService<Housekeeping>();
+builder.Services.AddHostedService<SnapshotScheduler>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ProxyServer>());
 builder.Services.AddHostedService<SuspendMonitor>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<Autoscaler>());

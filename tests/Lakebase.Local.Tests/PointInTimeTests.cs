@@ -28,15 +28,15 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         return marks;
     }
 
-    private async Task<int[]> IdsAsync(string branch, string table)
+    private async Task<int[]> IdsAsync(string branch, string table, LocalServerProcess? server = null)
     {
-        await using var connection = await Server.ConnectAsync(Primary(branch));
+        await using var connection = await (server ?? Server).ConnectAsync(Primary(branch));
         await using var command = new NpgsqlCommand($"SELECT coalesce(array_agg(id ORDER BY id), '{{}}') FROM {table}", connection);
         return (int[])(await command.ExecuteScalarAsync())!;
     }
 
-    private Task<JsonObject> BranchAsync(string project, string branchId, object spec) =>
-        Server.RunAsync(HttpMethod.Post, $"projects/{project}/branches?branch_id={branchId}", new { spec });
+    private Task<JsonObject> BranchAsync(string project, string branchId, object spec, LocalServerProcess? server = null) =>
+        (server ?? Server).RunAsync(HttpMethod.Post, $"projects/{project}/branches?branch_id={branchId}", new { spec });
 
     [Fact]
     public async Task A_branch_at_a_past_time_or_LSN_holds_exactly_the_rows_committed_by_then_and_works_as_a_normal_branch()
@@ -156,20 +156,21 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         Assert.DoesNotContain((await Server.GetAsync($"{production}/roles"))["roles"]!.AsArray(), role => role!["status"]!["postgres_role"]!.GetValue<string>() == "gone_role");
     }
 
-    /// <summary>A branch that wrote more WAL than it holds data gets a new base snapshot in the background, so a
-    /// restore after it replays about one data size of WAL instead of all of it; restores either side of it stay
-    /// exact.</summary>
+    /// <summary>A branch that wrote more WAL than it holds data gets a new base snapshot in the background as soon as
+    /// that WAL is written, not at a housekeeping round (held off here for an hour), so a restore after it replays about
+    /// one data size of WAL instead of all of it; restores either side of it stay exact.</summary>
     [Fact]
-    public async Task A_branch_that_wrote_more_WAL_than_it_holds_data_gets_a_new_base_snapshot_and_restores_stay_exact()
+    public async Task A_branch_that_wrote_more_WAL_than_it_holds_data_gets_a_new_base_snapshot_at_once_and_restores_stay_exact()
     {
+        await using var server = await LocalServerProcess.StartAsync("--housekeeping-interval", "3600");
         var id = SharedServer.NewId("pitr");
-        await Server.CreateProjectAsync(id);
+        await server.CreateProjectAsync(id);
         var production = $"projects/{id}/branches/production";
-        var snapshots = Path.Combine(Server.Root, "branches", (await Server.GetAsync(production))["uid"]!.GetValue<string>(), "base_snapshots");
+        var snapshots = Path.Combine(server.Root, "branches", (await server.GetAsync(production))["uid"]!.GetValue<string>(), "base_snapshots");
         string[] Snapshots() => Directory.GetDirectories(snapshots).Where(path => !Path.GetFileName(path).StartsWith(".tmp-", StringComparison.Ordinal)).ToArray();
         Assert.Single(Snapshots());
         List<(DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn)> beforeSnapshot;
-        await using (var connection = await Server.ConnectAsync(Primary(production)))
+        await using (var connection = await server.ConnectAsync(Primary(production)))
         {
             // About 80 MB of WAL in a database of a few: a scratch table filled and dropped.
             await using (var create = new NpgsqlCommand("CREATE TABLE orders (id int); CREATE TABLE scratch AS SELECT repeat(md5(g::text), 30) " +
@@ -183,12 +184,72 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
             await Task.Delay(250);
         }
         List<(DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn)> afterSnapshot;
-        await using (var connection = await Server.ConnectAsync(Primary(production))) afterSnapshot = await WriteRowsAsync(connection, "orders", 2, 3);
+        await using (var connection = await server.ConnectAsync(Primary(production))) afterSnapshot = await WriteRowsAsync(connection, "orders", 2, 3);
 
-        await BranchAsync(id, "before-snapshot", new { source_branch = production, source_branch_time = beforeSnapshot[0].Time.ToString("O"), no_expiry = true });
-        Assert.Equal(new[] { 1 }, await IdsAsync($"projects/{id}/branches/before-snapshot", "orders"));
-        await BranchAsync(id, "after-snapshot", new { source_branch = production, source_branch_time = afterSnapshot[0].Time.ToString("O"), no_expiry = true });
-        Assert.Equal(new[] { 1, 2 }, await IdsAsync($"projects/{id}/branches/after-snapshot", "orders"));
+        await BranchAsync(id, "before-snapshot", new { source_branch = production, source_branch_time = beforeSnapshot[0].Time.ToString("O"), no_expiry = true }, server);
+        Assert.Equal(new[] { 1 }, await IdsAsync($"projects/{id}/branches/before-snapshot", "orders", server));
+        await BranchAsync(id, "after-snapshot", new { source_branch = production, source_branch_time = afterSnapshot[0].Time.ToString("O"), no_expiry = true }, server);
+        Assert.Equal(new[] { 1, 2 }, await IdsAsync($"projects/{id}/branches/after-snapshot", "orders", server));
+    }
+
+    /// <summary>A base snapshot of a running branch copies only what the branch wrote since its previous one began:
+    /// the files it did not write are the previous snapshot's, by hard links, and a restore from it is exact.</summary>
+    [Fact]
+    public async Task A_base_snapshot_shares_the_files_not_written_since_the_previous_one_and_restores_from_it_stay_exact()
+    {
+        await using var server = await LocalServerProcess.StartAsync("--housekeeping-interval", "3600");
+        var id = SharedServer.NewId("pitr");
+        await server.CreateProjectAsync(id);
+        var production = $"projects/{id}/branches/production";
+        var branchDirectory = Path.Combine(server.Root, "branches", (await server.GetAsync(production))["uid"]!.GetValue<string>());
+        string[] Snapshots() => Directory.GetDirectories(Path.Combine(branchDirectory, "base_snapshots"))
+            .Where(path => !Path.GetFileName(path).StartsWith(".tmp-", StringComparison.Ordinal)).Order().ToArray();
+        async Task<string[]> WaitForSnapshotsAsync(int count)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(120);
+            while (Snapshots().Length < count)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"The branch has {Snapshots().Length} base snapshots, not {count}.");
+                await Task.Delay(250);
+            }
+            return Snapshots();
+        }
+        // About 40 MB of WAL, more than a branch of a few MB gets a snapshot at.
+        const string Burst = "CREATE TABLE scratch AS SELECT repeat(md5(g::text), 30) FROM generate_series(1, 40000) g; DROP TABLE scratch";
+        string keptFile;
+        List<(DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn)> marks;
+        await using (var connection = await server.ConnectAsync(Primary(production)))
+        {
+            // A table written once and settled on disk before the snapshots begin.
+            foreach (var sql in new[] { "CREATE TABLE kept AS SELECT g AS id FROM generate_series(1, 50000) g; CREATE TABLE orders (id int)", "VACUUM (FREEZE) kept", "CHECKPOINT" })
+            {
+                await using var setup = new NpgsqlCommand(sql, connection);
+                await setup.ExecuteNonQueryAsync();
+            }
+            await using (var path = new NpgsqlCommand("SELECT pg_relation_filepath('kept')", connection)) keptFile = (string)(await path.ExecuteScalarAsync())!;
+            await Task.Delay(1500);
+            await using (var burst = new NpgsqlCommand(Burst, connection)) await burst.ExecuteNonQueryAsync();
+            await WaitForSnapshotsAsync(2);
+            await using (var burst = new NpgsqlCommand(Burst, connection)) await burst.ExecuteNonQueryAsync();
+            await WaitForSnapshotsAsync(3);
+            marks = await WriteRowsAsync(connection, "orders", 1, 2);
+        }
+        var snapshots = Snapshots();
+        Assert.Equal(await InodeAsync(Path.Combine(snapshots[1], "pgdata", keptFile)), await InodeAsync(Path.Combine(snapshots[2], "pgdata", keptFile)));
+        Assert.NotEqual(await InodeAsync(Path.Combine(branchDirectory, "pgdata", keptFile)), await InodeAsync(Path.Combine(snapshots[2], "pgdata", keptFile)));
+
+        await BranchAsync(id, "restored", new { source_branch = production, source_branch_time = marks[0].Time.ToString("O"), no_expiry = true }, server);
+        Assert.Equal(new[] { 1 }, await IdsAsync($"projects/{id}/branches/restored", "orders", server));
+        Assert.Equal(50000L * 50001 / 2, await server.QueryAsync<long>(Primary($"projects/{id}/branches/restored"), "SELECT sum(id) FROM kept"));
+    }
+
+    private static async Task<string> InodeAsync(string file)
+    {
+        using var stat = Process.Start(new ProcessStartInfo("stat", ["-c", "%i", file]) { RedirectStandardOutput = true })!;
+        var inode = (await stat.StandardOutput.ReadToEndAsync()).Trim();
+        await stat.WaitForExitAsync();
+        Assert.Equal(0, stat.ExitCode);
+        return inode;
     }
 
     [Fact]

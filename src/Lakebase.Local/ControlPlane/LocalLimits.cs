@@ -19,10 +19,10 @@ internal sealed record LocalLimits
     public int MaxProtectedBranches { get; init; } = 1;
     /// <summary>A running branch gets a new base snapshot once this long has passed since its newest (and it wrote WAL)...</summary>
     public TimeSpan BaseSnapshotInterval { get; init; } = TimeSpan.FromDays(1);
-    /// <summary>...or once it wrote more WAL since than it holds data, but at least BaseSnapshotMinWalBytes and at most
-    /// BaseSnapshotWalBytes, whichever comes first; a restore replays at most about that much.</summary>
+    /// <summary>...or once it wrote more WAL since than half the data it holds, but at least BaseSnapshotMinWalBytes and
+    /// at most BaseSnapshotWalBytes, whichever comes first; a restore replays at most about that much.</summary>
     public ulong BaseSnapshotWalBytes { get; init; } = 1UL << 30;
-    public ulong BaseSnapshotMinWalBytes { get; init; } = 64UL << 20;
+    public ulong BaseSnapshotMinWalBytes { get; init; } = 32UL << 20;
     /// <summary>How long a soft-deleted project or branch can be undeleted before it is purged.</summary>
     public TimeSpan SoftDeleteRetention { get; init; } = TimeSpan.FromDays(7);
     public double DefaultEndpointCu { get; init; } = 1;
@@ -32,4 +32,6 @@ internal sealed record LocalLimits
     public IReadOnlyList<int> PgVersions { get; init; } = [17, 16];
     /// <summary>How often expired branches, due purges and branch history upkeep are looked for.</summary>
     public TimeSpan HousekeepingInterval { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>How often running branches' archives are looked at for a base snapshot that their WAL made due.</summary>
+    public TimeSpan SnapshotCheckInterval { get; init; } = TimeSpan.FromSeconds(0.5);
 }

@@ -87,10 +87,24 @@ internal sealed class PointInTime(Provisioning provisioning, LocalLimits limits,
             return null;
         }, cancellationToken);
 
-    /// <summary>The WAL since its newest base snapshot at which a branch gets a new one: as much as the branch holds
-    /// data, so a restore replays at most about what it copies (and a new branch, which shares its source's newest
-    /// snapshot, inherits that bound); at least a few segments, which replay in less time than a restore takes to
-    /// start; at most BaseSnapshotWalBytes.</summary>
+    /// <summary>Whether a running branch has written more WAL since its newest base snapshot than it gets a new one
+    /// at: a look at its WAL's files, without a connection or the project's queue, cheap enough to ask twice a second, so
+    /// a branch that writes fast gets its snapshot soon after the WAL, not at the next housekeeping round.</summary>
+    public bool WalSnapshotDue(Branch branch)
+    {
+        if (Catalog.ReadWriteEndpoint(branch.Name!) is not { } endpoint || !provisioning.Computes.IsRunning(endpoint.Uid!) ||
+            History.Snapshots(branch.Uid!) is not [.., var newest])
+            return false;
+        // The size of the branch is read only once the least WAL that could make one due is written.
+        return History.HasWrittenWalSince(branch.Uid!, newest, limits.BaseSnapshotMinWalBytes) &&
+            History.HasWrittenWalSince(branch.Uid!, newest, SnapshotWalBytes(branch));
+    }
+
+    /// <summary>The WAL since its newest base snapshot at which a branch gets a new one: half the data the branch
+    /// holds, so a restore replays (about as fast as it copies) for about half the time its copy takes at most (a branch
+    /// still on the snapshot it shares with its source replays the source's WAL since then too, as much again at most);
+    /// at least a couple of segments, which replay in less time than a restore takes to start; at most
+    /// BaseSnapshotWalBytes.</summary>
     private ulong SnapshotWalBytes(Branch branch) =>
-        Math.Clamp((ulong)provisioning.Storage.LogicalSize(branch.Uid!), limits.BaseSnapshotMinWalBytes, limits.BaseSnapshotWalBytes);
+        Math.Clamp((ulong)provisioning.Storage.LogicalSize(branch.Uid!) / 2, limits.BaseSnapshotMinWalBytes, limits.BaseSnapshotWalBytes);
 }

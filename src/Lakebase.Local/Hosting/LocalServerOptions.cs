@@ -30,6 +30,8 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
           --min-history-retention <seconds>  shortest history_retention_duration projects may use (default 172800)
           --base-snapshot-interval <seconds> time between base snapshots of a running branch (default 86400)
           --housekeeping-interval <seconds>  how often expiry, purges and history upkeep run (default 5)
+          --snapshot-check-interval <seconds> how often running branches are looked at for a base snapshot their
+                                           WAL made due (default 0.5; fractions allowed)
           --handshake-timeout <seconds>    time a client has to authenticate (default 30)
           --idle-session-timeout <seconds> idle sessions are closed after this long (default 86400, a day)
           --max-session-duration <seconds> every session is closed after this long (default 259200, three days)
@@ -67,6 +69,7 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
                 case "--min-history-retention": limits = limits with { MinHistoryRetention = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
                 case "--base-snapshot-interval": limits = limits with { BaseSnapshotInterval = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
                 case "--housekeeping-interval": limits = limits with { HousekeepingInterval = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
+                case "--snapshot-check-interval": limits = limits with { SnapshotCheckInterval = ParseInterval(args[i], Value()) }; break;
                 case "--min-credential-ttl": minimumCredentialTtl = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())); break;
                 case "--handshake-timeout": sessions = sessions with { HandshakeTimeout = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
                 case "--idle-session-timeout": sessions = sessions with { IdleSessionTimeout = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;

@@ -7,8 +7,10 @@ using NpgsqlTypes;
 namespace Lakebase.Local.Storage;
 
 /// <summary>A consistent copy of a branch's data at one moment; a restore starts from it and replays the branch's
-/// archived WAL forward.</summary>
-internal sealed record BaseSnapshot(string Directory, DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn, int Timeline, string FirstWalFile)
+/// archived WAL forward. <paramref name="CopyStarted"/> is when a copy of the branch's own running data began (null
+/// for a snapshot the branch shares or copied when it was made).</summary>
+internal sealed record BaseSnapshot(string Directory, DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn, int Timeline, string FirstWalFile,
+    DateTimeOffset? CopyStarted)
 {
     public string DataDirectory => Path.Combine(Directory, StateLayout.DataFolder);
 }
@@ -96,15 +98,21 @@ internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, 
         }, timeline, cancellationToken);
     }
 
-    /// <summary>Takes a snapshot of a running branch with the backup API.</summary>
-    public Task<BaseSnapshot> SnapshotRunningAsync(NpgsqlConnection admin, string branchUid, CancellationToken cancellationToken) =>
-        RecordAsync(layout.Branch(branchUid), async target =>
+    /// <summary>Takes a snapshot of a running branch with the backup API. Files the branch has not written since its
+    /// previous snapshot of its own began are that snapshot's, by hard links: a snapshot copies what changed.</summary>
+    public Task<BaseSnapshot> SnapshotRunningAsync(NpgsqlConnection admin, string branchUid, CancellationToken cancellationToken)
+    {
+        var previous = Snapshots(branchUid).LastOrDefault(snapshot => snapshot.CopyStarted is not null);
+        var started = DateTimeOffset.UtcNow;
+        return RecordAsync(layout.Branch(branchUid), async target =>
         {
-            var (point, _) = await copier.CopyRunningAsync(admin, layout.BranchData(branchUid), target, "lakebase base snapshot", cancellationToken).ConfigureAwait(false);
+            var (point, _) = await copier.CopyRunningAsync(admin, layout.BranchData(branchUid), target, "lakebase base snapshot", cancellationToken,
+                previous is null ? null : new UnchangedSince(previous.DataDirectory, previous.CopyStarted!.Value)).ConfigureAwait(false);
             // Recorded only once its data is durable.
             Posix.SyncFileSystem(target);
             return point;
-        }, null, cancellationToken);
+        }, null, cancellationToken, started);
+    }
 
     /// <summary>
     /// Makes everything committed so far restorable from the archive. Recovery stops only at a commit past its target
@@ -132,6 +140,17 @@ internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, 
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);
         }
         return end;
+    }
+
+    /// <summary>Whether the branch has written more than <paramref name="bytes"/> of WAL since <paramref name="snapshot"/>
+    /// (since the branch point, for the first one it shares with its source: what the source wrote before is the
+    /// source's to bound): the segment that far on, on the timeline the branch is on now, is complete (marked ready
+    /// for the archiver, or archived already).</summary>
+    public bool HasWrittenWalSince(string branchUid, BaseSnapshot snapshot, ulong bytes)
+    {
+        var data = layout.BranchData(branchUid);
+        var segment = ControlData.WalFileName(ControlData.Read(data).Timeline, (ulong)snapshot.Lsn + bytes, ControlData.WalSegmentSize(data));
+        return File.Exists(Path.Combine(data, "pg_wal", "archive_status", segment + ".ready")) || File.Exists(Path.Combine(layout.BranchArchive(branchUid), segment));
     }
 
     /// <summary>
@@ -197,7 +216,8 @@ internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, 
         File.Move(partial, target, overwrite: true);
     }
 
-    private async Task<BaseSnapshot> RecordAsync(string branchDirectory, Func<string, Task<BranchPoint>> copy, int? timeline, CancellationToken cancellationToken)
+    private async Task<BaseSnapshot> RecordAsync(string branchDirectory, Func<string, Task<BranchPoint>> copy, int? timeline, CancellationToken cancellationToken,
+        DateTimeOffset? copyStarted = null)
     {
         var folder = Path.Combine(branchDirectory, StateLayout.SnapshotsFolder);
         if (!Directory.Exists(folder)) account.CreateOwnedDirectory(folder);
@@ -210,7 +230,7 @@ internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, 
             var data = Path.Combine(staging, StateLayout.DataFolder);
             var point = await copy(data).ConfigureAwait(false);
             var control = ControlData.Read(data);
-            var record = new SnapshotRecord(point.Time, point.Lsn, timeline ?? control.Timeline, control.FirstWalFile);
+            var record = new SnapshotRecord(point.Time, point.Lsn, timeline ?? control.Timeline, control.FirstWalFile, copyStarted);
             await File.WriteAllTextAsync(Path.Combine(staging, RecordFileName), JsonSerializer.Serialize(record), cancellationToken).ConfigureAwait(false);
             Directory.Move(staging, final);
             return ToSnapshot(final, record);
@@ -229,7 +249,7 @@ internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, 
     }
 
     private static BaseSnapshot ToSnapshot(string directory, SnapshotRecord record) =>
-        new(directory, record.Time, NpgsqlLogSequenceNumber.Parse(record.Lsn), record.Timeline, record.FirstWalFile);
+        new(directory, record.Time, NpgsqlLogSequenceNumber.Parse(record.Lsn), record.Timeline, record.FirstWalFile, record.CopyStarted);
 
-    private sealed record SnapshotRecord(DateTimeOffset Time, string Lsn, int Timeline, string FirstWalFile);
+    private sealed record SnapshotRecord(DateTimeOffset Time, string Lsn, int Timeline, string FirstWalFile, DateTimeOffset? CopyStarted = null);
 }

@@ -19,6 +19,12 @@ internal sealed record WalRange(string First, string Last, bool LastIncluded = t
     }
 }
 
+/// <summary>An earlier copy of the same data directory that a new copy may share files with: a file the directory has
+/// not written since before <paramref name="WrittenBefore"/> holds what the earlier copy took of it (PostgreSQL writes
+/// its files in place, which moves their modification time, and nothing else writes a branch's data directory after it
+/// is made). Both copies must never be written again: they share the file by a hard link.</summary>
+internal sealed record UnchangedSince(string CopyDirectory, DateTimeOffset WrittenBefore);
+
 /// <summary>
 /// Consistent copies of PostgreSQL data directories, running or stopped, as pg_basebackup makes them: the files a
 /// cluster needs and only the WAL its start replays, never the recycled segments, runtime state or temporary files.
@@ -59,10 +65,11 @@ internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAcc
     /// Copies a running cluster with the backup API: start backup (fast checkpoint), copy the files, stop backup, then
     /// copy the WAL segments from the backup's start to its stop and write backup_label. The copy's first start
     /// replays that WAL. A temporary slot holds the segments while the copy is made. Returns the branch point and the
-    /// WAL the copy holds (complete segments, marked archived: the source archives the same ones).
+    /// WAL the copy holds (complete segments, marked archived: the source archives the same ones). With
+    /// <paramref name="unchanged"/> the files the source has not written since that copy are linked to it, not copied.
     /// </summary>
     public async Task<(BranchPoint Point, WalRange Wal)> CopyRunningAsync(NpgsqlConnection sourceAdmin, string source, string target, string label,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, UnchangedSince? unchanged = null)
     {
         var slot = "lakebase_copy_" + Guid.NewGuid().ToString("N");
         await using (var batch = new NpgsqlBatch(sourceAdmin)
@@ -79,7 +86,7 @@ internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAcc
         var backupStopped = false;
         try
         {
-            await Task.Run(() => CopyTree(source, target, NoWal, tolerateVanishedFiles: true), cancellationToken).ConfigureAwait(false);
+            await Task.Run(() => CopyTree(source, target, NoWal, tolerateVanishedFiles: true, unchanged), cancellationToken).ConfigureAwait(false);
             string lsn, backupLabel, stopFile;
             // pg_backup_stop switches to a new segment, so the one holding its end is complete and never written again.
             await using (var stop = new NpgsqlCommand("SELECT lsn::text, labelfile, pg_walfile_name(lsn) FROM pg_backup_stop(false)", sourceAdmin))
@@ -210,7 +217,7 @@ internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAcc
     /// the postmaster's files, temporary files and temporary relations. A running cluster may remove files while it
     /// is copied; the backup API makes that safe, so vanished files are skipped there.
     /// </summary>
-    private void CopyTree(string source, string target, WalRange? wal, bool tolerateVanishedFiles)
+    private void CopyTree(string source, string target, WalRange? wal, bool tolerateVanishedFiles, UnchangedSince? unchanged = null)
     {
         account.CreateOwnedDirectory(target, ModeOf(source));
         foreach (var entry in new DirectoryInfo(source).EnumerateFileSystemInfos())
@@ -220,11 +227,11 @@ internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAcc
             {
                 if (RuntimeDirectories.Contains(entry.Name)) account.CreateOwnedDirectory(to, ModeOf(entry.FullName));
                 else if (entry.Name == "pg_wal") CreateWalDirectory(entry.FullName, to, wal ?? AllWal);
-                else CopyDirectory(entry.FullName, to, tolerateVanishedFiles);
+                else CopyDirectory(entry.FullName, to, tolerateVanishedFiles, Within(unchanged, entry.Name));
             }
             else if (!RuntimeFiles.Contains(entry.Name) && !IsTemporary(entry.Name))
             {
-                CopyEntry(entry, to, tolerateVanishedFiles);
+                CopyEntry(entry, to, tolerateVanishedFiles, unchanged);
             }
         }
     }
@@ -232,7 +239,10 @@ internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAcc
     private static readonly WalRange AllWal = new("000000000000000000000000", "FFFFFFFFFFFFFFFFFFFFFFFF");
     private static readonly WalRange NoWal = new("FFFFFFFFFFFFFFFFFFFFFFFF", "000000000000000000000000");
 
-    private void CopyDirectory(string source, string target, bool tolerateVanishedFiles)
+    private static UnchangedSince? Within(UnchangedSince? unchanged, string name) =>
+        unchanged is null ? null : unchanged with { CopyDirectory = Path.Combine(unchanged.CopyDirectory, name) };
+
+    private void CopyDirectory(string source, string target, bool tolerateVanishedFiles, UnchangedSince? unchanged)
     {
         IEnumerable<FileSystemInfo> entries;
         try
@@ -247,8 +257,8 @@ internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAcc
         foreach (var entry in entries.Where(entry => !IsTemporary(entry.Name)))
         {
             var to = Path.Combine(target, entry.Name);
-            if (entry is DirectoryInfo) CopyDirectory(entry.FullName, to, tolerateVanishedFiles);
-            else CopyEntry(entry, to, tolerateVanishedFiles);
+            if (entry is DirectoryInfo) CopyDirectory(entry.FullName, to, tolerateVanishedFiles, Within(unchanged, entry.Name));
+            else CopyEntry(entry, to, tolerateVanishedFiles, unchanged);
         }
     }
 
@@ -282,7 +292,7 @@ internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAcc
         }
     }
 
-    private void CopyEntry(FileSystemInfo entry, string target, bool tolerateVanishedFiles)
+    private void CopyEntry(FileSystemInfo entry, string target, bool tolerateVanishedFiles, UnchangedSince? unchanged)
     {
         try
         {
@@ -291,11 +301,24 @@ internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAcc
                 File.CreateSymbolicLink(target, link);
                 return;
             }
+            if (unchanged is not null && IsUnchanged((FileInfo)entry, Path.Combine(unchanged.CopyDirectory, entry.Name), unchanged.WrittenBefore) &&
+                Posix.TryHardLink(Path.Combine(unchanged.CopyDirectory, entry.Name), target))
+                return;
             CopyFile(entry.FullName, target);
         }
         catch (FileNotFoundException) when (tolerateVanishedFiles)
         {
         }
+    }
+
+    /// <summary>Whether <paramref name="file"/> was last written before <paramref name="writtenBefore"/> and its earlier
+    /// copy <paramref name="copied"/> has its size. Its modification time comes from the kernel's coarse clock, a few
+    /// milliseconds behind, so a second of margin covers it.</summary>
+    private static bool IsUnchanged(FileInfo file, string copied, DateTimeOffset writtenBefore)
+    {
+        file.Refresh();
+        var earlier = new FileInfo(copied);
+        return file.Exists && file.LastWriteTimeUtc < writtenBefore.UtcDateTime - TimeSpan.FromSeconds(1) && earlier.Exists && earlier.Length == file.Length;
     }
 
     /// <summary>One file, cloned where the file system shares blocks, else copied by the kernel (File.Copy uses
