@@ -252,6 +252,39 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         return inode;
     }
 
+    /// <summary>A branch at a past time does not wait for the source's archiver: WAL it has not stored yet (here it
+    /// cannot, its archive is closed to it) is taken from the source's pg_wal, and the new branch's history keeps it.</summary>
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_branch_at_a_moment_the_archiver_has_not_stored_yet_restores_from_the_sources_own_WAL()
+    {
+        var id = SharedServer.NewId("pitr");
+        await Server.CreateProjectAsync(id);
+        var production = $"projects/{id}/branches/production";
+        var archive = Path.Combine(Server.Root, "branches", (await Server.GetAsync(production))["uid"]!.GetValue<string>(), "wal_archive");
+        var mode = File.GetUnixFileMode(archive);
+        List<(DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn)> marks;
+        File.SetUnixFileMode(archive, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        try
+        {
+            await using var connection = await Server.ConnectAsync(Primary(production));
+            await using (var create = new NpgsqlCommand("CREATE TABLE orders (id int)", connection)) await create.ExecuteNonQueryAsync();
+            marks = await WriteRowsAsync(connection, "orders", 1, 2);
+            var restore = await Server.SendAsync(HttpMethod.Post, $"projects/{id}/branches?branch_id=unarchived",
+                new { spec = new { source_branch = production, source_branch_time = marks[0].Time.ToString("O"), no_expiry = true } });
+            await Server.WaitAsync(restore).WaitAsync(TimeSpan.FromSeconds(50));
+        }
+        finally
+        {
+            File.SetUnixFileMode(archive, mode);
+        }
+        Assert.Equal(new[] { 1 }, await IdsAsync($"projects/{id}/branches/unarchived", "orders"));
+        var childArchive = Path.Combine(Server.Root, "branches", (await Server.GetAsync($"projects/{id}/branches/unarchived"))["uid"]!.GetValue<string>(), "wal_archive");
+        var fork = (await Server.GetAsync($"projects/{id}/branches/unarchived"))["status"]!["source_branch_lsn"]!.GetValue<string>();
+        var forkSegment = (await Server.QueryAsync<string>(Primary(production), $"SELECT pg_walfile_name('{fork}')"))!;
+        Assert.True(File.Exists(Path.Combine(childArchive, forkSegment)), $"The new branch's history lacks {forkSegment}, the segment it forked in.");
+    }
+
     [Fact]
     public async Task Times_and_LSNs_outside_the_history_are_refused_with_the_range_that_is_allowed()
     {

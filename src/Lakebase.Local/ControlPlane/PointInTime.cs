@@ -52,13 +52,14 @@ internal sealed class PointInTime(Provisioning provisioning, LocalLimits limits,
     public async Task<BranchPoint> BranchAsync(Branch source, string targetUid, RecoveryTarget target,
         Func<CancellationToken, Task<NpgsqlConnection>> startCompute, CancellationToken cancellationToken)
     {
+        string lastSegment;
         await using (var admin = await provisioning.ConnectAsync(source.Name!, "postgres", cancellationToken).ConfigureAwait(false))
         {
-            var end = await History.SealAsync(admin, source.Uid!, cancellationToken).ConfigureAwait(false);
+            (var end, lastSegment) = await BranchHistory.SealAsync(admin, cancellationToken).ConfigureAwait(false);
             if (target.Lsn > end)
                 throw ApiException.InvalidParameter($"spec.source_branch_lsn {target.Lsn} is past the end of the WAL of {source.Name} ({end}).");
         }
-        return await provisioning.Storage.RestoreAsync(source.Uid!, targetUid, target, startCompute, cancellationToken).ConfigureAwait(false);
+        return await provisioning.Storage.RestoreAsync(source.Uid!, targetUid, target, lastSegment, startCompute, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -59,7 +59,6 @@ internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, 
     ILogger<BranchHistory> logger)
 {
     private const string RecordFileName = "snapshot.json";
-    private static readonly TimeSpan ArchiveWaitTimeout = TimeSpan.FromMinutes(1);
 
     /// <summary>The restore_command that reads a branch's archived WAL.</summary>
     public static string RestoreCommand(string archiveDirectory) => $"cp '{archiveDirectory.Replace("'", "'\\''")}/%f' '%p'";
@@ -115,31 +114,19 @@ internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, 
     }
 
     /// <summary>
-    /// Makes everything committed so far restorable from the archive. Recovery stops only at a commit past its target
-    /// and replays only completed, archived segments, so: commit a transaction that takes an xid (the fence), switch
-    /// to a new segment, and wait until the archiver has stored the old one. Returns the WAL position after the fence.
+    /// Makes everything committed so far restorable. Recovery stops only at a commit past its target and replays only
+    /// completed segments, so: commit a transaction that takes an xid (the fence) and switch to a new segment. The one
+    /// switched from is complete and durable; until the archiver stores it, a restore takes it from pg_wal. Returns the
+    /// WAL position after the fence and the last segment it completed.
     /// </summary>
-    public async Task<NpgsqlLogSequenceNumber> SealAsync(NpgsqlConnection admin, string branchUid, CancellationToken cancellationToken)
+    public static async Task<(NpgsqlLogSequenceNumber End, string LastSegment)> SealAsync(NpgsqlConnection admin, CancellationToken cancellationToken)
     {
         await using (var fence = new NpgsqlCommand("SELECT txid_current()", admin))
             await fence.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        string segment;
-        NpgsqlLogSequenceNumber end;
-        await using (var sw = new NpgsqlCommand("SELECT pg_current_wal_lsn(), pg_walfile_name(pg_switch_wal())", admin))
-        await using (var reader = await sw.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            end = reader.GetFieldValue<NpgsqlLogSequenceNumber>(0);
-            segment = reader.GetString(1);
-        }
-        var archived = Path.Combine(layout.BranchArchive(branchUid), segment);
-        var deadline = DateTime.UtcNow + ArchiveWaitTimeout;
-        while (!File.Exists(archived))
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"WAL segment {segment} was not archived within {ArchiveWaitTimeout.TotalSeconds:0} s.");
-            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
-        }
-        return end;
+        await using var sw = new NpgsqlCommand("SELECT pg_current_wal_lsn(), pg_walfile_name(pg_switch_wal())", admin);
+        await using var reader = await sw.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return (reader.GetFieldValue<NpgsqlLogSequenceNumber>(0), reader.GetString(1));
     }
 
     /// <summary>Whether the branch has written more than <paramref name="bytes"/> of WAL since <paramref name="snapshot"/>

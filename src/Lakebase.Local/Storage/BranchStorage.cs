@@ -74,24 +74,27 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
 
     /// <summary>
     /// Makes <paramref name="targetUid"/> the source branch as it was at <paramref name="target"/>: copies the newest
-    /// base snapshot before the target and puts the source's archived WAL in its pg_wal; the branch's own compute, started
+    /// base snapshot before the target and puts the source's WAL from there through <paramref name="lastSegment"/> in its
+    /// pg_wal; the branch's own compute, started
     /// by <paramref name="startCompute"/> (which returns an admin connection to it), replays that WAL up to the target
     /// on its first start and promotes the copy into a timeline of its own, so a restore costs one PostgreSQL start, not
     /// two. Then the WAL linked from the source is taken out of pg_wal, the restore settings are reset, and the new
     /// branch's history (the new timeline's history, and the source's snapshot and WAL up to the fork, shared) is
-    /// recorded and synced. The source's history must already be sealed past the target (see BranchHistory.SealAsync).
+    /// recorded and synced. The source's history must already be sealed past the target, in <paramref name="lastSegment"/>
+    /// (see BranchHistory.SealAsync).
     /// A crash before this returns leaves a create that is rolled back (see Recovery), so the copy is never used half-made.
     /// </summary>
-    public async Task<BranchPoint> RestoreAsync(string sourceUid, string targetUid, RecoveryTarget target,
+    public async Task<BranchPoint> RestoreAsync(string sourceUid, string targetUid, RecoveryTarget target, string lastSegment,
         Func<CancellationToken, Task<NpgsqlConnection>> startCompute, CancellationToken cancellationToken)
     {
         var snapshot = history.BaseFor(sourceUid, target)
             ?? throw new InvalidOperationException($"Branch {sourceUid} has no base snapshot from before the restore target.");
         var sourceArchive = layout.BranchArchive(sourceUid);
+        var sourceWal = Path.Combine(layout.BranchData(sourceUid), "pg_wal");
         var (linkedWal, autoConf) = await StageBranchAsync(targetUid, async data =>
         {
             await copier.CopyStoppedAsync(snapshot.DataDirectory, data, cancellationToken).ConfigureAwait(false);
-            var linked = copier.LinkArchivedWal(sourceArchive, Path.Combine(data, "pg_wal"), snapshot.FirstWalFile);
+            var linked = copier.LinkArchivedWal(sourceArchive, sourceWal, Path.Combine(data, "pg_wal"), new WalRange(snapshot.FirstWalFile, lastSegment));
             // postgresql.auto.conf, read at every start after the compute's own settings, so whichever start comes first
             // (the create's, or a connection's) restores, and never recycles a linked segment.
             var autoConfFile = Path.Combine(data, AutoConfFileName);
@@ -128,10 +131,10 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
         }
         var fork = history.AdoptTimelineHistory(branch);
         var point = new BranchPoint(fork.ToString(), target.Time ?? lastReplayedCommit ?? snapshot.Time);
-        // The source's WAL from the snapshot through the segment the new timeline forked in (its archive holds all of
-        // it: the history was sealed past the target).
+        // The source's WAL from the snapshot through the segment the new timeline forked in (complete: the history was
+        // sealed past the target; in its archive, or still in its pg_wal).
         var forkSegment = ControlData.WalFileName(snapshot.Timeline, (ulong)fork, ControlData.WalSegmentSize(data));
-        await StartHistoryAsync(branch, point, new SharedHistory(snapshot.DataDirectory, sourceArchive, [], new WalRange(snapshot.FirstWalFile, forkSegment)),
+        await StartHistoryAsync(branch, point, new SharedHistory(snapshot.DataDirectory, sourceArchive, [sourceWal], new WalRange(snapshot.FirstWalFile, forkSegment)),
             cancellationToken).ConfigureAwait(false);
         // The replay ran with fsync off: its writes, the snapshot and the archive reach the disk before the branch is recorded.
         Posix.SyncFileSystem(branch);

@@ -136,60 +136,70 @@ internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAcc
 
     /// <summary>
     /// Puts the segments of <paramref name="wal"/> (and the timeline histories) from a branch's archive into another
-    /// archive: by hard link, as archived WAL is never written again. A segment not archived yet is copied from the
-    /// first of <paramref name="walDirectories"/> that has it (PostgreSQL keeps a segment in pg_wal until it is
-    /// archived); when the archive has it once copied, the copy gives way to it, since the source may have archived
-    /// and recycled it meanwhile. What the target archive already holds (its own timeline histories) stays.
+    /// archive: by hard link, as archived WAL is never written again; what the target archive already holds (its own
+    /// timeline histories) stays. A segment not archived yet comes from <paramref name="walDirectories"/> (see
+    /// <see cref="PlaceSegment"/>).
     /// </summary>
     public void ShareArchivedWal(string sourceArchive, IReadOnlyList<string> walDirectories, string targetArchive, WalRange wal)
     {
-        bool Shared(string name) => name.EndsWith(".history", StringComparison.Ordinal) || (ControlData.WalSegmentName().IsMatch(name) && wal.Contains(name));
-        var names = Directory.EnumerateFiles(sourceArchive).Concat(walDirectories.Where(Directory.Exists).SelectMany(Directory.EnumerateFiles))
-            .Select(Path.GetFileName).OfType<string>().Where(Shared).ToHashSet(StringComparer.Ordinal);
-        foreach (var name in names)
+        foreach (var name in WalNames(sourceArchive, walDirectories, wal))
         {
-            var archived = Path.Combine(sourceArchive, name);
             var to = Path.Combine(targetArchive, name);
-            if (File.Exists(to)) continue;
-            if (!File.Exists(archived) && walDirectories.Select(directory => Path.Combine(directory, name)).FirstOrDefault(File.Exists) is { } unarchived)
-            {
-                try { CopyFile(unarchived, to); }
-                catch (FileNotFoundException) { }
-                if (!File.Exists(archived)) continue;
-                File.Delete(to);
-            }
-            LinkFile(archived, to);
+            if (!File.Exists(to)) PlaceSegment(name, sourceArchive, walDirectories, to);
         }
     }
 
     /// <summary>
-    /// Puts the WAL a restore replays into its pg_wal: the archived segments from <paramref name="first"/> on and the
-    /// timeline histories, by hard links, so recovery reads them in place instead of running a restore_command per
-    /// segment. The restore runs with wal_recycle off, so PostgreSQL only reads and unlinks them, never renames one to
-    /// a later segment and writes it (which would write into the archive); each segment is marked archived (.done), so
-    /// the compute, which archives, removes them after recovery instead of archiving them again. An archived segment
-    /// replaces the copy's own of that name, which may hold only its start (a segment the source went on writing after
-    /// the snapshot), as in archive recovery. Returns the names linked, for <see cref="UnlinkArchivedWal"/>.
+    /// Puts the WAL a restore replays into its pg_wal: the segments of <paramref name="wal"/> and the timeline histories,
+    /// from the source's archive by hard links (or from its pg_wal, <paramref name="pendingWal"/>, those the archiver has
+    /// not stored yet), so recovery reads them in place instead of running a restore_command per segment. The restore
+    /// runs with wal_recycle off, so PostgreSQL only reads and unlinks them, never renames one to a later segment and
+    /// writes it (which would write into the archive); each segment is marked archived (.done), so the compute, which
+    /// archives, removes them after recovery instead of archiving them again. The source's segment replaces the copy's
+    /// own of that name, which may hold only its start (a segment the source went on writing after the snapshot), as in
+    /// archive recovery. Returns the names put there, for <see cref="UnlinkArchivedWal"/>.
     /// </summary>
-    public IReadOnlyList<string> LinkArchivedWal(string archive, string walDirectory, string first)
+    public IReadOnlyList<string> LinkArchivedWal(string archive, string pendingWal, string walDirectory, WalRange wal)
     {
-        var from = new WalRange(first, AllWal.Last);
         var linked = new List<string>();
-        foreach (var file in Directory.EnumerateFiles(archive))
+        foreach (var name in WalNames(archive, [pendingWal], wal))
         {
-            var name = Path.GetFileName(file);
             var to = Path.Combine(walDirectory, name);
-            var segment = ControlData.WalSegmentName().IsMatch(name);
-            if (!name.EndsWith(".history", StringComparison.Ordinal) && !(segment && from.Contains(name))) continue;
             File.Delete(to);
-            LinkFile(file, to);
+            PlaceSegment(name, archive, [pendingWal], to);
             linked.Add(name);
-            if (!segment) continue;
+            if (name.EndsWith(".history", StringComparison.Ordinal)) continue;
             var done = Path.Combine(walDirectory, "archive_status", name + ".done");
             File.WriteAllBytes(done, []);
             if (account.UserName is not null) Posix.Chown(done, account.Uid, account.Gid);
         }
         return linked;
+    }
+
+    /// <summary>The timeline histories and the segments of <paramref name="wal"/> in an archive and in pg_wal folders.</summary>
+    private static HashSet<string> WalNames(string archive, IReadOnlyList<string> walDirectories, WalRange wal) =>
+        Directory.EnumerateFiles(archive).Concat(walDirectories.Where(Directory.Exists).SelectMany(Directory.EnumerateFiles))
+            .Select(Path.GetFileName).OfType<string>()
+            .Where(name => name.EndsWith(".history", StringComparison.Ordinal) || (ControlData.WalSegmentName().IsMatch(name) && wal.Contains(name)))
+            .ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Makes <paramref name="to"/> the archived file <paramref name="name"/>, by hard link. One not archived yet is copied
+    /// from the first of <paramref name="walDirectories"/> that has it (PostgreSQL keeps a complete segment in pg_wal
+    /// until it is archived); when the archive has it once copied, the copy gives way to it, since the source may have
+    /// archived and recycled it meanwhile, under the copy.
+    /// </summary>
+    private void PlaceSegment(string name, string archive, IReadOnlyList<string> walDirectories, string to)
+    {
+        var archived = Path.Combine(archive, name);
+        if (!File.Exists(archived) && walDirectories.Select(directory => Path.Combine(directory, name)).FirstOrDefault(File.Exists) is { } pending)
+        {
+            try { CopyFile(pending, to); }
+            catch (FileNotFoundException) { }
+            if (!File.Exists(archived)) return;
+            File.Delete(to);
+        }
+        LinkFile(archived, to);
     }
 
     /// <summary>Removes from a restored copy's pg_wal what <see cref="LinkArchivedWal"/> linked there and recovery
