@@ -48,6 +48,27 @@ public sealed class CrashConsistencyTests(SharedServer shared) : IClassFixture<S
     }
 
     [Fact]
+    public async Task A_base_snapshot_the_killed_server_left_unfinished_is_removed_and_the_history_still_restores()
+    {
+        var branch = await NewProjectAsync("snapshotting");
+        var uid = (await Server.GetAsync(branch))["uid"]!.GetValue<string>();
+        await Server.CrashAsync();
+        // What a snapshot's copy leaves when the server dies under it: a staging folder beside the finished snapshots.
+        var staging = Path.Combine(Server.Root, "branches", uid, "base_snapshots", ".tmp-20261202T0000000000000");
+        Directory.CreateDirectory(Path.Combine(staging, "pgdata", "base"));
+        await File.WriteAllBytesAsync(Path.Combine(staging, "pgdata", "base", "16384"), new byte[1 << 20]);
+
+        await Server.RestartAsync();
+
+        Assert.False(Directory.Exists(staging));
+        Assert.Contains(await Server.RepairsAsync(), repair => repair.Contains(staging, StringComparison.Ordinal));
+        var project = branch.Split('/')[1];
+        await Server.RunAsync(HttpMethod.Post, $"projects/{project}/branches?branch_id=restored",
+            new { spec = new { source_branch = branch, source_branch_time = DateTimeOffset.UtcNow.ToString("O"), no_expiry = true } });
+        Assert.Equal(1, await Server.QueryAsync<int>($"projects/{project}/branches/restored/endpoints/primary", "SELECT 1"));
+    }
+
+    [Fact]
     public async Task Data_no_metadata_refers_to_is_moved_to_quarantine_not_deleted()
     {
         await Server.CrashAsync();

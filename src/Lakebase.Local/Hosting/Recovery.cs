@@ -84,6 +84,13 @@ internal sealed class Recovery(StateStore store, OperationRunner operations, Cat
                 }
             }
         }
+        // A base snapshot is renamed into place only when complete: one still in its staging folder was cut short.
+        foreach (var unfinished in knownBranches.Select(storage.Layout.BranchSnapshots).Where(Directory.Exists)
+            .SelectMany(snapshots => Directory.EnumerateDirectories(snapshots, StateLayout.TemporaryPrefix + "*")))
+        {
+            report.Add($"Removed {unfinished}: an unfinished base snapshot.");
+            BranchStorage.DeleteDirectory(unfinished);
+        }
         foreach (var branch in store.List<Branch>(ResourceKind.Branch, null).Where(b => b.Status!.CurrentState is BranchState.Ready or BranchState.Deleted))
         {
             if (!Directory.Exists(storage.Layout.BranchData(branch.Uid!)))
