@@ -37,7 +37,7 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
     /// <summary>How long a waking read replica may replay without progress before it is taken as unable to catch up.</summary>
     private static readonly TimeSpan CatchUpStall = TimeSpan.FromSeconds(30);
     private readonly ConcurrentDictionary<string, PostgresProcess> _running = new();
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new();
+    private readonly KeyedLocks _locks = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastActive = new();
     private readonly ConcurrentDictionary<string, ComputeSizing> _sizing = new();
     private readonly ConcurrentDictionary<string, string> _degraded = new();
@@ -403,20 +403,5 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
         throw new InvalidOperationException(reason);
     }
 
-    private async Task<IDisposable> LockAsync(string endpointUid, CancellationToken cancellationToken)
-    {
-        var gate = _locks.GetOrAdd(endpointUid, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new Releaser(() => gate.Release());
-    }
-
-    private sealed class Releaser(Action release) : IDisposable
-    {
-        private int _released;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0) release();
-        }
-    }
+    private Task<IDisposable> LockAsync(string endpointUid, CancellationToken cancellationToken) => _locks.LockAsync(endpointUid, cancellationToken);
 }

@@ -45,7 +45,7 @@ internal sealed class BranchReset(Provisioning provisioning, OperationRunner ope
                 }
                 catch
                 {
-                    provisioning.Storage.Delete(newUid);
+                    await provisioning.Storage.DeleteAsync(newUid, CancellationToken.None).ConfigureAwait(false);
                     throw;
                 }
                 // Sessions on the old data end here; the next connection, or the start below, runs on the new data. A
@@ -58,7 +58,7 @@ internal sealed class BranchReset(Provisioning provisioning, OperationRunner ope
                 if (Catalog.ReadWriteEndpoint(branch.Name!) is { } readWrite)
                     await provisioning.StartEndpointAsync(readWrite, cancellationToken).ConfigureAwait(false);
                 if (preserved is not null) await StartPreservedAsync(preserved, cancellationToken).ConfigureAwait(false);
-                else provisioning.Storage.Delete(oldUid);
+                else await provisioning.Storage.DeleteAsync(oldUid, cancellationToken).ConfigureAwait(false);
                 return Catalog.Present(Catalog.RequireBranch(name));
             }, cancellationToken));
         }

@@ -63,30 +63,39 @@ internal sealed class PointInTime(Provisioning provisioning, LocalLimits limits,
     }
 
     /// <summary>
-    /// Keeps a branch's history restorable and inside its window: while its compute runs, a new base snapshot once
-    /// enough time or WAL has passed since the newest (so a restore replays a bounded amount of WAL), and pruning of
-    /// snapshots and WAL older than the project's history_retention_duration.
+    /// Keeps a branch's history restorable and inside its window: a new base snapshot if one is due (see
+    /// SnapshotIfDueAsync), and pruning of snapshots and WAL older than the project's history_retention_duration, in
+    /// the project's queue, so it never removes a snapshot a restore is copying.
     /// </summary>
-    public Task MaintainAsync(Project project, Branch branch, CancellationToken cancellationToken) =>
-        provisioning.QueueAsync<object?>(ResourceName.Parse(project.Name!).ProjectId, async () =>
+    public async Task MaintainAsync(Project project, Branch branch, CancellationToken cancellationToken)
+    {
+        await SnapshotIfDueAsync(branch, cancellationToken).ConfigureAwait(false);
+        await provisioning.QueueAsync<object?>(ResourceName.Parse(project.Name!).ProjectId, async () =>
         {
-            if (Catalog.ReadWriteEndpoint(branch.Name!) is { } endpoint && provisioning.Computes.IsRunning(endpoint.Uid!) &&
-                History.Snapshots(branch.Uid!) is [.., var newest])
-            {
-                using var use = provisioning.Computes.Use(endpoint.Uid!);
-                await using var admin = await provisioning.Computes.OpenConnectionAsync(endpoint.Uid!, "postgres", cancellationToken).ConfigureAwait(false);
-                await using var position = new NpgsqlCommand("SELECT pg_current_wal_lsn()", admin);
-                var walSince = (ulong)(NpgsqlLogSequenceNumber)(await position.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! - (ulong)newest.Lsn;
-                if (walSince > 0 && (DateTimeOffset.UtcNow - newest.Time >= limits.BaseSnapshotInterval || walSince >= SnapshotWalBytes(branch)))
-                {
-                    var snapshot = await History.SnapshotRunningAsync(admin, branch.Uid!, cancellationToken).ConfigureAwait(false);
-                    logger.LogInformation("Took base snapshot {Snapshot} of {Branch}", Path.GetFileName(snapshot.Directory), branch.Name);
-                }
-            }
             var windowStart = DateTimeOffset.UtcNow - (project.Status!.HistoryRetentionDuration ?? limits.DefaultHistoryRetention);
-            History.Prune(branch.Uid!, windowStart);
+            await History.PruneAsync(branch.Uid!, windowStart, cancellationToken).ConfigureAwait(false);
             return null;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Takes a new base snapshot of a running branch once enough time or WAL has passed since its newest, so a restore
+    /// replays a bounded amount of WAL. Outside the project's queue: branches made and restored meanwhile do not wait
+    /// for it (the branch's history gate keeps it apart from pruning and the branch's removal).
+    /// </summary>
+    public async Task SnapshotIfDueAsync(Branch branch, CancellationToken cancellationToken)
+    {
+        if (Catalog.ReadWriteEndpoint(branch.Name!) is not { } endpoint || !provisioning.Computes.IsRunning(endpoint.Uid!) ||
+            History.Snapshots(branch.Uid!) is not [.., var newest])
+            return;
+        using var use = provisioning.Computes.Use(endpoint.Uid!);
+        await using var admin = await provisioning.Computes.OpenConnectionAsync(endpoint.Uid!, "postgres", cancellationToken).ConfigureAwait(false);
+        await using var position = new NpgsqlCommand("SELECT pg_current_wal_lsn()", admin);
+        var walSince = (ulong)(NpgsqlLogSequenceNumber)(await position.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! - (ulong)newest.Lsn;
+        if (walSince == 0 || (DateTimeOffset.UtcNow - newest.Time < limits.BaseSnapshotInterval && walSince < SnapshotWalBytes(branch))) return;
+        if (await History.SnapshotRunningAsync(admin, branch.Uid!, cancellationToken).ConfigureAwait(false) is { } snapshot)
+            logger.LogInformation("Took base snapshot {Snapshot} of {Branch}", Path.GetFileName(snapshot.Directory), branch.Name);
+    }
 
     /// <summary>Whether a running branch has written more WAL since its newest base snapshot than it gets a new one
     /// at: a look at its WAL's files, without a connection or the project's queue, cheap enough to ask twice a second, so

@@ -160,7 +160,7 @@ internal sealed class Provisioning(Catalog catalog, ComputeManager computes, Bra
     public async Task DestroyBranchAsync(string branchUid, IEnumerable<string> endpointUids, CancellationToken cancellationToken)
     {
         foreach (var endpointUid in endpointUids) await computes.DeleteAsync(endpointUid, cancellationToken).ConfigureAwait(false);
-        storage.Delete(branchUid);
+        await storage.DeleteAsync(branchUid, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The endpoint's host and its pooled host (PgBouncer behind the proxy): read-write for a read-write

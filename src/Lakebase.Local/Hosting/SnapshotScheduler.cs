@@ -6,7 +6,7 @@ namespace Lakebase.Local.Hosting;
 
 /// <summary>Gives a running branch its new base snapshot as soon as it has archived enough WAL for one, so a branch at a
 /// moment after heavy writes replays about one data size of WAL, not all that was written until the next housekeeping
-/// round. The look is at the archive only; the snapshot itself is taken in the project's queue, as housekeeping's is.</summary>
+/// round. The look is at the branch's WAL files only; the snapshot itself runs beside the project's queue.</summary>
 internal sealed class SnapshotScheduler(Catalog catalog, PointInTime pointInTime, LocalLimits limits, ILogger<SnapshotScheduler> logger)
     : BackgroundService
 {
@@ -21,7 +21,7 @@ internal sealed class SnapshotScheduler(Catalog catalog, PointInTime pointInTime
                 {
                     try
                     {
-                        if (pointInTime.WalSnapshotDue(branch)) await pointInTime.MaintainAsync(project, branch, stoppingToken).ConfigureAwait(false);
+                        if (pointInTime.WalSnapshotDue(branch)) await pointInTime.SnapshotIfDueAsync(branch, stoppingToken).ConfigureAwait(false);
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {

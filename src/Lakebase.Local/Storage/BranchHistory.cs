@@ -59,6 +59,12 @@ internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, 
     ILogger<BranchHistory> logger)
 {
     private const string RecordFileName = "snapshot.json";
+    private readonly KeyedLocks _gates = new();
+
+    /// <summary>Holds a branch's history still: a snapshot being taken, pruning and the branch's removal take turns,
+    /// so none of them removes what another is copying from or into. Restores and creates need no turn (they read
+    /// finished snapshots only, and pruning runs in the project's queue with them).</summary>
+    public Task<IDisposable> HoldAsync(string branchUid, CancellationToken cancellationToken) => _gates.LockAsync(branchUid, cancellationToken);
 
     /// <summary>The restore_command that reads a branch's archived WAL.</summary>
     public static string RestoreCommand(string archiveDirectory) => $"cp '{archiveDirectory.Replace("'", "'\\''")}/%f' '%p'";
@@ -97,20 +103,26 @@ internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, 
         }, timeline, cancellationToken);
     }
 
-    /// <summary>Takes a snapshot of a running branch with the backup API. Files the branch has not written since its
-    /// previous snapshot of its own began are that snapshot's, by hard links: a snapshot copies what changed.</summary>
-    public Task<BaseSnapshot> SnapshotRunningAsync(NpgsqlConnection admin, string branchUid, CancellationToken cancellationToken)
+    /// <summary>Takes a snapshot of a running branch with the backup API, through <paramref name="admin"/>, a connection
+    /// to its compute; null when that compute no longer runs on the branch's data directory (a reset moved the branch to
+    /// new data meanwhile) or the branch is gone. Files the branch has not written since its previous snapshot of its own
+    /// began are that snapshot's, by hard links: a snapshot copies what changed.</summary>
+    public async Task<BaseSnapshot?> SnapshotRunningAsync(NpgsqlConnection admin, string branchUid, CancellationToken cancellationToken)
     {
+        using var hold = await HoldAsync(branchUid, cancellationToken).ConfigureAwait(false);
+        var data = layout.BranchData(branchUid);
+        await using (var directory = new NpgsqlCommand("SELECT current_setting('data_directory')", admin))
+            if (!Directory.Exists(data) || Path.GetFullPath((string)(await directory.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!) != data) return null;
         var previous = Snapshots(branchUid).LastOrDefault(snapshot => snapshot.CopyStarted is not null);
         var started = DateTimeOffset.UtcNow;
-        return RecordAsync(layout.Branch(branchUid), async target =>
+        return await RecordAsync(layout.Branch(branchUid), async target =>
         {
-            var (point, _) = await copier.CopyRunningAsync(admin, layout.BranchData(branchUid), target, "lakebase base snapshot", cancellationToken,
+            var (point, _) = await copier.CopyRunningAsync(admin, data, target, "lakebase base snapshot", cancellationToken,
                 previous is null ? null : new UnchangedSince(previous.DataDirectory, previous.CopyStarted!.Value)).ConfigureAwait(false);
             // Recorded only once its data is durable.
             Posix.SyncFileSystem(target);
             return point;
-        }, null, cancellationToken, started);
+        }, null, cancellationToken, started).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -144,8 +156,9 @@ internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, 
     /// Drops history older than <paramref name="windowStart"/>: every snapshot before the newest one at or before
     /// the window's start, and the archived WAL only those needed.
     /// </summary>
-    public void Prune(string branchUid, DateTimeOffset windowStart)
+    public async Task PruneAsync(string branchUid, DateTimeOffset windowStart, CancellationToken cancellationToken)
     {
+        using var hold = await HoldAsync(branchUid, cancellationToken).ConfigureAwait(false);
         var snapshots = Snapshots(branchUid);
         var oldestKept = snapshots.LastOrDefault(snapshot => snapshot.Time <= windowStart);
         if (oldestKept is null || oldestKept == snapshots[0]) return;

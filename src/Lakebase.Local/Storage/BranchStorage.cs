@@ -150,8 +150,12 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
             new WalRange(newest.FirstWalFile, last, lastIncluded))
         : null;
 
-    /// <summary>Removes a branch's data for good.</summary>
-    public void Delete(string branchUid) => DeleteDirectory(layout.Branch(branchUid));
+    /// <summary>Removes a branch's data for good, once no snapshot of it is being taken.</summary>
+    public async Task DeleteAsync(string branchUid, CancellationToken cancellationToken)
+    {
+        using var hold = await history.HoldAsync(branchUid, cancellationToken).ConfigureAwait(false);
+        DeleteDirectory(layout.Branch(branchUid));
+    }
 
     /// <summary>Removes a folder and its contents. A process that is dying (a restore's postmaster just killed, its
     /// children still exiting) may add a file while the folder is emptied, so a "not empty" failure is retried a few

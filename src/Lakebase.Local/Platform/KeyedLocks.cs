@@ -1,0 +1,28 @@
+using System.Collections.Concurrent;
+
+namespace Lakebase.Local.Platform;
+
+/// <summary>One async lock per key (an endpoint, a branch), made on first use; holders of different keys never wait
+/// for each other.</summary>
+internal sealed class KeyedLocks
+{
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new();
+
+    public async Task<IDisposable> LockAsync(string key, CancellationToken cancellationToken)
+    {
+        var gate = _locks.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new Releaser(() => gate.Release());
+    }
+}
+
+/// <summary>Runs its action once, on the first Dispose.</summary>
+internal sealed class Releaser(Action release) : IDisposable
+{
+    private int _released;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0) release();
+    }
+}
