@@ -268,10 +268,12 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
     }
 
     /// <summary>Copies the source as it is now, holding its compute as it is meanwhile: a running one through the
-    /// backup API, a stopped one whole, and neither woken nor suspended under the copy (a connection waits).</summary>
+    /// backup API, a stopped one whole, and neither woken nor suspended under the copy (a connection waits). A base
+    /// snapshot of the source in progress is waited for first (before the compute is held), so the copy shares it.</summary>
     public async Task<Storage.BranchPoint> CloneAsync(Branch source, string targetUid, CancellationToken cancellationToken)
     {
         var storage = provisioning.Storage;
+        using var history = await storage.History.HoldAsync(source.Uid!, cancellationToken).ConfigureAwait(false);
         if (Catalog.ReadWriteEndpoint(source.Name!) is not { } sourceEndpoint)
             return await storage.CloneStoppedAsync(source.Uid!, targetUid, cancellationToken).ConfigureAwait(false);
         return await provisioning.Computes.HoldAsync(sourceEndpoint.Uid!, async running =>

@@ -61,9 +61,10 @@ internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, 
     private const string RecordFileName = "snapshot.json";
     private readonly KeyedLocks _gates = new();
 
-    /// <summary>Holds a branch's history still: a snapshot being taken, pruning and the branch's removal take turns,
-    /// so none of them removes what another is copying from or into. Restores and creates need no turn (they read
-    /// finished snapshots only, and pruning runs in the project's queue with them).</summary>
+    /// <summary>Holds a branch's history still: a snapshot being taken, pruning, the branch's removal and a copy of it
+    /// take turns, so none of them removes what another is copying from or into, and a copy shares the snapshot just
+    /// taken. Restores need no turn (they read finished snapshots only, and pruning runs in the project's queue with
+    /// them).</summary>
     public Task<IDisposable> HoldAsync(string branchUid, CancellationToken cancellationToken) => _gates.LockAsync(branchUid, cancellationToken);
 
     /// <summary>The restore_command that reads a branch's archived WAL.</summary>
