@@ -93,7 +93,7 @@ internal sealed class PointInTime(Provisioning provisioning, LocalLimits limits,
         await using var position = new NpgsqlCommand("SELECT pg_current_wal_lsn()", admin);
         var walSince = (ulong)(NpgsqlLogSequenceNumber)(await position.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! - (ulong)newest.Lsn;
         if (walSince == 0 || (DateTimeOffset.UtcNow - newest.Time < limits.BaseSnapshotInterval && walSince < SnapshotWalBytes(branch))) return;
-        if (await History.SnapshotRunningAsync(admin, branch.Uid!, cancellationToken).ConfigureAwait(false) is { } snapshot)
+        if (await History.SnapshotRunningAsync(admin, branch.Uid!, newest, cancellationToken).ConfigureAwait(false) is { } snapshot)
             logger.LogInformation("Took base snapshot {Snapshot} of {Branch}", Path.GetFileName(snapshot.Directory), branch.Name);
     }
 
