@@ -171,9 +171,8 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         var id = SharedServer.NewId("pitr");
         await server.CreateProjectAsync(id);
         var production = $"projects/{id}/branches/production";
-        var snapshots = Path.Combine(server.Root, "branches", (await server.GetAsync(production))["uid"]!.GetValue<string>(), "base_snapshots");
-        string[] Snapshots() => Directory.GetDirectories(snapshots).Where(path => !Path.GetFileName(path).StartsWith(".tmp-", StringComparison.Ordinal)).ToArray();
-        Assert.Single(Snapshots());
+        var branchDirectory = Path.Combine(server.Root, "branches", (await server.GetAsync(production))["uid"]!.GetValue<string>());
+        Assert.Single(FinishedSnapshots(branchDirectory));
         List<(DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn)> beforeSnapshot;
         await using (var connection = await server.ConnectAsync(Primary(production)))
         {
@@ -182,12 +181,7 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
                 "FROM generate_series(1, 80000) g; DROP TABLE scratch", connection)) await create.ExecuteNonQueryAsync();
             beforeSnapshot = await WriteRowsAsync(connection, "orders", 1);
         }
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (Snapshots().Length < 2)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "No base snapshot was taken after the branch wrote more WAL than it holds data.");
-            await Task.Delay(250);
-        }
+        await WaitForSnapshotsAsync(branchDirectory, 2, "no base snapshot was taken after the branch wrote more WAL than it holds data");
         List<(DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn)> afterSnapshot;
         await using (var connection = await server.ConnectAsync(Primary(production))) afterSnapshot = await WriteRowsAsync(connection, "orders", 2, 3);
 
@@ -207,18 +201,6 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         await server.CreateProjectAsync(id);
         var production = $"projects/{id}/branches/production";
         var branchDirectory = Path.Combine(server.Root, "branches", (await server.GetAsync(production))["uid"]!.GetValue<string>());
-        string[] Snapshots() => Directory.GetDirectories(Path.Combine(branchDirectory, "base_snapshots"))
-            .Where(path => !Path.GetFileName(path).StartsWith(".tmp-", StringComparison.Ordinal)).Order().ToArray();
-        async Task<string[]> WaitForSnapshotsAsync(int count)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(120);
-            while (Snapshots().Length < count)
-            {
-                Assert.True(DateTime.UtcNow < deadline, $"The branch has {Snapshots().Length} base snapshots, not {count}.");
-                await Task.Delay(250);
-            }
-            return Snapshots();
-        }
         // About 40 MB of WAL, more than a branch of a few MB gets a snapshot at.
         const string Burst = "CREATE TABLE scratch AS SELECT repeat(md5(g::text), 30) FROM generate_series(1, 40000) g; DROP TABLE scratch";
         string keptFile;
@@ -234,18 +216,33 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
             await using (var path = new NpgsqlCommand("SELECT pg_relation_filepath('kept')", connection)) keptFile = (string)(await path.ExecuteScalarAsync())!;
             await Task.Delay(1500);
             await using (var burst = new NpgsqlCommand(Burst, connection)) await burst.ExecuteNonQueryAsync();
-            await WaitForSnapshotsAsync(2);
+            await WaitForSnapshotsAsync(branchDirectory, 2, "after a first burst of WAL");
             await using (var burst = new NpgsqlCommand(Burst, connection)) await burst.ExecuteNonQueryAsync();
-            await WaitForSnapshotsAsync(3);
+            await WaitForSnapshotsAsync(branchDirectory, 3, "after a second burst of WAL");
             marks = await WriteRowsAsync(connection, "orders", 1, 2);
         }
-        var snapshots = Snapshots();
+        var snapshots = FinishedSnapshots(branchDirectory);
         Assert.Equal(await InodeAsync(Path.Combine(snapshots[1], "pgdata", keptFile)), await InodeAsync(Path.Combine(snapshots[2], "pgdata", keptFile)));
         Assert.NotEqual(await InodeAsync(Path.Combine(branchDirectory, "pgdata", keptFile)), await InodeAsync(Path.Combine(snapshots[2], "pgdata", keptFile)));
 
         await BranchAsync(id, "restored", new { source_branch = production, source_branch_time = marks[0].Time.ToString("O"), no_expiry = true }, server);
         Assert.Equal(new[] { 1 }, await IdsAsync($"projects/{id}/branches/restored", "orders", server));
         Assert.Equal(50000L * 50001 / 2, await server.QueryAsync<long>(Primary($"projects/{id}/branches/restored"), "SELECT sum(id) FROM kept"));
+    }
+
+    /// <summary>A branch's finished base snapshots (staging folders left out), oldest first.</summary>
+    private static string[] FinishedSnapshots(string branchDirectory) => Directory.GetDirectories(Path.Combine(branchDirectory, "base_snapshots"))
+        .Where(path => !Path.GetFileName(path).StartsWith(".tmp-", StringComparison.Ordinal)).Order().ToArray();
+
+    /// <summary>Waits, two minutes at most, until the branch has <paramref name="count"/> finished base snapshots.</summary>
+    private static async Task WaitForSnapshotsAsync(string branchDirectory, int count, string when)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (FinishedSnapshots(branchDirectory).Length < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"The branch has {FinishedSnapshots(branchDirectory).Length} base snapshots, not {count}, {when}.");
+            await Task.Delay(250);
+        }
     }
 
     private static async Task<string> InodeAsync(string file)
@@ -332,9 +329,8 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         var production = $"projects/{id}/branches/production";
         var uid = (await server.GetAsync(production))["uid"]!.GetValue<string>();
         var archive = Path.Combine(server.Root, "branches", uid, "wal_archive");
-        var snapshots = Path.Combine(server.Root, "branches", uid, "base_snapshots");
         // The oldest: under load a second one may already be there, a second after the first.
-        var firstSnapshot = Directory.GetDirectories(snapshots).Where(path => !Path.GetFileName(path).StartsWith(".tmp-", StringComparison.Ordinal)).Order().First();
+        var firstSnapshot = FinishedSnapshots(Path.Combine(server.Root, "branches", uid))[0];
         DateTimeOffset early;
         await using (var connection = await server.ConnectAsync(Primary(production)))
         {

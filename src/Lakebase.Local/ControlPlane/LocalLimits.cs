@@ -32,6 +32,6 @@ internal sealed record LocalLimits
     public IReadOnlyList<int> PgVersions { get; init; } = [17, 16];
     /// <summary>How often expired branches, due purges and branch history upkeep are looked for.</summary>
     public TimeSpan HousekeepingInterval { get; init; } = TimeSpan.FromSeconds(5);
-    /// <summary>How often running branches' archives are looked at for a base snapshot that their WAL made due.</summary>
+    /// <summary>How often running branches' WAL files are looked at for a base snapshot that their WAL made due.</summary>
     public TimeSpan SnapshotCheckInterval { get; init; } = TimeSpan.FromSeconds(0.5);
 }

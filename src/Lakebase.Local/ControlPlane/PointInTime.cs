@@ -85,9 +85,7 @@ internal sealed class PointInTime(Provisioning provisioning, LocalLimits limits,
     /// </summary>
     public async Task SnapshotIfDueAsync(Branch branch, CancellationToken cancellationToken)
     {
-        if (Catalog.ReadWriteEndpoint(branch.Name!) is not { } endpoint || !provisioning.Computes.IsRunning(endpoint.Uid!) ||
-            History.Snapshots(branch.Uid!) is not [.., var newest])
-            return;
+        if (RunningWithHistory(branch) is not (var endpoint, var newest)) return;
         using var use = provisioning.Computes.Use(endpoint.Uid!);
         await using var admin = await provisioning.Computes.OpenConnectionAsync(endpoint.Uid!, "postgres", cancellationToken).ConfigureAwait(false);
         await using var position = new NpgsqlCommand("SELECT pg_current_wal_lsn()", admin);
@@ -102,13 +100,19 @@ internal sealed class PointInTime(Provisioning provisioning, LocalLimits limits,
     /// a branch that writes fast gets its snapshot soon after the WAL, not at the next housekeeping round.</summary>
     public bool WalSnapshotDue(Branch branch)
     {
-        if (Catalog.ReadWriteEndpoint(branch.Name!) is not { } endpoint || !provisioning.Computes.IsRunning(endpoint.Uid!) ||
-            History.Snapshots(branch.Uid!) is not [.., var newest])
-            return false;
+        if (RunningWithHistory(branch) is not (_, var newest)) return false;
         // The size of the branch is read only once the least WAL that could make one due is written.
         return History.HasWrittenWalSince(branch.Uid!, newest, limits.BaseSnapshotMinWalBytes) &&
             History.HasWrittenWalSince(branch.Uid!, newest, SnapshotWalBytes(branch));
     }
+
+    /// <summary>The read-write endpoint of a branch whose compute runs, and the branch's newest base snapshot; null
+    /// when it has no running compute (nothing to snapshot) or no history yet.</summary>
+    private (Endpoint Endpoint, BaseSnapshot Newest)? RunningWithHistory(Branch branch) =>
+        Catalog.ReadWriteEndpoint(branch.Name!) is { } endpoint && provisioning.Computes.IsRunning(endpoint.Uid!) &&
+        History.Snapshots(branch.Uid!) is [.., var newest]
+            ? (endpoint, newest)
+            : null;
 
     /// <summary>The WAL since its newest base snapshot at which a branch gets a new one: half the data the branch
     /// holds, so a restore replays (about as fast as it copies) for about half the time its copy takes at most (a branch

@@ -4,9 +4,9 @@ using Lakebase.Local.ControlPlane;
 
 namespace Lakebase.Local.Hosting;
 
-/// <summary>Gives a running branch its new base snapshot as soon as it has archived enough WAL for one, so a branch at a
-/// moment after heavy writes replays about one data size of WAL, not all that was written until the next housekeeping
-/// round. The look is at the branch's WAL files only; the snapshot itself runs beside the project's queue.</summary>
+/// <summary>Gives a running branch its new base snapshot as soon as it has written enough WAL for one, so a branch at a
+/// moment after heavy writes replays about half a data size of WAL, not all that was written until the next
+/// housekeeping round. The look is at the branch's WAL files only; the snapshot itself runs beside the project's queue.</summary>
 internal sealed class SnapshotScheduler(Catalog catalog, PointInTime pointInTime, LocalLimits limits, ILogger<SnapshotScheduler> logger)
     : BackgroundService
 {

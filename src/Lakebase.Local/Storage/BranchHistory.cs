@@ -107,16 +107,17 @@ internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, 
     /// <summary>Takes a snapshot of a running branch with the backup API, through <paramref name="admin"/>, a connection
     /// to its compute, to follow <paramref name="newest"/>; null when another snapshot followed it meanwhile (housekeeping
     /// and the WAL's scheduler may both find one due), when that compute no longer runs on the branch's data directory
-    /// (a reset moved the branch to new data meanwhile) or the branch is gone. Files the branch has not written since its previous snapshot of its own
-    /// began are that snapshot's, by hard links: a snapshot copies what changed.</summary>
+    /// (a reset moved the branch to new data meanwhile) or the branch is gone. Files the branch has not written since
+    /// its previous snapshot of its own began are that snapshot's, by hard links: a snapshot copies what changed.</summary>
     public async Task<BaseSnapshot?> SnapshotRunningAsync(NpgsqlConnection admin, string branchUid, BaseSnapshot newest, CancellationToken cancellationToken)
     {
         using var hold = await HoldAsync(branchUid, cancellationToken).ConfigureAwait(false);
-        if (Snapshots(branchUid) is not [.., var stillNewest] || stillNewest.Directory != newest.Directory) return null;
+        var snapshots = Snapshots(branchUid);
+        if (snapshots is not [.., var stillNewest] || stillNewest.Directory != newest.Directory) return null;
         var data = layout.BranchData(branchUid);
         await using (var directory = new NpgsqlCommand("SELECT current_setting('data_directory')", admin))
             if (!Directory.Exists(data) || Path.GetFullPath((string)(await directory.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!) != data) return null;
-        var previous = Snapshots(branchUid).LastOrDefault(snapshot => snapshot.CopyStarted is not null);
+        var previous = snapshots.LastOrDefault(snapshot => snapshot.CopyStarted is not null);
         var started = DateTimeOffset.UtcNow;
         return await RecordAsync(layout.Branch(branchUid), async target =>
         {
