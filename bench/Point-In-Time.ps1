@@ -5,12 +5,18 @@
     grows and as the WAL to replay grows, each against a branch from the head of the same data made just before; and
     both on PostgreSQL 17 next to 15 (the server lets new projects use 15 for this comparison), as ratios.
     Each measurement also prints the copy limit: the time to `cp -a` the source's data files (without pg_wal) and
-    `sync`, in the same run; and the disk each of the two branches added (du, which counts files shared by hard
-    links once: what the branch alone holds), next to the size of the data files.
+    `sync`, in the same run; the disk each of the two branches added (du, which counts files shared by hard
+    links once: what the branch alone holds), next to the size of the data files; and what the restore of the branch
+    at a past time wrote besides PostgreSQL's start: the base snapshot it copied and the WAL it replayed. Both write
+    into the page cache, whose rate on this machine is measured first: into memory the kernel has not used for a while
+    (a VM that hands freed memory back to its host pays a fault per page there) and into memory just freed.
     -HoldSnapshots holds off every base snapshot after a branch's first, the worst case: each branch at a past time
     then replays all of its source's WAL since the snapshot it shares.
+    -WarmPageCache frees 1 GB of page cache just before each branch is made (writes a file and removes it), so on a
+    VM that hands long-unused memory back to its host the branch writes into memory just freed, as on a machine
+    whose page cache runs at memory speed: it shows what the VM's fault per page costs each kind of branch.
 #>
-param([Parameter(Mandatory)] [string] $ModulePath, [int[]] $SizesMB = @(10, 100, 200), [int[]] $WalMB = @(0, 64, 256), [switch] $HoldSnapshots)
+param([Parameter(Mandatory)] [string] $ModulePath, [int[]] $SizesMB = @(10, 100, 200), [int[]] $WalMB = @(0, 64, 256), [switch] $HoldSnapshots, [switch] $WarmPageCache)
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
 $root = Join-Path ([IO.Path]::GetTempPath()) "lakebase-bench-pitr-$PID"
@@ -58,6 +64,29 @@ function Measure-CopyLimit($Source) {
     [pscustomobject]@{ Seconds = $seconds; MB = $megabytes }
 }
 
+# Megabytes per second that dd writes into the page cache (no sync): 1 GB after a first GB has used up the memory
+# freed lately (which such a VM keeps a while), so into memory long unused; then, once both files are removed, 1 GB
+# into the memory just freed.
+function Measure-PageCache {
+    $files = 1..3 | ForEach-Object { Join-Path $root "page-cache-probe-$_" }
+    $rates = foreach ($file in $files) {
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        dd if=/dev/zero of=$file bs=1M count=1024 status=none
+        [math]::Round(1024 / $clock.Elapsed.TotalSeconds)
+        if ($file -eq $files[1]) { Remove-Item $files[0..1] }
+    }
+    '{0} MB/s into memory long unused, {1} MB/s into memory just freed' -f $rates[1], $rates[2]
+    Remove-Item $files[2]
+}
+
+# Megabytes of the base snapshot the restore of a branch at a past time copied: its first snapshot shares that one's
+# files, by hard links.
+function Get-CopiedMB($Project, [string] $BranchId) {
+    $snapshots = Join-Path $root "branches/$((Get-LakebaseBranch -ProjectId $Project -BranchId $BranchId).Raw.Uid)/base_snapshots"
+    $first = Get-ChildItem $snapshots -Directory | Sort-Object Name | Select-Object -First 1
+    ((Get-ChildItem (Join-Path $first.FullName 'pgdata') -Recurse -File | Measure-Object Length -Sum).Sum) / 1MB
+}
+
 # Megabytes of WAL the restore of a branch at a past time replayed, from its PostgreSQL log.
 function Get-ReplayedMB($Project, [string] $BranchId) {
     $log = Get-Content (Join-Path $root "branches/$((Get-LakebaseBranch -ProjectId $Project -BranchId $BranchId).Raw.Uid)/postgres.log") -Raw
@@ -70,6 +99,11 @@ function Get-ReplayedMB($Project, [string] $BranchId) {
 
 # Seconds from the request until its operation is done, polled every 10 ms so the wait's backoff is not measured.
 function Measure-Operation([scriptblock] $Start) {
+    if ($WarmPageCache) {
+        $file = Join-Path $root 'page-cache-warmer'
+        dd if=/dev/zero of=$file bs=1M count=1024 status=none
+        Remove-Item $file
+    }
     $clock = [Diagnostics.Stopwatch]::StartNew()
     $operation = & $Start
     while (-not ($state = Get-LakebaseOperation $operation).Done) { Start-Sleep -Milliseconds 10 }
@@ -89,15 +123,20 @@ function Measure-Restore($Project, $Source, [string] $Label) {
     $past = Measure-Operation { New-LakebaseBranch -ProjectId $Project -Name "$id-past" -SourceBranch $Source.BranchId -AsOf $moment -NoExpiry -NoWait }
     $pastDisk = Get-BranchDiskMB $Project "$id-past"
     $replayed = Get-ReplayedMB $Project "$id-past"
+    $copied = Get-CopiedMB $Project "$id-past"
     $rows = Get-LakebaseBranch -ProjectId $Project -BranchId "$id-past" | Invoke-LakebaseQuery -As Scalar -Query 'SELECT count(*) FROM marks'
     if ($rows -ne 1) { throw "The branch at $moment holds $rows marks, not 1." }
-    ('  {0,-28} from head {1,6:N2} s   at a past time {2,6:N2} s   ratio {3,5:N2}x   replayed {4:N0} MB' -f $Label, $head, $past, ($past / $head), $replayed) + [Environment]::NewLine +
+    ('  {0,-28} from head {1,6:N2} s   at a past time {2,6:N2} s   ratio {3,5:N2}x   copied {4:N0} MB, replayed {5:N0} MB' -f $Label, $head, $past,
+        ($past / $head), $copied, $replayed) + [Environment]::NewLine +
         ('  {0,-28} copy limit {1,5:N2} s ({2:N0} MB)   head / (2x limit + 0.5 s) {3,4:N2}   disk: head {4:N0} MB, past {5:N0} MB' -f '',
         $limit.Seconds, $limit.MB, ($head / (2 * $limit.Seconds + 0.5)), $headDisk, $pastDisk)
     [pscustomobject]@{ Head = $head; Past = $past }
 }
 
 try {
+    'Page-cache writes on this machine (dd, 1 GB, no sync)'
+    "  $(Measure-PageCache)"
+
     'Branch at a past time, by database size (base snapshot copied, little WAL to replay)'
     foreach ($size in $SizesMB) {
         $project = "pitr-size-$size"

@@ -1,6 +1,7 @@
 using Lakebase.Contract;
 using Lakebase.Contract.Models;
 using Lakebase.Local.Storage;
+using Microsoft.Extensions.Caching.Memory;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -11,8 +12,13 @@ namespace Lakebase.Local.ControlPlane;
 /// history before restoring from it, and keeps every branch's history inside its project's window (new base
 /// snapshots while it runs, pruning what falls out of the window).
 /// </summary>
-internal sealed class PointInTime(Provisioning provisioning, LocalLimits limits, ILogger<PointInTime> logger)
+internal sealed class PointInTime(Provisioning provisioning, LocalLimits limits, ILogger<PointInTime> logger) : IDisposable
 {
+    /// <summary>How old a branch's measured size may be when its snapshot threshold is worked out: the look runs twice a
+    /// second, and a size is a walk over every relation file.</summary>
+    private static readonly TimeSpan SizeMaxAge = TimeSpan.FromSeconds(5);
+
+    private readonly MemoryCache _sizes = new(new MemoryCacheOptions());
     private Catalog Catalog => provisioning.Catalog;
     private BranchHistory History => provisioning.Storage.History;
 
@@ -120,5 +126,14 @@ internal sealed class PointInTime(Provisioning provisioning, LocalLimits limits,
     /// at least a couple of segments, which replay in less time than a restore takes to start; at most
     /// BaseSnapshotWalBytes.</summary>
     private ulong SnapshotWalBytes(Branch branch) =>
-        Math.Clamp((ulong)provisioning.Storage.LogicalSize(branch.Uid!) / 2, limits.BaseSnapshotMinWalBytes, limits.BaseSnapshotWalBytes);
+        Math.Clamp((ulong)DataSize(branch.Uid!) / 2, limits.BaseSnapshotMinWalBytes, limits.BaseSnapshotWalBytes);
+
+    /// <summary>The branch's size, measured at most SizeMaxAge ago.</summary>
+    private long DataSize(string branchUid) => _sizes.GetOrCreate(branchUid, entry =>
+    {
+        entry.AbsoluteExpirationRelativeToNow = SizeMaxAge;
+        return provisioning.Storage.LogicalSize(branchUid);
+    });
+
+    public void Dispose() => _sizes.Dispose();
 }
