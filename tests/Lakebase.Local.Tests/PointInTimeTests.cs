@@ -12,6 +12,9 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
 
     private static string Primary(string branch) => $"{branch}/endpoints/primary";
 
+    /// <summary>About 40 MB of WAL, more than a branch of a few MB gets a snapshot at.</summary>
+    private const string Burst = "CREATE TABLE scratch AS SELECT repeat(md5(g::text), 30) FROM generate_series(1, 40000) g; DROP TABLE scratch";
+
     /// <summary>Inserts the ids one commit at a time and notes, after each commit, the time and WAL position.</summary>
     private static async Task<List<(DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn)>> WriteRowsAsync(NpgsqlConnection connection, string table, params int[] ids)
     {
@@ -201,8 +204,6 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         await server.CreateProjectAsync(id);
         var production = $"projects/{id}/branches/production";
         var branchDirectory = Path.Combine(server.Root, "branches", (await server.GetAsync(production))["uid"]!.GetValue<string>());
-        // About 40 MB of WAL, more than a branch of a few MB gets a snapshot at.
-        const string Burst = "CREATE TABLE scratch AS SELECT repeat(md5(g::text), 30) FROM generate_series(1, 40000) g; DROP TABLE scratch";
         string keptFile;
         List<(DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn)> marks;
         await using (var connection = await server.ConnectAsync(Primary(production)))
@@ -252,6 +253,41 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         await stat.WaitForExitAsync();
         Assert.Equal(0, stat.ExitCode);
         return inode;
+    }
+
+    /// <summary>A base snapshot held up on one branch (its compute's checkpointer stopped, so the backup never starts)
+    /// holds up no other branch's: a branch that wrote enough WAL gets its snapshot meanwhile, and the held one is taken
+    /// once its compute goes on.</summary>
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_base_snapshot_held_up_on_one_branch_holds_up_no_other_branchs()
+    {
+        await using var server = await LocalServerProcess.StartAsync("--housekeeping-interval", "3600");
+        var (held, other) = (SharedServer.NewId("pitr"), SharedServer.NewId("pitr"));
+        await server.CreateProjectAsync(held);
+        await server.CreateProjectAsync(other);
+        var heldBranch = Path.Combine(server.Root, "branches", (await server.GetAsync($"projects/{held}/branches/production"))["uid"]!.GetValue<string>());
+        var otherBranch = Path.Combine(server.Root, "branches", (await server.GetAsync($"projects/{other}/branches/production"))["uid"]!.GetValue<string>());
+        var (_, postmaster) = await server.PostmasterAsync($"projects/{held}/branches/production");
+        SignalCheckpointer(postmaster, "STOP");
+        try
+        {
+            await server.ExecuteAsync(Primary($"projects/{held}/branches/production"), Burst);
+            var deadline = DateTime.UtcNow.AddSeconds(120);
+            while (!Directory.EnumerateDirectories(Path.Combine(heldBranch, "base_snapshots"), ".tmp-*").Any())
+            {
+                Assert.True(DateTime.UtcNow < deadline, "No base snapshot of the branch that wrote the WAL for one was begun.");
+                await Task.Delay(250);
+            }
+            await server.ExecuteAsync(Primary($"projects/{other}/branches/production"), Burst);
+            await WaitForSnapshotsAsync(otherBranch, 2, "while another branch's snapshot was held up");
+            Assert.Single(FinishedSnapshots(heldBranch));
+        }
+        finally
+        {
+            SignalCheckpointer(postmaster, "CONT");
+        }
+        await WaitForSnapshotsAsync(heldBranch, 2, "once its compute's checkpointer went on");
     }
 
     /// <summary>A branch at a past time does not wait for the source's archiver: WAL it has not stored yet (here it
@@ -458,6 +494,14 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         await find.WaitForExitAsync();
         Assert.Equal(0, find.ExitCode);
         return output.Trim();
+    }
+
+    /// <summary>Sends a signal (STOP, CONT) to the checkpointer among a postmaster's children.</summary>
+    private static void SignalCheckpointer(int postmaster, string signal)
+    {
+        using var pkill = Process.Start("pkill", [$"-{signal}", "-P", postmaster.ToString(), "-f", "checkpointer"])!;
+        pkill.WaitForExit();
+        Assert.Equal(0, pkill.ExitCode);
     }
 
     /// <summary>kill -9 of the postmaster and its children: what a crash of the compute looks like.</summary>

@@ -6,30 +6,70 @@ namespace Lakebase.Local.Hosting;
 
 /// <summary>Gives a running branch its new base snapshot as soon as it has written enough WAL for one, so a branch at a
 /// moment after heavy writes replays about half a data size of WAL, not all that was written until the next
-/// housekeeping round. The look is at the branch's WAL files only; the snapshot itself runs beside the project's queue.</summary>
+/// housekeeping round. The look is at the branch's WAL files only; the snapshot itself runs beside the project's queue
+/// and beside other branches' snapshots, so a slow or stuck one (a large branch, a compute that does not answer) holds
+/// up no other branch's.</summary>
 internal sealed class SnapshotScheduler(Catalog catalog, PointInTime pointInTime, LocalLimits limits, ILogger<SnapshotScheduler> logger)
     : BackgroundService
 {
+    /// <summary>Snapshots in progress, by branch uid: one per branch at a time, and about as many at once as there are
+    /// cores (each is a copy that takes one), but at least two, so one stuck snapshot never stops the others.</summary>
+    private readonly Dictionary<string, Task> _inProgress = [];
+    private static readonly int MostAtOnce = Math.Max(2, Environment.ProcessorCount);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(limits.SnapshotCheckInterval);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        try
         {
-            foreach (var project in catalog.Store.List<Project>(ResourceKind.Project, null).Where(project => project.DeleteTime is null))
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                foreach (var branch in catalog.Branches(project.Name!).Where(branch => branch.Status!.CurrentState == BranchState.Ready))
+                foreach (var (uid, _) in _inProgress.Where(entry => entry.Value.IsCompleted).ToList()) _inProgress.Remove(uid);
+                foreach (var branch in DueBranches())
                 {
-                    try
-                    {
-                        if (pointInTime.WalSnapshotDue(branch)) await pointInTime.SnapshotIfDueAsync(branch, stoppingToken).ConfigureAwait(false);
-                    }
-                    catch (Exception ex) when (ex is not OperationCanceledException)
-                    {
-                        // A branch deleted or a compute suspending under the look or the snapshot: the next round looks again.
-                        logger.LogDebug(ex, "Could not take a base snapshot of {Branch}", branch.Name);
-                    }
+                    if (_inProgress.Count >= MostAtOnce) break;
+                    _inProgress[branch.Uid!] = SnapshotAsync(branch, stoppingToken);
                 }
             }
+        }
+        finally
+        {
+            // Each ends at once on stopping (its copy is cancelled and its staging removed).
+            await Task.WhenAll(_inProgress.Values).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The ready branches, with none of their snapshots in progress, that have written the WAL for a new one.</summary>
+    private IEnumerable<Branch> DueBranches() =>
+        catalog.Store.List<Project>(ResourceKind.Project, null).Where(project => project.DeleteTime is null)
+            .SelectMany(project => catalog.Branches(project.Name!))
+            .Where(branch => branch.Status!.CurrentState == BranchState.Ready && !_inProgress.ContainsKey(branch.Uid!))
+            .Where(branch =>
+            {
+                try { return pointInTime.WalSnapshotDue(branch); }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A branch deleted or reset under the look: the next round looks again.
+                    logger.LogDebug(ex, "Could not look at the WAL of {Branch}", branch.Name);
+                    return false;
+                }
+            });
+
+    private async Task SnapshotAsync(Branch branch, CancellationToken stoppingToken)
+    {
+        // Off the look's thread at once, so a snapshot never holds up the round that started it.
+        await Task.Yield();
+        try
+        {
+            await pointInTime.SnapshotIfDueAsync(branch, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            // A branch deleted or a compute suspending under the snapshot: the next round looks again.
+            logger.LogDebug(ex, "Could not take a base snapshot of {Branch}", branch.Name);
         }
     }
 }
