@@ -231,6 +231,48 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         Assert.Equal(50000L * 50001 / 2, await server.QueryAsync<long>(Primary($"projects/{id}/branches/restored"), "SELECT sum(id) FROM kept"));
     }
 
+    /// <summary>A branch's first base snapshot of its own shares, with the snapshot of its source that its history began
+    /// from, the files neither has written since: a branch stays about one copy of its data once its history moves on.</summary>
+    [Fact]
+    public async Task A_branchs_first_own_base_snapshot_shares_the_files_it_has_not_written_with_its_sources_and_restores_from_it_stay_exact()
+    {
+        await using var server = await LocalServerProcess.StartAsync("--housekeeping-interval", "3600");
+        var id = SharedServer.NewId("pitr");
+        await server.CreateProjectAsync(id);
+        var production = $"projects/{id}/branches/production";
+        var productionDirectory = Path.Combine(server.Root, "branches", (await server.GetAsync(production))["uid"]!.GetValue<string>());
+        string keptFile;
+        await using (var connection = await server.ConnectAsync(Primary(production)))
+        {
+            foreach (var sql in new[] { "CREATE TABLE kept AS SELECT g AS id FROM generate_series(1, 50000) g; CREATE TABLE orders (id int)", "VACUUM (FREEZE) kept", "CHECKPOINT" })
+            {
+                await using var setup = new NpgsqlCommand(sql, connection);
+                await setup.ExecuteNonQueryAsync();
+            }
+            await using (var path = new NpgsqlCommand("SELECT pg_relation_filepath('kept')", connection)) keptFile = (string)(await path.ExecuteScalarAsync())!;
+            await Task.Delay(1500);
+            await using (var burst = new NpgsqlCommand(Burst, connection)) await burst.ExecuteNonQueryAsync();
+            await WaitForSnapshotsAsync(productionDirectory, 2, "after a burst of WAL");
+        }
+        var child = $"projects/{id}/branches/child";
+        await BranchAsync(id, "child", new { source_branch = production, no_expiry = true }, server);
+        var childDirectory = Path.Combine(server.Root, "branches", (await server.GetAsync(child))["uid"]!.GetValue<string>());
+        List<(DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn)> marks;
+        await using (var connection = await server.ConnectAsync(Primary(child)))
+        {
+            await using (var burst = new NpgsqlCommand(Burst, connection)) await burst.ExecuteNonQueryAsync();
+            await WaitForSnapshotsAsync(childDirectory, 2, "after the child's burst of WAL");
+            marks = await WriteRowsAsync(connection, "orders", 1, 2);
+        }
+        var sourceSnapshot = FinishedSnapshots(productionDirectory)[1];
+        var childSnapshot = FinishedSnapshots(childDirectory)[1];
+        Assert.Equal(await InodeAsync(Path.Combine(sourceSnapshot, "pgdata", keptFile)), await InodeAsync(Path.Combine(childSnapshot, "pgdata", keptFile)));
+
+        await BranchAsync(id, "restored", new { source_branch = child, source_branch_time = marks[0].Time.ToString("O"), no_expiry = true }, server);
+        Assert.Equal(new[] { 1 }, await IdsAsync($"projects/{id}/branches/restored", "orders", server));
+        Assert.Equal(50000L * 50001 / 2, await server.QueryAsync<long>(Primary($"projects/{id}/branches/restored"), "SELECT sum(id) FROM kept"));
+    }
+
     /// <summary>A branch's finished base snapshots (staging folders left out), oldest first.</summary>
     private static string[] FinishedSnapshots(string branchDirectory) => Directory.GetDirectories(Path.Combine(branchDirectory, "base_snapshots"))
         .Where(path => !Path.GetFileName(path).StartsWith(".tmp-", StringComparison.Ordinal)).Order().ToArray();

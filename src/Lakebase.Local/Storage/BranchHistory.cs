@@ -7,8 +7,9 @@ using NpgsqlTypes;
 namespace Lakebase.Local.Storage;
 
 /// <summary>A consistent copy of a branch's data at one moment; a restore starts from it and replays the branch's
-/// archived WAL forward. <paramref name="CopyStarted"/> is when a copy of the branch's own running data began (null
-/// for a snapshot the branch shares or copied when it was made).</summary>
+/// archived WAL forward. <paramref name="CopyStarted"/> is when the copy of running data that made its files began:
+/// the branch's own, or its source's for the snapshot the branch's history starts from (null for a template's, or a
+/// copy of stopped data).</summary>
 internal sealed record BaseSnapshot(string Directory, DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn, int Timeline, string FirstWalFile,
     DateTimeOffset? CopyStarted)
 {
@@ -18,8 +19,10 @@ internal sealed record BaseSnapshot(string Directory, DateTimeOffset Time, Npgsq
 /// <summary>What a new branch's history starts from instead of a copy of its own: an immutable data directory (a
 /// template, or a base snapshot of its source) and the source's archive, whose segments in <paramref name="Wal"/>
 /// lead from that directory to the branch point; complete segments the source has not archived yet are taken from
-/// <paramref name="WalDirectories"/>.</summary>
-internal sealed record SharedHistory(string DataDirectory, string? SourceArchive = null, IReadOnlyList<string>? WalDirectories = null, WalRange? Wal = null);
+/// <paramref name="WalDirectories"/>. <paramref name="CopyStarted"/> is when the copy that made the directory began
+/// (null for a template): a file the branch holds, last written before then, is the directory's.</summary>
+internal sealed record SharedHistory(string DataDirectory, string? SourceArchive = null, IReadOnlyList<string>? WalDirectories = null, WalRange? Wal = null,
+    DateTimeOffset? CopyStarted = null);
 
 /// <summary>What a point-in-time restore aims at: a moment (commits at or before it are kept) or a WAL position.</summary>
 internal sealed record RecoveryTarget(DateTimeOffset? Time, NpgsqlLogSequenceNumber? Lsn)
@@ -101,14 +104,15 @@ internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, 
             if (shared is null) await copier.CopyStoppedAsync(data, target, cancellationToken).ConfigureAwait(false);
             else copier.LinkTree(shared.DataDirectory, target);
             return point;
-        }, timeline, cancellationToken);
+        }, timeline, cancellationToken, shared?.CopyStarted);
     }
 
     /// <summary>Takes a snapshot of a running branch with the backup API, through <paramref name="admin"/>, a connection
     /// to its compute, to follow <paramref name="newest"/>; null when another snapshot followed it meanwhile (housekeeping
     /// and the WAL's scheduler may both find one due), when that compute no longer runs on the branch's data directory
     /// (a reset moved the branch to new data meanwhile) or the branch is gone. Files the branch has not written since
-    /// its previous snapshot of its own began are that snapshot's, by hard links: a snapshot copies what changed.</summary>
+    /// its previous snapshot began (its own, or its source's that its history starts from; a copy keeps its files'
+    /// modification times) are that snapshot's, by hard links: a snapshot copies what changed.</summary>
     public async Task<BaseSnapshot?> SnapshotRunningAsync(NpgsqlConnection admin, string branchUid, BaseSnapshot newest, CancellationToken cancellationToken)
     {
         using var hold = await HoldAsync(branchUid, cancellationToken).ConfigureAwait(false);

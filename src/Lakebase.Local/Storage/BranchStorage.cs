@@ -134,7 +134,7 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
         // The source's WAL from the snapshot through the segment the new timeline forked in (complete: the history was
         // sealed past the target; in its archive, or still in its pg_wal).
         var forkSegment = ControlData.WalFileName(snapshot.Timeline, (ulong)fork, ControlData.WalSegmentSize(data));
-        await StartHistoryAsync(branch, point, new SharedHistory(snapshot.DataDirectory, sourceArchive, [sourceWal], new WalRange(snapshot.FirstWalFile, forkSegment)),
+        await StartHistoryAsync(branch, point, new SharedHistory(snapshot.DataDirectory, sourceArchive, [sourceWal], new WalRange(snapshot.FirstWalFile, forkSegment), snapshot.CopyStarted),
             cancellationToken).ConfigureAwait(false);
         // The replay ran with fsync off: its writes, the snapshot and the archive reach the disk before the branch is recorded.
         Posix.SyncFileSystem(branch);
@@ -147,7 +147,7 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
     /// source has not archived yet.</summary>
     private SharedHistory? SharedFrom(string sourceUid, string data, string last, bool lastIncluded) => history.Snapshots(sourceUid) is [.., var newest]
         ? new SharedHistory(newest.DataDirectory, layout.BranchArchive(sourceUid), [Path.Combine(data, "pg_wal"), Path.Combine(layout.BranchData(sourceUid), "pg_wal")],
-            new WalRange(newest.FirstWalFile, last, lastIncluded))
+            new WalRange(newest.FirstWalFile, last, lastIncluded), newest.CopyStarted)
         : null;
 
     /// <summary>Removes a branch's data for good, once no snapshot of it is being taken.</summary>
