@@ -34,7 +34,8 @@ internal sealed class SnapshotScheduler(Catalog catalog, PointInTime pointInTime
         }
         finally
         {
-            // Each ends at once on stopping (its copy is cancelled and its staging removed).
+            // Each is cancelled on stopping; waited for, so none is cut off half-made (a staging folder a killed server
+            // leaves is removed at its next start).
             await Task.WhenAll(_inProgress.Values).ConfigureAwait(false);
         }
     }
