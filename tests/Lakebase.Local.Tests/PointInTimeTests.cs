@@ -174,7 +174,7 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         var id = SharedServer.NewId("pitr");
         await server.CreateProjectAsync(id);
         var production = $"projects/{id}/branches/production";
-        var branchDirectory = Path.Combine(server.Root, "branches", (await server.GetAsync(production))["uid"]!.GetValue<string>());
+        var branchDirectory = await BranchDirectoryAsync(server, production);
         Assert.Single(FinishedSnapshots(branchDirectory));
         List<(DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn)> beforeSnapshot;
         await using (var connection = await server.ConnectAsync(Primary(production)))
@@ -203,19 +203,12 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         var id = SharedServer.NewId("pitr");
         await server.CreateProjectAsync(id);
         var production = $"projects/{id}/branches/production";
-        var branchDirectory = Path.Combine(server.Root, "branches", (await server.GetAsync(production))["uid"]!.GetValue<string>());
+        var branchDirectory = await BranchDirectoryAsync(server, production);
         string keptFile;
         List<(DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn)> marks;
         await using (var connection = await server.ConnectAsync(Primary(production)))
         {
-            // A table written once and settled on disk before the snapshots begin.
-            foreach (var sql in new[] { "CREATE TABLE kept AS SELECT g AS id FROM generate_series(1, 50000) g; CREATE TABLE orders (id int)", "VACUUM (FREEZE) kept", "CHECKPOINT" })
-            {
-                await using var setup = new NpgsqlCommand(sql, connection);
-                await setup.ExecuteNonQueryAsync();
-            }
-            await using (var path = new NpgsqlCommand("SELECT pg_relation_filepath('kept')", connection)) keptFile = (string)(await path.ExecuteScalarAsync())!;
-            await Task.Delay(1500);
+            keptFile = await SettleKeptTableAsync(connection);
             await using (var burst = new NpgsqlCommand(Burst, connection)) await burst.ExecuteNonQueryAsync();
             await WaitForSnapshotsAsync(branchDirectory, 2, "after a first burst of WAL");
             await using (var burst = new NpgsqlCommand(Burst, connection)) await burst.ExecuteNonQueryAsync();
@@ -240,23 +233,17 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         var id = SharedServer.NewId("pitr");
         await server.CreateProjectAsync(id);
         var production = $"projects/{id}/branches/production";
-        var productionDirectory = Path.Combine(server.Root, "branches", (await server.GetAsync(production))["uid"]!.GetValue<string>());
+        var productionDirectory = await BranchDirectoryAsync(server, production);
         string keptFile;
         await using (var connection = await server.ConnectAsync(Primary(production)))
         {
-            foreach (var sql in new[] { "CREATE TABLE kept AS SELECT g AS id FROM generate_series(1, 50000) g; CREATE TABLE orders (id int)", "VACUUM (FREEZE) kept", "CHECKPOINT" })
-            {
-                await using var setup = new NpgsqlCommand(sql, connection);
-                await setup.ExecuteNonQueryAsync();
-            }
-            await using (var path = new NpgsqlCommand("SELECT pg_relation_filepath('kept')", connection)) keptFile = (string)(await path.ExecuteScalarAsync())!;
-            await Task.Delay(1500);
+            keptFile = await SettleKeptTableAsync(connection);
             await using (var burst = new NpgsqlCommand(Burst, connection)) await burst.ExecuteNonQueryAsync();
             await WaitForSnapshotsAsync(productionDirectory, 2, "after a burst of WAL");
         }
         var child = $"projects/{id}/branches/child";
         await BranchAsync(id, "child", new { source_branch = production, no_expiry = true }, server);
-        var childDirectory = Path.Combine(server.Root, "branches", (await server.GetAsync(child))["uid"]!.GetValue<string>());
+        var childDirectory = await BranchDirectoryAsync(server, child);
         List<(DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn)> marks;
         await using (var connection = await server.ConnectAsync(Primary(child)))
         {
@@ -278,14 +265,39 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         .Where(path => !Path.GetFileName(path).StartsWith(".tmp-", StringComparison.Ordinal)).Order().ToArray();
 
     /// <summary>Waits, two minutes at most, until the branch has <paramref name="count"/> finished base snapshots.</summary>
-    private static async Task WaitForSnapshotsAsync(string branchDirectory, int count, string when)
+    private static Task WaitForSnapshotsAsync(string branchDirectory, int count, string when) =>
+        WaitUntilAsync(() => FinishedSnapshots(branchDirectory).Length >= count, TimeSpan.FromMinutes(2),
+            () => $"The branch has {FinishedSnapshots(branchDirectory).Length} base snapshots, not {count}, {when}.");
+
+    /// <summary>Waits until <paramref name="done"/>, looking four times a second, and fails with <paramref name="failure"/>
+    /// after <paramref name="within"/>.</summary>
+    private static async Task WaitUntilAsync(Func<bool> done, TimeSpan within, Func<string> failure)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (FinishedSnapshots(branchDirectory).Length < count)
+        var deadline = DateTime.UtcNow + within;
+        while (!done())
         {
-            Assert.True(DateTime.UtcNow < deadline, $"The branch has {FinishedSnapshots(branchDirectory).Length} base snapshots, not {count}, {when}.");
+            Assert.True(DateTime.UtcNow < deadline, failure());
             await Task.Delay(250);
         }
+    }
+
+    /// <summary>A branch's folder under the server's state root.</summary>
+    private static async Task<string> BranchDirectoryAsync(LocalServerProcess server, string branch) =>
+        Path.Combine(server.Root, "branches", (await server.GetAsync(branch))["uid"]!.GetValue<string>());
+
+    /// <summary>Makes a table, kept, written once and settled on disk (frozen, checkpointed, and a second and a half
+    /// old, past the snapshots' margin for file times), and an empty table orders; returns kept's file.</summary>
+    private static async Task<string> SettleKeptTableAsync(NpgsqlConnection connection)
+    {
+        foreach (var sql in new[] { "CREATE TABLE kept AS SELECT g AS id FROM generate_series(1, 50000) g; CREATE TABLE orders (id int)", "VACUUM (FREEZE) kept", "CHECKPOINT" })
+        {
+            await using var setup = new NpgsqlCommand(sql, connection);
+            await setup.ExecuteNonQueryAsync();
+        }
+        await using var path = new NpgsqlCommand("SELECT pg_relation_filepath('kept')", connection);
+        var keptFile = (string)(await path.ExecuteScalarAsync())!;
+        await Task.Delay(1500);
+        return keptFile;
     }
 
     private static async Task<string> InodeAsync(string file)
@@ -308,19 +320,15 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         var (held, other) = (SharedServer.NewId("pitr"), SharedServer.NewId("pitr"));
         await server.CreateProjectAsync(held);
         await server.CreateProjectAsync(other);
-        var heldBranch = Path.Combine(server.Root, "branches", (await server.GetAsync($"projects/{held}/branches/production"))["uid"]!.GetValue<string>());
-        var otherBranch = Path.Combine(server.Root, "branches", (await server.GetAsync($"projects/{other}/branches/production"))["uid"]!.GetValue<string>());
+        var heldBranch = await BranchDirectoryAsync(server, $"projects/{held}/branches/production");
+        var otherBranch = await BranchDirectoryAsync(server, $"projects/{other}/branches/production");
         var (_, postmaster) = await server.PostmasterAsync($"projects/{held}/branches/production");
         SignalCheckpointer(postmaster, "STOP");
         try
         {
             await server.ExecuteAsync(Primary($"projects/{held}/branches/production"), Burst);
-            var deadline = DateTime.UtcNow.AddSeconds(120);
-            while (!Directory.EnumerateDirectories(Path.Combine(heldBranch, "base_snapshots"), ".tmp-*").Any())
-            {
-                Assert.True(DateTime.UtcNow < deadline, "No base snapshot of the branch that wrote the WAL for one was begun.");
-                await Task.Delay(250);
-            }
+            await WaitUntilAsync(() => Directory.EnumerateDirectories(Path.Combine(heldBranch, "base_snapshots"), ".tmp-*").Any(), TimeSpan.FromMinutes(2),
+                () => "No base snapshot of the branch that wrote the WAL for one was begun.");
             await server.ExecuteAsync(Primary($"projects/{other}/branches/production"), Burst);
             await WaitForSnapshotsAsync(otherBranch, 2, "while another branch's snapshot was held up");
             Assert.Single(FinishedSnapshots(heldBranch));
@@ -341,7 +349,7 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         var id = SharedServer.NewId("pitr");
         await Server.CreateProjectAsync(id);
         var production = $"projects/{id}/branches/production";
-        var archive = Path.Combine(Server.Root, "branches", (await Server.GetAsync(production))["uid"]!.GetValue<string>(), "wal_archive");
+        var archive = Path.Combine(await BranchDirectoryAsync(Server, production), "wal_archive");
         var mode = File.GetUnixFileMode(archive);
         List<(DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn)> marks;
         File.SetUnixFileMode(archive, UnixFileMode.UserRead | UnixFileMode.UserExecute);
@@ -359,7 +367,7 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
             File.SetUnixFileMode(archive, mode);
         }
         Assert.Equal(new[] { 1 }, await IdsAsync($"projects/{id}/branches/unarchived", "orders"));
-        var childArchive = Path.Combine(Server.Root, "branches", (await Server.GetAsync($"projects/{id}/branches/unarchived"))["uid"]!.GetValue<string>(), "wal_archive");
+        var childArchive = Path.Combine(await BranchDirectoryAsync(Server, $"projects/{id}/branches/unarchived"), "wal_archive");
         var fork = (await Server.GetAsync($"projects/{id}/branches/unarchived"))["status"]!["source_branch_lsn"]!.GetValue<string>();
         var forkSegment = (await Server.QueryAsync<string>(Primary(production), $"SELECT pg_walfile_name('{fork}')"))!;
         Assert.True(File.Exists(Path.Combine(childArchive, forkSegment)), $"The new branch's history lacks {forkSegment}, the segment it forked in.");
@@ -418,12 +426,8 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         string Segments() => string.Join(",", Directory.GetFiles(archive).Select(Path.GetFileName).Where(name => name!.Length == 24).Order());
         var segmentsBefore = Segments();
 
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (Directory.Exists(firstSnapshot))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The first base snapshot was not pruned once it left the history window.");
-            await Task.Delay(250);
-        }
+        await WaitUntilAsync(() => !Directory.Exists(firstSnapshot), TimeSpan.FromSeconds(60),
+            () => "The first base snapshot was not pruned once it left the history window.");
         Assert.NotEqual(segmentsBefore, Segments());
         Assert.DoesNotContain(segmentsBefore.Split(',')[0], Segments());
 
@@ -487,7 +491,7 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         await using var server = await LocalServerProcess.StartAsync();
         await server.CreateProjectAsync("restoring");
         var production = "projects/restoring/branches/production";
-        var archive = Path.Combine(server.Root, "branches", (await server.GetAsync(production))["uid"]!.GetValue<string>(), "wal_archive");
+        var archive = Path.Combine(await BranchDirectoryAsync(server, production), "wal_archive");
         List<(DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn)> marks;
         await using (var connection = await server.ConnectAsync(Primary(production)))
         {
