@@ -75,7 +75,7 @@ builder.Services.AddSingleton(new AdminIdentity(options.UserName));
 builder.Services.AddSingleton(new SyncOptions(options.SyncInterval));
 foreach (var service in new[]
 {
-    typeof(DataDirectoryCopier), typeof(BranchHistory), typeof(BranchStorage), typeof(ComputeManager), typeof(PointInTime), typeof(OperationRunner), typeof(Catalog), typeof(Provisioning), typeof(IdentityStore),
+    typeof(SegmentSwitches), typeof(DataDirectoryCopier), typeof(BranchHistory), typeof(BranchStorage), typeof(ComputeManager), typeof(PointInTime), typeof(OperationRunner), typeof(Catalog), typeof(Provisioning), typeof(IdentityStore),
     typeof(PermissionService), typeof(ProjectService), typeof(BranchService), typeof(EndpointService), typeof(RoleService), typeof(DatabaseService), typeof(OperationLookup),
     typeof(BranchReset), typeof(RecoveryReport), typeof(RoleAndDatabaseReconciler), typeof(Recovery), typeof(ProxySessions), typeof(ProxyServer), typeof(Autoscaler),
     typeof(UnityCatalog), typeof(CatalogService), typeof(SyncedTableService), typeof(SyncScheduler),

@@ -194,6 +194,35 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         Assert.Equal(new[] { 1, 2 }, await IdsAsync($"projects/{id}/branches/after-snapshot", "orders", server));
     }
 
+    /// <summary>Branching from a branch completes a WAL segment of it each time (a backup's stop, the seal before a
+    /// restore), but the rest of that segment holds nothing the branch wrote: a branch that is only branched from, many
+    /// times over, takes no new base snapshot (each would be a copy of its changed files and a flush of the disk).</summary>
+    [Fact]
+    public async Task A_branch_that_is_only_branched_from_takes_no_new_base_snapshot()
+    {
+        var id = SharedServer.NewId("pitr");
+        await Server.CreateProjectAsync(id);
+        var production = $"projects/{id}/branches/production";
+        var branchDirectory = await BranchDirectoryAsync(Server, production);
+        await using (var connection = await Server.ConnectAsync(Primary(production)))
+            await using (var create = new NpgsqlCommand("CREATE TABLE orders (id int); INSERT INTO orders VALUES (1)", connection)) await create.ExecuteNonQueryAsync();
+        var before = FinishedSnapshots(branchDirectory);
+        var lsnBefore = await Server.QueryAsync<NpgsqlLogSequenceNumber>(Primary(production), "SELECT pg_current_wal_lsn()");
+
+        // Each completes a segment of production: 16 MB of WAL positions, where a branch of a few MB gets a snapshot at 32.
+        foreach (var n in Enumerable.Range(1, 3))
+        {
+            await BranchAsync(id, $"head-{n}", new { source_branch = production, no_expiry = true });
+            await BranchAsync(id, $"past-{n}", new { source_branch = production, source_branch_time = DateTimeOffset.UtcNow.ToString("O"), no_expiry = true });
+        }
+        var passed = (ulong)await Server.QueryAsync<NpgsqlLogSequenceNumber>(Primary(production), "SELECT pg_current_wal_lsn()") - (ulong)lsnBefore;
+        Assert.True(passed > 64UL << 20, $"The branches moved production's WAL on by {passed >> 20} MB only.");
+        // Housekeeping looks every 5 seconds and the WAL's scheduler twice a second.
+        await Task.Delay(TimeSpan.FromSeconds(7));
+        Assert.Equal(before, FinishedSnapshots(branchDirectory));
+        Assert.Equal(new[] { 1 }, await IdsAsync($"projects/{id}/branches/past-3", "orders"));
+    }
+
     /// <summary>A base snapshot of a running branch copies only what the branch wrote since its previous one began:
     /// the files it did not write are the previous snapshot's, by hard links, and a restore from it is exact.</summary>
     [Fact]

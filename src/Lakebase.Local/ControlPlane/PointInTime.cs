@@ -61,7 +61,7 @@ internal sealed class PointInTime(Provisioning provisioning, LocalLimits limits,
         string lastSegment;
         await using (var admin = await provisioning.ConnectAsync(source.Name!, "postgres", cancellationToken).ConfigureAwait(false))
         {
-            (var end, lastSegment) = await BranchHistory.SealAsync(admin, cancellationToken).ConfigureAwait(false);
+            (var end, lastSegment) = await History.SealAsync(admin, source.Uid!, cancellationToken).ConfigureAwait(false);
             if (target.Lsn > end)
                 throw ApiException.InvalidParameter($"spec.source_branch_lsn {target.Lsn} is past the end of the WAL of {source.Name} ({end}).");
         }
@@ -95,10 +95,13 @@ internal sealed class PointInTime(Provisioning provisioning, LocalLimits limits,
         using var use = provisioning.Computes.Use(endpoint.Uid!);
         await using var admin = await provisioning.Computes.OpenConnectionAsync(endpoint.Uid!, "postgres", cancellationToken).ConfigureAwait(false);
         await using var position = new NpgsqlCommand("SELECT pg_current_wal_lsn()", admin);
-        var walSince = (ulong)(NpgsqlLogSequenceNumber)(await position.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! - (ulong)newest.Lsn;
-        if (walSince == 0 || (DateTimeOffset.UtcNow - newest.Time < limits.BaseSnapshotInterval && walSince < SnapshotWalBytes(branch))) return;
+        var positionsSince = (ulong)(NpgsqlLogSequenceNumber)(await position.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! - (ulong)newest.Lsn;
+        var walSince = positionsSince - Math.Min(positionsSince, History.SkippedSince(branch.Uid!, newest));
+        var threshold = SnapshotWalBytes(branch);
+        if (walSince == 0 || (DateTimeOffset.UtcNow - newest.Time < limits.BaseSnapshotInterval && walSince < threshold)) return;
         if (await History.SnapshotRunningAsync(admin, branch.Uid!, newest, cancellationToken).ConfigureAwait(false) is { } snapshot)
-            logger.LogInformation("Took base snapshot {Snapshot} of {Branch}", Path.GetFileName(snapshot.Directory), branch.Name);
+            logger.LogInformation("Took base snapshot {Snapshot} of {Branch}: {WalMB} MB of WAL since {Newest} (a snapshot at {ThresholdMB} MB)",
+                Path.GetFileName(snapshot.Directory), branch.Name, walSince >> 20, Path.GetFileName(newest.Directory), threshold >> 20);
     }
 
     /// <summary>Whether a running branch has written more WAL since its newest base snapshot than it gets a new one

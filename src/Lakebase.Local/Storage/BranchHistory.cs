@@ -58,7 +58,7 @@ internal sealed record RecoveryTarget(DateTimeOffset? Time, NpgsqlLogSequenceNum
 /// base snapshots to replay it from. Every branch gets a snapshot when it is made; more are taken while it runs, so
 /// a restore replays a bounded amount of WAL and old history can be pruned.
 /// </summary>
-internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, DataDirectoryCopier copier,
+internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, DataDirectoryCopier copier, SegmentSwitches switches,
     ILogger<BranchHistory> logger)
 {
     private const string RecordFileName = "snapshot.json";
@@ -137,28 +137,37 @@ internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, 
     /// Makes everything committed so far restorable. Recovery stops only at a commit past its target and replays only
     /// completed segments, so: commit a transaction that takes an xid (the fence) and switch to a new segment. The one
     /// switched from is complete and durable; until the archiver stores it, a restore takes it from pg_wal. Returns the
-    /// WAL position after the fence and the last segment it completed.
+    /// WAL position after the fence and the last segment it completed. <paramref name="admin"/> is a connection to the
+    /// compute of <paramref name="branchUid"/>.
     /// </summary>
-    public static async Task<(NpgsqlLogSequenceNumber End, string LastSegment)> SealAsync(NpgsqlConnection admin, CancellationToken cancellationToken)
+    public async Task<(NpgsqlLogSequenceNumber End, string LastSegment)> SealAsync(NpgsqlConnection admin, string branchUid, CancellationToken cancellationToken)
     {
         await using (var fence = new NpgsqlCommand("SELECT txid_current()", admin))
             await fence.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        await using var sw = new NpgsqlCommand("SELECT pg_current_wal_lsn(), pg_walfile_name(pg_switch_wal())", admin);
+        await using var sw = new NpgsqlCommand("SELECT pg_current_wal_insert_lsn(), pg_walfile_name(pg_switch_wal())", admin);
         await using var reader = await sw.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return (reader.GetFieldValue<NpgsqlLogSequenceNumber>(0), reader.GetString(1));
+        var end = reader.GetFieldValue<NpgsqlLogSequenceNumber>(0);
+        switches.Note(layout.BranchData(branchUid), end);
+        return (end, reader.GetString(1));
     }
 
-    /// <summary>Whether the branch has written more than <paramref name="bytes"/> of WAL since <paramref name="snapshot"/>
+    /// <summary>Whether the branch has written <paramref name="bytes"/> of WAL or more since <paramref name="snapshot"/>
     /// (since the branch point, for the first one it shares with its source: what the source wrote before is the
-    /// source's to bound): the segment that far on, on the timeline the branch is on now, is complete (marked ready
-    /// for the archiver, or archived already).</summary>
+    /// source's to bound): the segment holding the last of those bytes, counted past the positions Lakebase's own
+    /// segment switches skipped, on the timeline the branch is on now, is complete (marked ready for the archiver, or
+    /// archived already).</summary>
     public bool HasWrittenWalSince(string branchUid, BaseSnapshot snapshot, ulong bytes)
     {
         var data = layout.BranchData(branchUid);
-        var segment = ControlData.WalFileName(ControlData.Read(data).Timeline, (ulong)snapshot.Lsn + bytes, ControlData.WalSegmentSize(data));
+        var segment = ControlData.WalFileName(ControlData.Read(data).Timeline, (ulong)snapshot.Lsn + SkippedSince(branchUid, snapshot) + bytes - 1,
+            ControlData.WalSegmentSize(data));
         return File.Exists(Path.Combine(data, "pg_wal", "archive_status", segment + ".ready")) || File.Exists(Path.Combine(layout.BranchArchive(branchUid), segment));
     }
+
+    /// <summary>The WAL positions after <paramref name="snapshot"/> that Lakebase's own segment switches skipped on the
+    /// branch: not WAL it wrote.</summary>
+    public ulong SkippedSince(string branchUid, BaseSnapshot snapshot) => switches.SkippedSince(layout.BranchData(branchUid), snapshot.Lsn);
 
     /// <summary>
     /// Drops history older than <paramref name="windowStart"/>: every snapshot before the newest one at or before

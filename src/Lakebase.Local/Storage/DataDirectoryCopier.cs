@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Lakebase.Local.Platform;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Lakebase.Local.Storage;
 
@@ -31,7 +32,7 @@ internal sealed record UnchangedSince(string CopyDirectory, DateTimeOffset Writt
 /// Files are cloned where the file system can share blocks (reflink, APFS clones) and copied in the kernel elsewhere.
 /// Branches, base snapshots, restores and read replicas are all made this way.
 /// </summary>
-internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAccount account, ILogger<DataDirectoryCopier> logger)
+internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAccount account, SegmentSwitches switches, ILogger<DataDirectoryCopier> logger)
 {
     /// <summary>How files are copied here: "reflink" (copy-on-write clones) or "copy".</summary>
     public const string ReflinkMode = "reflink";
@@ -77,11 +78,16 @@ internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAcc
             BatchCommands =
             {
                 new NpgsqlBatchCommand("SELECT pg_create_physical_replication_slot($1, true, true)") { Parameters = { new() { Value = slot } } },
+                // pg_backup_start switches to a new segment before its checkpoint (a start never shares one with older timelines).
+                new NpgsqlBatchCommand("SELECT pg_current_wal_insert_lsn()"),
                 new NpgsqlBatchCommand("SELECT pg_backup_start($1, true)") { Parameters = { new() { Value = label } } },
             },
         })
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            switches.Note(source, reader.GetFieldValue<NpgsqlLogSequenceNumber>(0));
         }
         var backupStopped = false;
         try
@@ -98,6 +104,7 @@ internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAcc
                 stopFile = reader.GetString(2);
             }
             backupStopped = true;
+            switches.Note(source, NpgsqlLogSequenceNumber.Parse(lsn));
             // Every commit the copy holds is from before this moment.
             var point = new BranchPoint(lsn, DateTimeOffset.UtcNow);
             var wal = new WalRange(ControlData.BackupStartFile(backupLabel), stopFile);
