@@ -22,9 +22,9 @@ Import-Module $ModulePath
 $root = Join-Path ([IO.Path]::GetTempPath()) "lakebase-bench-pitr-$PID"
 New-Item -ItemType Directory $root | Out-Null
 if (-not $IsWindows) { chmod 755 $root }
-# As a user runs it, a source that wrote more WAL since its newest base snapshot than it holds data gets a new one in
-# the background, in its project's queue (so a branch made meanwhile waits for it).
-$held = $HoldSnapshots ? @('--housekeeping-interval', '86400', '--snapshot-check-interval', '3600') : @()
+# As a user runs it, a source that wrote more WAL since its newest base snapshot than half the data it holds gets a new
+# one in the background, beside the branches being made.
+$held = $HoldSnapshots ? @('--snapshot-check-interval', '3600') : @()
 $server = Start-Process dotnet -ArgumentList (@((Join-Path (Split-Path $ModulePath) 'local/Lakebase.Local.dll'), '--root', $root, '--port', '0', '--proxy-port', '0',
     '--legacy-pg-version', '15') + $held) -RedirectStandardOutput (Join-Path $root 'bench-server.log') -PassThru
 while (-not (Get-LakebaseLocal -StateRoot $root)) { Start-Sleep -Milliseconds 100 }

@@ -369,6 +369,40 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         await WaitForSnapshotsAsync(heldBranch, 2, "once its compute's checkpointer went on");
     }
 
+    /// <summary>A base snapshot held up (its compute's checkpointer stopped, so the backup never starts) holds up none
+    /// of the server's chores: a branch of the same project still expires on time meanwhile.</summary>
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_base_snapshot_held_up_holds_up_no_expiry()
+    {
+        await using var server = await LocalServerProcess.StartAsync("--housekeeping-interval", "1");
+        var id = SharedServer.NewId("pitr");
+        await server.CreateProjectAsync(id);
+        var production = $"projects/{id}/branches/production";
+        var branchDirectory = await BranchDirectoryAsync(server, production);
+        // Made first: a branch of production waits for a snapshot of production in progress, to share it.
+        await BranchAsync(id, "short", new { source_branch = production, ttl = "10s" }, server);
+        var (_, postmaster) = await server.PostmasterAsync(production);
+        SignalCheckpointer(postmaster, "STOP");
+        try
+        {
+            await server.ExecuteAsync(Primary(production), Burst);
+            await WaitUntilAsync(() => Directory.EnumerateDirectories(Path.Combine(branchDirectory, "base_snapshots"), ".tmp-*").Any(), TimeSpan.FromMinutes(2),
+                () => "No base snapshot of the branch that wrote the WAL for one was begun.");
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while ((await server.GetAsync($"projects/{id}/branches"))["branches"]!.AsArray().Any(branch => branch!["branch_id"]!.GetValue<string>() == "short"))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "The expired branch was not deleted while a base snapshot of its source was held up.");
+                await Task.Delay(250);
+            }
+        }
+        finally
+        {
+            SignalCheckpointer(postmaster, "CONT");
+        }
+        await WaitForSnapshotsAsync(branchDirectory, 2, "once its compute's checkpointer went on");
+    }
+
     /// <summary>A branch at a past time does not wait for the source's archiver: WAL it has not stored yet (here it
     /// cannot, its archive is closed to it) is taken from the source's pg_wal, and the new branch's history keeps it.</summary>
     [Fact]

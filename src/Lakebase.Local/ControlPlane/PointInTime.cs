@@ -69,25 +69,22 @@ internal sealed class PointInTime(Provisioning provisioning, LocalLimits limits,
     }
 
     /// <summary>
-    /// Keeps a branch's history restorable and inside its window: a new base snapshot if one is due (see
-    /// SnapshotIfDueAsync), and pruning of snapshots and WAL older than the project's history_retention_duration, in
-    /// the project's queue, so it never removes a snapshot a restore is copying.
+    /// Keeps a branch's history inside its window: prunes snapshots and WAL older than the project's
+    /// history_retention_duration, in the project's queue, so it never removes a snapshot a restore is copying. (New
+    /// snapshots are the SnapshotScheduler's, so a slow one holds up no pruning.)
     /// </summary>
-    public async Task MaintainAsync(Project project, Branch branch, CancellationToken cancellationToken)
-    {
-        await SnapshotIfDueAsync(branch, cancellationToken).ConfigureAwait(false);
-        await provisioning.QueueAsync<object?>(ResourceName.Parse(project.Name!).ProjectId, async () =>
+    public Task PruneAsync(Project project, Branch branch, CancellationToken cancellationToken) =>
+        provisioning.QueueAsync<object?>(ResourceName.Parse(project.Name!).ProjectId, () =>
         {
-            var windowStart = DateTimeOffset.UtcNow - (project.Status!.HistoryRetentionDuration ?? limits.DefaultHistoryRetention);
-            await History.PruneAsync(branch.Uid!, windowStart, cancellationToken).ConfigureAwait(false);
-            return null;
-        }, cancellationToken).ConfigureAwait(false);
-    }
+            History.Prune(branch.Uid!, DateTimeOffset.UtcNow - (project.Status!.HistoryRetentionDuration ?? limits.DefaultHistoryRetention));
+            return Task.FromResult<object?>(null);
+        }, cancellationToken);
 
     /// <summary>
-    /// Takes a new base snapshot of a running branch once enough time or WAL has passed since its newest, so a restore
-    /// replays a bounded amount of WAL. Outside the project's queue: branches made and restored meanwhile do not wait
-    /// for it (the branch's history gate keeps it apart from pruning and the branch's removal).
+    /// Takes a new base snapshot of a running branch once enough time or WAL has passed since its newest (see
+    /// SnapshotDue), so a restore replays a bounded amount of WAL. Outside the project's queue: branches made and
+    /// restored meanwhile do not wait for it (the branch's history gate keeps it apart from pruning and the branch's
+    /// removal).
     /// </summary>
     public async Task SnapshotIfDueAsync(Branch branch, CancellationToken cancellationToken)
     {
@@ -104,12 +101,14 @@ internal sealed class PointInTime(Provisioning provisioning, LocalLimits limits,
                 Path.GetFileName(snapshot.Directory), branch.Name, walSince >> 20, Path.GetFileName(newest.Directory), threshold >> 20);
     }
 
-    /// <summary>Whether a running branch has written more WAL since its newest base snapshot than it gets a new one
-    /// at: a look at its WAL's files, without a connection or the project's queue, cheap enough to ask twice a second, so
-    /// a branch that writes fast gets its snapshot soon after the WAL, not at the next housekeeping round.</summary>
-    public bool WalSnapshotDue(Branch branch)
+    /// <summary>Whether a running branch is due a new base snapshot: it has written more WAL since its newest than it
+    /// gets a new one at, or BaseSnapshotInterval has passed and it has completed a segment of WAL since. A look at its
+    /// WAL's files, without a connection or the project's queue, cheap enough to ask twice a second, so a branch that
+    /// writes fast gets its snapshot soon after the WAL.</summary>
+    public bool SnapshotDue(Branch branch)
     {
         if (RunningWithHistory(branch) is not (_, var newest)) return false;
+        if (DateTimeOffset.UtcNow - newest.Time >= limits.BaseSnapshotInterval) return History.HasWrittenWalSince(branch.Uid!, newest, 1);
         // The size of the branch is read only once the least WAL that could make one due is written.
         return History.HasWrittenWalSince(branch.Uid!, newest, limits.BaseSnapshotMinWalBytes) &&
             History.HasWrittenWalSince(branch.Uid!, newest, SnapshotWalBytes(branch));

@@ -26,22 +26,22 @@ internal sealed class Housekeeping(Catalog catalog, ProjectService projects, Bra
                     if (status.PurgeTime < now || (status.DeleteTime is null && status.ExpireTime < now && status.CurrentState == BranchState.Ready))
                         Try(() => branches.Delete(ResourceName.Parse(branch.Name!), purge: true), branch.Name!);
                     else if (status.CurrentState == BranchState.Ready)
-                        await MaintainHistoryAsync(project, branch, stoppingToken).ConfigureAwait(false);
+                        await PruneHistoryAsync(project, branch, stoppingToken).ConfigureAwait(false);
                 }
             }
         }
     }
 
-    private async Task MaintainHistoryAsync(Project project, Branch branch, CancellationToken cancellationToken)
+    private async Task PruneHistoryAsync(Project project, Branch branch, CancellationToken cancellationToken)
     {
         try
         {
-            await pointInTime.MaintainAsync(project, branch, cancellationToken).ConfigureAwait(false);
+            await pointInTime.PruneAsync(project, branch, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // A compute suspending mid-snapshot, a full disk: the next round tries again.
-            logger.LogWarning(ex, "Could not maintain the history of {Branch}", branch.Name);
+            // A file held open elsewhere, a full disk: the next round tries again.
+            logger.LogWarning(ex, "Could not prune the history of {Branch}", branch.Name);
         }
     }
 

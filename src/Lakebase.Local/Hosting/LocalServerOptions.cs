@@ -29,9 +29,9 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
           --min-credential-ttl <seconds>   shortest database credential lifetime (default 300)
           --min-history-retention <seconds>  shortest history_retention_duration projects may use (default 172800)
           --base-snapshot-interval <seconds> time between base snapshots of a running branch (default 86400)
-          --housekeeping-interval <seconds>  how often expiry, purges and history upkeep run (default 5)
+          --housekeeping-interval <seconds>  how often expiry, purges and history pruning run (default 5)
           --snapshot-check-interval <seconds> how often running branches are looked at for a base snapshot their
-                                           WAL made due (default 0.5; fractions allowed)
+                                           WAL or the interval made due (default 0.5; fractions allowed)
           --handshake-timeout <seconds>    time a client has to authenticate (default 30)
           --idle-session-timeout <seconds> idle sessions are closed after this long (default 86400, a day)
           --max-session-duration <seconds> every session is closed after this long (default 259200, three days)

@@ -4,11 +4,11 @@ using Lakebase.Local.ControlPlane;
 
 namespace Lakebase.Local.Hosting;
 
-/// <summary>Gives a running branch its new base snapshot as soon as it has written enough WAL for one, so a branch at a
-/// moment after heavy writes replays about half a data size of WAL, not all that was written until the next
-/// housekeeping round. The look is at the branch's WAL files only; the snapshot itself runs beside the project's queue
-/// and beside other branches' snapshots, so a slow or stuck one (a large branch, a compute that does not answer) holds
-/// up no other branch's.</summary>
+/// <summary>Takes every base snapshot of a running branch after its first: as soon as it has written enough WAL for one,
+/// so a branch at a moment after heavy writes replays about half a data size of WAL, and once a day if it wrote any.
+/// The look is at the branch's WAL files only; the snapshot itself runs beside the project's queue, housekeeping and
+/// other branches' snapshots, so a slow or stuck one (a large branch, a compute that does not answer) holds up no other
+/// branch's and none of the server's chores.</summary>
 internal sealed class SnapshotScheduler(Catalog catalog, PointInTime pointInTime, LocalLimits limits, ILogger<SnapshotScheduler> logger)
     : BackgroundService
 {
@@ -40,14 +40,14 @@ internal sealed class SnapshotScheduler(Catalog catalog, PointInTime pointInTime
         }
     }
 
-    /// <summary>The ready branches, with none of their snapshots in progress, that have written the WAL for a new one.</summary>
+    /// <summary>The ready branches, with none of their snapshots in progress, that are due a new one.</summary>
     private IEnumerable<Branch> DueBranches() =>
         catalog.Store.List<Project>(ResourceKind.Project, null).Where(project => project.DeleteTime is null)
             .SelectMany(project => catalog.Branches(project.Name!))
             .Where(branch => branch.Status!.CurrentState == BranchState.Ready && !_inProgress.ContainsKey(branch.Uid!))
             .Where(branch =>
             {
-                try { return pointInTime.WalSnapshotDue(branch); }
+                try { return pointInTime.SnapshotDue(branch); }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     // A branch deleted or reset under the look: the next round looks again.

@@ -14,6 +14,13 @@ internal sealed class KeyedLocks
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         return new Releaser(() => gate.Release());
     }
+
+    /// <summary>The key's lock if no one holds it, else null, without waiting.</summary>
+    public IDisposable? TryLock(string key)
+    {
+        var gate = _locks.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
+        return gate.Wait(0) ? new Releaser(() => gate.Release()) : null;
+    }
 }
 
 /// <summary>Runs its action once, on the first Dispose.</summary>

@@ -171,11 +171,13 @@ internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, 
 
     /// <summary>
     /// Drops history older than <paramref name="windowStart"/>: every snapshot before the newest one at or before
-    /// the window's start, and the archived WAL only those needed.
+    /// the window's start, and the archived WAL only those needed. Not while the history is held (a snapshot or a copy
+    /// in progress, which may take long or be stuck on its compute): the caller's next round prunes.
     /// </summary>
-    public async Task PruneAsync(string branchUid, DateTimeOffset windowStart, CancellationToken cancellationToken)
+    public void Prune(string branchUid, DateTimeOffset windowStart)
     {
-        using var hold = await HoldAsync(branchUid, cancellationToken).ConfigureAwait(false);
+        using var hold = _gates.TryLock(branchUid);
+        if (hold is null) return;
         var snapshots = Snapshots(branchUid);
         var oldestKept = snapshots.LastOrDefault(snapshot => snapshot.Time <= windowStart);
         if (oldestKept is null || oldestKept == snapshots[0]) return;
