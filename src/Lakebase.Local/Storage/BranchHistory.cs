@@ -169,6 +169,9 @@ internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, 
     /// branch: not WAL it wrote.</summary>
     public ulong SkippedSince(string branchUid, BaseSnapshot snapshot) => switches.SkippedSince(layout.BranchData(branchUid), snapshot.Lsn);
 
+    /// <summary>Forgets what is kept in memory about a branch removed for good.</summary>
+    public void Forget(string branchUid) => switches.Forget(layout.BranchData(branchUid));
+
     /// <summary>
     /// Drops history older than <paramref name="windowStart"/>: every snapshot before the newest one at or before
     /// the window's start, and the archived WAL only those needed. Not while the history is held (a snapshot or a copy

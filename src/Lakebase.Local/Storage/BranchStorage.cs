@@ -155,6 +155,7 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
     {
         using var hold = await history.HoldAsync(branchUid, cancellationToken).ConfigureAwait(false);
         DeleteDirectory(layout.Branch(branchUid));
+        history.Forget(branchUid);
     }
 
     /// <summary>Removes a folder and its contents. A process that is dying (a restore's postmaster just killed, its

@@ -41,4 +41,10 @@ internal sealed class SegmentSwitches
             return switches.Aggregate(0UL, (sum, entry) => sum + entry.Skipped);
         }
     }
+
+    /// <summary>Forgets a data directory removed for good.</summary>
+    public void Forget(string dataDirectory)
+    {
+        lock (_byDirectory) _byDirectory.Remove(dataDirectory);
+    }
 }
