@@ -310,6 +310,50 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         }
     }
 
+    /// <summary>Two new projects on <paramref name="server"/>.</summary>
+    private static async Task<(string, string)> CreateTwoProjectsAsync(LocalServerProcess server)
+    {
+        var (first, second) = (SharedServer.NewId("pitr"), SharedServer.NewId("pitr"));
+        await server.CreateProjectAsync(first);
+        await server.CreateProjectAsync(second);
+        return (first, second);
+    }
+
+    /// <summary>Holds up a base snapshot of <paramref name="branch"/> (its compute's checkpointer stopped, so the backup
+    /// never starts: the WAL for one written, waited for until it has begun), runs <paramref name="meanwhile"/>, then
+    /// lets the checkpointer go on and waits for the snapshot to be taken.</summary>
+    private static async Task WhileSnapshotHeldUpAsync(LocalServerProcess server, string branch, Func<Task> meanwhile)
+    {
+        var branchDirectory = await BranchDirectoryAsync(server, branch);
+        var (_, postmaster) = await server.PostmasterAsync(branch);
+        SignalCheckpointer(postmaster, "STOP");
+        try
+        {
+            await server.ExecuteAsync(Primary(branch), Burst);
+            await WaitUntilAsync(() => Directory.EnumerateDirectories(Path.Combine(branchDirectory, "base_snapshots"), ".tmp-*").Any(), TimeSpan.FromMinutes(2),
+                () => "No base snapshot of the branch that wrote the WAL for one was begun.");
+            await meanwhile();
+        }
+        finally
+        {
+            SignalCheckpointer(postmaster, "CONT");
+        }
+        await WaitForSnapshotsAsync(branchDirectory, 2, "once its compute's checkpointer went on");
+    }
+
+    /// <summary>Waits, a minute at most, until the server has deleted an expired branch.</summary>
+    private static async Task WaitUntilBranchGoneAsync(LocalServerProcess server, string branch, string when)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            using var response = await server.SendRawAsync(HttpMethod.Get, branch, null);
+            if (response.StatusCode == System.Net.HttpStatusCode.NotFound) return;
+            Assert.True(DateTime.UtcNow < deadline, $"The expired branch was not deleted {when}.");
+            await Task.Delay(250);
+        }
+    }
+
     /// <summary>A branch's folder under the server's state root.</summary>
     private static async Task<string> BranchDirectoryAsync(LocalServerProcess server, string branch) =>
         Path.Combine(server.Root, "branches", (await server.GetAsync(branch))["uid"]!.GetValue<string>());
@@ -346,27 +390,15 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
     public async Task A_base_snapshot_held_up_on_one_branch_holds_up_no_other_branchs()
     {
         await using var server = await LocalServerProcess.StartAsync("--housekeeping-interval", "3600");
-        var (held, other) = (SharedServer.NewId("pitr"), SharedServer.NewId("pitr"));
-        await server.CreateProjectAsync(held);
-        await server.CreateProjectAsync(other);
+        var (held, other) = await CreateTwoProjectsAsync(server);
         var heldBranch = await BranchDirectoryAsync(server, $"projects/{held}/branches/production");
         var otherBranch = await BranchDirectoryAsync(server, $"projects/{other}/branches/production");
-        var (_, postmaster) = await server.PostmasterAsync($"projects/{held}/branches/production");
-        SignalCheckpointer(postmaster, "STOP");
-        try
+        await WhileSnapshotHeldUpAsync(server, $"projects/{held}/branches/production", async () =>
         {
-            await server.ExecuteAsync(Primary($"projects/{held}/branches/production"), Burst);
-            await WaitUntilAsync(() => Directory.EnumerateDirectories(Path.Combine(heldBranch, "base_snapshots"), ".tmp-*").Any(), TimeSpan.FromMinutes(2),
-                () => "No base snapshot of the branch that wrote the WAL for one was begun.");
             await server.ExecuteAsync(Primary($"projects/{other}/branches/production"), Burst);
             await WaitForSnapshotsAsync(otherBranch, 2, "while another branch's snapshot was held up");
             Assert.Single(FinishedSnapshots(heldBranch));
-        }
-        finally
-        {
-            SignalCheckpointer(postmaster, "CONT");
-        }
-        await WaitForSnapshotsAsync(heldBranch, 2, "once its compute's checkpointer went on");
+        });
     }
 
     /// <summary>A base snapshot held up (its compute's checkpointer stopped, so the backup never starts) holds up none
@@ -379,28 +411,30 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         var id = SharedServer.NewId("pitr");
         await server.CreateProjectAsync(id);
         var production = $"projects/{id}/branches/production";
-        var branchDirectory = await BranchDirectoryAsync(server, production);
         // Made first: a branch of production waits for a snapshot of production in progress, to share it.
         await BranchAsync(id, "short", new { source_branch = production, ttl = "10s" }, server);
-        var (_, postmaster) = await server.PostmasterAsync(production);
-        SignalCheckpointer(postmaster, "STOP");
-        try
+        await WhileSnapshotHeldUpAsync(server, production,
+            () => WaitUntilBranchGoneAsync(server, $"projects/{id}/branches/short", "while a base snapshot of its source was held up"));
+    }
+
+    /// <summary>An operation held up in one project's queue (a branch made from a branch whose base snapshot is held up
+    /// waits for it, to share it) holds up no other project's chores: a branch of another project still expires on
+    /// time meanwhile.</summary>
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task An_operation_held_up_in_one_projects_queue_holds_up_no_expiry_in_another()
+    {
+        await using var server = await LocalServerProcess.StartAsync("--housekeeping-interval", "1");
+        var (held, other) = await CreateTwoProjectsAsync(server);
+        await BranchAsync(other, "short", new { ttl = "15s" }, server);
+        var production = $"projects/{held}/branches/production";
+        JsonObject? waiting = null;
+        await WhileSnapshotHeldUpAsync(server, production, async () =>
         {
-            await server.ExecuteAsync(Primary(production), Burst);
-            await WaitUntilAsync(() => Directory.EnumerateDirectories(Path.Combine(branchDirectory, "base_snapshots"), ".tmp-*").Any(), TimeSpan.FromMinutes(2),
-                () => "No base snapshot of the branch that wrote the WAL for one was begun.");
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while ((await server.GetAsync($"projects/{id}/branches"))["branches"]!.AsArray().Any(branch => branch!["branch_id"]!.GetValue<string>() == "short"))
-            {
-                Assert.True(DateTime.UtcNow < deadline, "The expired branch was not deleted while a base snapshot of its source was held up.");
-                await Task.Delay(250);
-            }
-        }
-        finally
-        {
-            SignalCheckpointer(postmaster, "CONT");
-        }
-        await WaitForSnapshotsAsync(branchDirectory, 2, "once its compute's checkpointer went on");
+            waiting = await server.SendAsync(HttpMethod.Post, $"projects/{held}/branches?branch_id=waiting", new { spec = new { source_branch = production, no_expiry = true } });
+            await WaitUntilBranchGoneAsync(server, $"projects/{other}/branches/short", "while another project's queue was held up");
+        });
+        await server.WaitAsync(waiting!);
     }
 
     /// <summary>A branch at a past time does not wait for the source's archiver: WAL it has not stored yet (here it

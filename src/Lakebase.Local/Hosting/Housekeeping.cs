@@ -10,25 +10,36 @@ internal sealed class Housekeeping(Catalog catalog, ProjectService projects, Bra
     ILogger<Housekeeping> logger)
     : BackgroundService
 {
+    /// <summary>Prunings in progress, by branch uid: each waits its turn in its project's queue, which a long
+    /// operation (a large branch being copied) may hold, so a round does not wait for them.</summary>
+    private readonly BackgroundRuns _pruning = new();
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(limits.HousekeepingInterval);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        try
         {
-            var now = DateTimeOffset.UtcNow;
-            foreach (var project in catalog.Store.List<Project>(ResourceKind.Project, null))
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                if (project.PurgeTime < now) Try(() => projects.Delete(ResourceName.Parse(project.Name!), purge: true), project.Name!);
-                if (project.DeleteTime is not null) continue;
-                foreach (var branch in catalog.Branches(project.Name!))
+                var now = DateTimeOffset.UtcNow;
+                foreach (var project in catalog.Store.List<Project>(ResourceKind.Project, null))
                 {
-                    var status = branch.Status!;
-                    if (status.PurgeTime < now || (status.DeleteTime is null && status.ExpireTime < now && status.CurrentState == BranchState.Ready))
-                        Try(() => branches.Delete(ResourceName.Parse(branch.Name!), purge: true), branch.Name!);
-                    else if (status.CurrentState == BranchState.Ready)
-                        await PruneHistoryAsync(project, branch, stoppingToken).ConfigureAwait(false);
+                    if (project.PurgeTime < now) Try(() => projects.Delete(ResourceName.Parse(project.Name!), purge: true), project.Name!);
+                    if (project.DeleteTime is not null) continue;
+                    foreach (var branch in catalog.Branches(project.Name!))
+                    {
+                        var status = branch.Status!;
+                        if (status.PurgeTime < now || (status.DeleteTime is null && status.ExpireTime < now && status.CurrentState == BranchState.Ready))
+                            Try(() => branches.Delete(ResourceName.Parse(branch.Name!), purge: true), branch.Name!);
+                        else if (status.CurrentState == BranchState.Ready)
+                            _pruning.Start(branch.Uid!, () => PruneHistoryAsync(project, branch, stoppingToken));
+                    }
                 }
             }
+        }
+        finally
+        {
+            await _pruning.WhenAll().ConfigureAwait(false);
         }
     }
 
@@ -38,7 +49,10 @@ internal sealed class Housekeeping(Catalog catalog, ProjectService projects, Bra
         {
             await pointInTime.PruneAsync(project, branch, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
         {
             // A file held open elsewhere, a full disk: the next round tries again.
             logger.LogWarning(ex, "Could not prune the history of {Branch}", branch.Name);

@@ -14,7 +14,7 @@ internal sealed class SnapshotScheduler(Catalog catalog, PointInTime pointInTime
 {
     /// <summary>Snapshots in progress, by branch uid: one per branch at a time, and about as many at once as there are
     /// cores (each is a copy that takes one), but at least two, so one stuck snapshot never stops the others.</summary>
-    private readonly Dictionary<string, Task> _inProgress = [];
+    private readonly BackgroundRuns _inProgress = new();
     private static readonly int MostAtOnce = Math.Max(2, Environment.ProcessorCount);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -24,19 +24,17 @@ internal sealed class SnapshotScheduler(Catalog catalog, PointInTime pointInTime
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                foreach (var (uid, _) in _inProgress.Where(entry => entry.Value.IsCompleted).ToList()) _inProgress.Remove(uid);
                 foreach (var branch in DueBranches())
                 {
                     if (_inProgress.Count >= MostAtOnce) break;
-                    _inProgress[branch.Uid!] = SnapshotAsync(branch, stoppingToken);
+                    _inProgress.Start(branch.Uid!, () => SnapshotAsync(branch, stoppingToken));
                 }
             }
         }
         finally
         {
-            // Each is cancelled on stopping; waited for, so none is cut off half-made (a staging folder a killed server
-            // leaves is removed at its next start).
-            await Task.WhenAll(_inProgress.Values).ConfigureAwait(false);
+            // A staging folder a killed server leaves is removed at its next start.
+            await _inProgress.WhenAll().ConfigureAwait(false);
         }
     }
 
@@ -44,7 +42,7 @@ internal sealed class SnapshotScheduler(Catalog catalog, PointInTime pointInTime
     private IEnumerable<Branch> DueBranches() =>
         catalog.Store.List<Project>(ResourceKind.Project, null).Where(project => project.DeleteTime is null)
             .SelectMany(project => catalog.Branches(project.Name!))
-            .Where(branch => branch.Status!.CurrentState == BranchState.Ready && !_inProgress.ContainsKey(branch.Uid!))
+            .Where(branch => branch.Status!.CurrentState == BranchState.Ready && !_inProgress.IsRunning(branch.Uid!))
             .Where(branch =>
             {
                 try { return pointInTime.SnapshotDue(branch); }
@@ -58,8 +56,6 @@ internal sealed class SnapshotScheduler(Catalog catalog, PointInTime pointInTime
 
     private async Task SnapshotAsync(Branch branch, CancellationToken stoppingToken)
     {
-        // Off the look's thread at once, so a snapshot never holds up the round that started it.
-        await Task.Yield();
         try
         {
             await pointInTime.SnapshotIfDueAsync(branch, stoppingToken).ConfigureAwait(false);
