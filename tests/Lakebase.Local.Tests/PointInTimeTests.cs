@@ -217,7 +217,7 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         }
         var passed = (ulong)await Server.QueryAsync<NpgsqlLogSequenceNumber>(Primary(production), "SELECT pg_current_wal_lsn()") - (ulong)lsnBefore;
         Assert.True(passed > 64UL << 20, $"The branches moved production's WAL on by {passed >> 20} MB only.");
-        // Housekeeping looks every 5 seconds and the WAL's scheduler twice a second.
+        // The snapshot scheduler looks twice a second: fourteen looks.
         await Task.Delay(TimeSpan.FromSeconds(7));
         Assert.Equal(before, FinishedSnapshots(branchDirectory));
         Assert.Equal(new[] { 1 }, await IdsAsync($"projects/{id}/branches/past-3", "orders"));

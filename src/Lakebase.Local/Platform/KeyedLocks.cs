@@ -10,7 +10,7 @@ internal sealed class KeyedLocks
 
     public async Task<IDisposable> LockAsync(string key, CancellationToken cancellationToken)
     {
-        var gate = _locks.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
+        var gate = Gate(key);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         return new Releaser(() => gate.Release());
     }
@@ -18,9 +18,11 @@ internal sealed class KeyedLocks
     /// <summary>The key's lock if no one holds it, else null, without waiting.</summary>
     public IDisposable? TryLock(string key)
     {
-        var gate = _locks.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
+        var gate = Gate(key);
         return gate.Wait(0) ? new Releaser(() => gate.Release()) : null;
     }
+
+    private SemaphoreSlim Gate(string key) => _locks.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
 }
 
 /// <summary>Runs its action once, on the first Dispose.</summary>

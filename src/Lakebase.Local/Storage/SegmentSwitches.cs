@@ -4,7 +4,7 @@ namespace Lakebase.Local.Storage;
 
 /// <summary>
 /// The WAL positions Lakebase skips on a running cluster by switching it to its next segment itself (a backup's
-/// stop, the seal before a restore): the rest of that segment holds no record, so it is not WAL the branch wrote, and
+/// start and stop, the seal before a restore): the rest of that segment holds no record, so it is not WAL the branch wrote, and
 /// does not bring its next base snapshot nearer. Kept in memory, by data directory: after a restart a branch gets its
 /// next snapshot at most that much sooner.
 /// </summary>
