@@ -23,6 +23,14 @@ internal static class ProcessTable
         return WorkingDirectory(pid) == directory;
     }
 
+    /// <summary>Postgres processes (postmasters and their children, whose titles replace their argument vector, so
+    /// the executable tells) whose working directory is <paramref name="dataDirectory"/>.</summary>
+    public static IEnumerable<int> PostgresWorkingIn(string dataDirectory)
+    {
+        var directory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dataDirectory));
+        return All().Where(pid => WorkingDirectory(pid) == directory && Path.GetFileName(Executable(pid)) == "postgres");
+    }
+
     /// <summary>The argument vector, empty when the process is gone or is a kernel thread.</summary>
     public static List<string> CommandLine(int pid)
     {
@@ -41,6 +49,18 @@ internal static class ProcessTable
         try
         {
             return new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    public static string? Executable(int pid)
+    {
+        try
+        {
+            return new FileInfo($"/proc/{pid}/exe").LinkTarget;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

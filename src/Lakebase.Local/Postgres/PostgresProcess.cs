@@ -30,6 +30,7 @@ internal sealed class PostgresProcess
         TimeSpan timeout, CancellationToken cancellationToken)
     {
         RemoveStaleLockFiles(dataDirectory, socketDirectory);
+        await StopLeftBehindChildrenAsync(dataDirectory, cancellationToken).ConfigureAwait(false);
         var logFile = Path.Combine(Path.GetDirectoryName(dataDirectory)!, LogFileName);
         var logOffset = File.Exists(logFile) ? new FileInfo(logFile).Length : 0;
         try
@@ -128,6 +129,21 @@ internal sealed class PostgresProcess
             if (ReadPidFile(lockFile) is { Pid: > 0 } owner && !(Posix.IsAlive(owner.Pid) && ProcessTable.IsPostmasterOf(owner.Pid, dataDirectory)))
                 File.Delete(lockFile);
         }
+    }
+
+    /// <summary>
+    /// A postmaster killed with -9 leaves its children running until each next waits and sees it gone; a backend busy
+    /// in a query may take minutes. While any is attached to the old shared memory PostgreSQL refuses to start on the
+    /// directory ("pre-existing shared memory block is still in use"), so when no postmaster serves the directory,
+    /// the postgres processes still working in it get SIGKILL, as their postmaster would have sent, and are waited for.
+    /// </summary>
+    private static async Task StopLeftBehindChildrenAsync(string dataDirectory, CancellationToken cancellationToken)
+    {
+        if (Adopt(dataDirectory) is not null) return;
+        var leftBehind = ProcessTable.PostgresWorkingIn(dataDirectory).ToList();
+        foreach (var pid in leftBehind) Posix.Signal(pid, Posix.SigKill);
+        var deadline = DateTime.UtcNow + KillTimeout;
+        while (leftBehind.Any(Posix.IsAlive) && DateTime.UtcNow < deadline) await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>postmaster.pid: line 1 is the pid, line 8 the status (starting, ready, stopping) since PostgreSQL 10.</summary>
