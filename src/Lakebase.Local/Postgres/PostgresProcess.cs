@@ -29,8 +29,8 @@ internal sealed class PostgresProcess
     public static async Task<PostgresProcess> StartAsync(PostgresBinaries binaries, ServiceAccount account, string dataDirectory, string socketDirectory,
         TimeSpan timeout, CancellationToken cancellationToken)
     {
-        RemoveStaleLockFiles(dataDirectory, socketDirectory);
         await StopLeftBehindChildrenAsync(dataDirectory, cancellationToken).ConfigureAwait(false);
+        RemoveStaleLockFiles(dataDirectory, socketDirectory);
         var logFile = Path.Combine(Path.GetDirectoryName(dataDirectory)!, LogFileName);
         var logOffset = File.Exists(logFile) ? new FileInfo(logFile).Length : 0;
         try
@@ -134,12 +134,13 @@ internal sealed class PostgresProcess
     /// <summary>
     /// A postmaster killed with -9 leaves its children running until each next waits and sees it gone; a backend busy
     /// in a query may take minutes. While any is attached to the old shared memory PostgreSQL refuses to start on the
-    /// directory ("pre-existing shared memory block is still in use"), so when no postmaster serves the directory,
-    /// the postgres processes still working in it get SIGKILL, as their postmaster would have sent, and are waited for.
+    /// directory ("pre-existing shared memory block is still in use"), so after a postmaster that did not exit cleanly
+    /// (its pid file is left, naming no live postmaster of the directory) the postgres processes still working in the
+    /// directory get SIGKILL, as their postmaster would have sent, and are waited for.
     /// </summary>
     private static async Task StopLeftBehindChildrenAsync(string dataDirectory, CancellationToken cancellationToken)
     {
-        if (Adopt(dataDirectory) is not null) return;
+        if (!File.Exists(PidFile(dataDirectory)) || Adopt(dataDirectory) is not null) return;
         var leftBehind = ProcessTable.PostgresWorkingIn(dataDirectory).ToList();
         foreach (var pid in leftBehind) Posix.Signal(pid, Posix.SigKill);
         var deadline = DateTime.UtcNow + KillTimeout;
