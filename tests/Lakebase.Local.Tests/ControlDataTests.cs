@@ -16,7 +16,8 @@ public sealed class ControlDataTests(SharedServer shared) : IClassFixture<Shared
         await using var connection = await shared.Server.ConnectAsync($"{branch}/endpoints/primary");
         await using (var checkpoint = new NpgsqlCommand("CREATE TABLE t AS SELECT 1; SELECT pg_switch_wal(); CHECKPOINT", connection))
             await checkpoint.ExecuteNonQueryAsync();
-        await using var reported = new NpgsqlCommand("SELECT checkpoint_lsn::text, timeline_id, redo_wal_file FROM pg_control_checkpoint()", connection);
+        await using var reported = new NpgsqlCommand("SELECT checkpoint_lsn::text, timeline_id, redo_wal_file, pg_control_last_modified " +
+            "FROM pg_control_checkpoint(), pg_control_system()", connection);
         await using var reader = await reported.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
 
@@ -26,6 +27,7 @@ public sealed class ControlDataTests(SharedServer shared) : IClassFixture<Shared
         // A running cluster's control file says it is in production, so a copy of it needs all its WAL.
         Assert.Equal((reader.GetInt32(1), reader.GetString(0), reader.GetString(2), false),
             (control.Timeline, control.CheckpointLsn, control.FirstWalFile, control.ShutDown));
+        Assert.Equal(reader.GetFieldValue<DateTimeOffset>(3), control.UpdateTime);
     }
 
     [Fact]

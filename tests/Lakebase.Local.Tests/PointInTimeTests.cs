@@ -470,6 +470,49 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         Assert.True(File.Exists(Path.Combine(childArchive, forkSegment)), $"The new branch's history lacks {forkSegment}, the segment it forked in.");
     }
 
+    /// <summary>A moment after the source scaled to zero holds everything the source committed, and is branched from
+    /// without waking the source (as the service does); a moment before it stopped still restores exactly, and the new
+    /// branch's own history goes on from what it was made with.</summary>
+    [Fact]
+    public async Task A_branch_at_a_moment_after_its_source_scaled_to_zero_leaves_the_source_asleep()
+    {
+        await using var server = await LocalServerProcess.StartAsync("--min-suspend-timeout", "1");
+        var id = SharedServer.NewId("pitr");
+        await server.CreateProjectAsync(id);
+        var production = $"projects/{id}/branches/production";
+        await server.RunAsync(HttpMethod.Patch, $"{Primary(production)}?update_mask=spec.suspension", new { spec = new { suspend_timeout_duration = "1s" } });
+        List<(DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn)> marks;
+        await using (var connection = await server.ConnectAsync(Primary(production)))
+        {
+            await using (var create = new NpgsqlCommand("CREATE TABLE orders (id int)", connection)) await create.ExecuteNonQueryAsync();
+            marks = await WriteRowsAsync(connection, "orders", 1, 2);
+        }
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (await EndpointStateAsync(server, production) != "IDLE")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The source never scaled to zero.");
+            await Task.Delay(100);
+        }
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        // The API's times carry microseconds.
+        var asleep = DateTimeOffset.UnixEpoch.AddMicroseconds((DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks / 10);
+
+        var branched = await BranchAsync(id, "while-asleep", new { source_branch = production, source_branch_time = asleep.ToString("O"), no_expiry = true }, server);
+        Assert.Equal("IDLE", await EndpointStateAsync(server, production));
+        Assert.Equal(asleep, DateTimeOffset.Parse(branched["status"]!["source_branch_time"]!.GetValue<string>()));
+        var whileAsleep = $"projects/{id}/branches/while-asleep";
+        Assert.Equal(new[] { 1, 2 }, await IdsAsync(whileAsleep, "orders", server));
+
+        await BranchAsync(id, "before-sleep", new { source_branch = production, source_branch_time = marks[0].Time.ToString("O"), no_expiry = true }, server);
+        Assert.Equal(new[] { 1 }, await IdsAsync($"projects/{id}/branches/before-sleep", "orders", server));
+        await using (var connection = await server.ConnectAsync(Primary(whileAsleep))) marks = await WriteRowsAsync(connection, "orders", 3, 4);
+        await BranchAsync(id, "while-asleep-at-three", new { source_branch = whileAsleep, source_branch_time = marks[0].Time.ToString("O"), no_expiry = true }, server);
+        Assert.Equal(new[] { 1, 2, 3 }, await IdsAsync($"projects/{id}/branches/while-asleep-at-three", "orders", server));
+    }
+
+    private static async Task<string> EndpointStateAsync(LocalServerProcess server, string branch) =>
+        (await server.GetAsync(Primary(branch)))["status"]!["current_state"]!.GetValue<string>();
+
     [Fact]
     public async Task Times_and_LSNs_outside_the_history_are_refused_with_the_range_that_is_allowed()
     {

@@ -62,6 +62,12 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
             return (point, control.ShutDown ? SharedFrom(sourceUid, data, control.CheckpointWalFile, lastIncluded: false) : null);
         }, cancellationToken);
 
+    /// <summary>Whether the branch's compute stopped cleanly before <paramref name="moment"/>, so its data is as it was
+    /// then: a cleanly stopped cluster's control file was last written after its last commit, in whole seconds. Asked
+    /// while the compute is held stopped.</summary>
+    public bool StoppedBefore(string branchUid, DateTimeOffset moment) =>
+        ControlData.Read(layout.BranchData(branchUid)) is { ShutDown: true } control && control.UpdateTime.AddSeconds(1) <= moment;
+
     /// <summary>Makes <paramref name="targetUid"/> a consistent copy of a running branch; its first start replays WAL to
     /// the copy's end point.</summary>
     public Task<BranchPoint> CloneRunningAsync(NpgsqlConnection sourceAdmin, string sourceUid, string targetUid, CancellationToken cancellationToken) =>

@@ -8,17 +8,20 @@ namespace Lakebase.Local.Storage;
 /// What a stopped (or copied) data directory says about itself: its timeline, its last checkpoint, and the first WAL
 /// file a start from it replays. Read from global/pg_control in-process (no pg_controldata, which the packaged builds
 /// lack). A copy made with the backup API starts from its backup_label instead of the control file, so the label wins
-/// when there is one.
+/// when there is one. <paramref name="UpdateTime"/> is when pg_control was last written, in whole seconds (for a
+/// cluster that stopped cleanly: once its shutdown checkpoint was done, after its last commit).
 /// </summary>
-internal sealed partial record ControlData(int Timeline, string CheckpointLsn, string FirstWalFile, bool ShutDown, string CheckpointWalFile)
+internal sealed partial record ControlData(int Timeline, string CheckpointLsn, string FirstWalFile, bool ShutDown, string CheckpointWalFile,
+    DateTimeOffset UpdateTime)
 {
     /// <summary>pg_control_version of the layouts read here: 1300 for PostgreSQL 13 to 16, 1700 for 17, 1800 for 18.
     /// Every one begins alike: system identifier (8 bytes), pg_control_version, catalog version, state, 4 bytes of
-    /// padding, time (8), then the checkpoint's location (8) and the checkpoint record itself, whose first fields are
+    /// padding, time (8, seconds since the epoch), then the checkpoint's location (8) and the checkpoint record itself, whose first fields are
     /// its redo location (8) and its timeline (4).</summary>
     private static readonly int[] KnownVersions = [1300, 1700, 1800];
     private const int VersionOffset = 8;
     private const int StateOffset = 16;
+    private const int TimeOffset = 24;
     /// <summary>DBState values of a cluster that stopped cleanly (DB_SHUTDOWNED, DB_SHUTDOWNED_IN_RECOVERY): a start
     /// needs only the WAL of its last checkpoint.</summary>
     private static readonly int[] ShutDownStates = [1, 2];
@@ -43,7 +46,8 @@ internal sealed partial record ControlData(int Timeline, string CheckpointLsn, s
         var shutDown = ShutDownStates.Contains(BinaryPrimitives.ReadInt32LittleEndian(bytes[StateOffset..]));
         var label = Path.Combine(dataDirectory, "backup_label");
         if (File.Exists(label)) firstWalFile = BackupStartFile(File.ReadAllText(label));
-        return new ControlData(timeline, FormatLsn(checkpoint), firstWalFile, shutDown, WalFileName(timeline, checkpoint + CheckpointRecordBound, segmentSize));
+        return new ControlData(timeline, FormatLsn(checkpoint), firstWalFile, shutDown, WalFileName(timeline, checkpoint + CheckpointRecordBound, segmentSize),
+            DateTimeOffset.FromUnixTimeSeconds(BinaryPrimitives.ReadInt64LittleEndian(bytes[TimeOffset..])));
     }
 
     /// <summary>The name of the WAL segment holding <paramref name="lsn"/> on <paramref name="timeline"/> (XLogFileName).</summary>
