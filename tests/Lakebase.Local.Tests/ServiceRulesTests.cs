@@ -165,6 +165,42 @@ public sealed class ServiceRulesTests(SharedServer shared) : IClassFixture<Share
             new { spec = new { default_branch = $"{branches}/month" } })).ErrorMessage);
     }
 
+    /// <summary>An empty mask means every updatable field the body carries (postgres-api.md), and a create with
+    /// replace_existing updates the same way: expiry and suspension too, which are oneof groups (recorded from the
+    /// service: postgres_endpoints__replace_existing).</summary>
+    [Fact]
+    public async Task An_update_without_a_mask_and_a_replacing_create_change_expiry_and_suspension_too()
+    {
+        var id = SharedServer.NewId("mask");
+        await Server.CreateProjectAsync(id);
+        var branches = $"projects/{id}/branches";
+        await BranchAsync(id, "dev", new { ttl = "3600s" });
+
+        await Server.RunAsync(HttpMethod.Patch, $"{branches}/dev", new { spec = new { no_expiry = true } });
+        Assert.Null((await Server.GetAsync($"{branches}/dev"))["status"]!["expire_time"]);
+        await Server.RunAsync(HttpMethod.Post, $"{branches}?branch_id=dev&replace_existing=true", new { spec = new { ttl = "7200s" } });
+        Assert.NotNull((await Server.GetAsync($"{branches}/dev"))["status"]!["expire_time"]);
+
+        await Server.RunAsync(HttpMethod.Post, $"{branches}/production/endpoints?endpoint_id=primary&replace_existing=true",
+            new { spec = new { endpoint_type = "ENDPOINT_TYPE_READ_WRITE", autoscaling_limit_min_cu = 0.5, autoscaling_limit_max_cu = 2, suspend_timeout_duration = "600s" } });
+        Assert.Equal("600s", (await Server.GetAsync($"{branches}/production/endpoints/primary"))["status"]!["suspend_timeout_duration"]!.GetValue<string>());
+    }
+
+    /// <summary>The default branch cannot be deleted (lakebase-semantics.md §1.5), whichever branch it is.</summary>
+    [Fact]
+    public async Task The_default_branch_cannot_be_deleted_until_another_is_the_default()
+    {
+        var id = SharedServer.NewId("default");
+        await Server.CreateProjectAsync(id);
+        var branches = $"projects/{id}/branches";
+        await BranchAsync(id, "main", new { no_expiry = true });
+        await Server.RunAsync(HttpMethod.Patch, $"projects/{id}?update_mask=spec.default_branch", new { spec = new { default_branch = $"{branches}/main" } });
+
+        Assert.Contains("default branch", (await RefusedAsync(HttpMethod.Delete, $"{branches}/main", null, code: "BAD_REQUEST")).ErrorMessage);
+        await Server.RunAsync(HttpMethod.Patch, $"projects/{id}?update_mask=spec.default_branch", new { spec = new { default_branch = $"{branches}/production" } });
+        await Server.RunAsync(HttpMethod.Delete, $"{branches}/main", null);
+    }
+
     [Fact]
     public async Task A_project_has_one_protected_branch_and_at_most_10_unarchived_branches()
     {

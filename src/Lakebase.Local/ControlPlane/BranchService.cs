@@ -238,12 +238,14 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
         }
     }
 
-    /// <summary>The service refuses to delete the root branch (it goes with its project), a protected branch, and a
-    /// branch that other branches were made from.</summary>
+    /// <summary>The service refuses to delete the root branch (it goes with its project), the project's default
+    /// branch, a protected branch, and a branch that other branches were made from.</summary>
     private void CheckDeletable(Branch branch)
     {
         if (branch.Status!.SourceBranch is null)
             throw ApiException.ManagedByParent($"Cannot delete root branch '{branch.Name}'. Root branches cannot be deleted independently.");
+        if (Catalog.RequireProject(ResourceName.Parse(branch.Parent!)).Status!.DefaultBranch == branch.Name)
+            throw ApiException.BadRequest($"Branch {branch.Name} is the project's default branch; make another branch the default before deleting it.");
         if (branch.Status.IsProtected == true)
             throw ApiException.BadRequest($"Branch {branch.Name} is protected; unprotect it before deleting it.");
         var children = Catalog.Branches(branch.Parent!).Where(other => other.Status!.SourceBranch == branch.Name).Select(other => other.BranchId).ToList();

@@ -6,7 +6,7 @@ namespace Lakebase.Local.ControlPlane;
 /// <summary>
 /// update_mask as the service applies it: only masked paths change; every masked path must name an updatable field
 /// (or oneof group) that is present in the body; create-only paths (Terraform sends initial_*) are ignored; an empty
-/// mask means every updatable field the body carries.
+/// mask (also a create with replace_existing) means every updatable field the body carries.
 /// </summary>
 internal sealed class MaskedUpdate
 {
@@ -24,7 +24,10 @@ internal sealed class MaskedUpdate
         if (requested.Count == 0)
         {
             if (!string.IsNullOrWhiteSpace(updateMask)) return new MaskedUpdate(requested);
-            requested = (body["spec"] as JsonObject)?.Select(field => "spec." + field.Key).Where(updatable.Contains).ToList() ?? [];
+            // A field of a oneof (spec.ttl) is updated through its group (spec.expiration), as a mask would name it.
+            requested = (body["spec"] as JsonObject)?.Select(field => "spec." + field.Key)
+                .Select(path => groups.FirstOrDefault(group => group.Value.Contains(path)).Key ?? path)
+                .Where(updatable.Contains).Distinct().ToList() ?? [];
         }
         foreach (var path in requested)
         {
