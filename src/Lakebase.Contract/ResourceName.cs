@@ -122,28 +122,35 @@ public static partial class ResourceIds
     /// <summary>Projects, branches and endpoints: 1–63 characters.</summary>
     public const string Pattern = "^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$";
 
-    /// <summary>Roles and databases: 4–63 characters (postgres-api.md §1.4). The SDK calls it RFC 1123; the CLI's fake,
-    /// checked against the real API, accepts a trailing hyphen, so that is followed here.</summary>
-    public const string RoleOrDatabasePattern = "^[a-z][a-z0-9-]{3,62}$";
+    /// <summary>Roles: 4–63 characters (postgres-api.md §1.4). The SDK calls it RFC 1123; the CLI's fake, checked
+    /// against the real API, accepts a trailing hyphen, so that is followed here.</summary>
+    public const string RolePattern = "^[a-z][a-z0-9-]{3,62}$";
 
     /// <summary>The shortest role or database id; ids made for a role or database are at least this long.</summary>
     public const int MinRoleOrDatabaseIdLength = 4;
 
     public static bool IsValid(string? id) => id is not null && IdRegex().IsMatch(id);
 
-    public static bool IsValidRoleOrDatabaseId(string? id) => id is not null && RoleOrDatabaseIdRegex().IsMatch(id);
+    public static bool IsValidRoleId(string? id) => id is not null && RoleIdRegex().IsMatch(id);
+
+    /// <summary>Databases: the service checks database_id against <see cref="Pattern"/> (recorded from the live API),
+    /// and its reference gives them 4–63 characters, as roles.</summary>
+    public static bool IsValidDatabaseId(string? id) => IsValid(id) && id!.Length >= MinRoleOrDatabaseIdLength;
 
     /// <summary>Null when valid, otherwise the message the service returns for field <paramref name="field"/>.</summary>
     public static string? Describe(string field, string? id) =>
         IsValid(id) ? null : $"Field {field} must match pattern {Pattern}, got '{id}'.";
 
-    /// <summary>As <see cref="Describe"/>, for a role_id or database_id.</summary>
-    public static string? DescribeRoleOrDatabaseId(string field, string? id) =>
-        IsValidRoleOrDatabaseId(id) ? null : $"Field {field} must match pattern {RoleOrDatabasePattern}, got '{id}'.";
+    /// <summary>As <see cref="Describe"/>, for a role_id.</summary>
+    public static string? DescribeRoleId(string? id) => IsValidRoleId(id) ? null : $"Field role_id must match pattern {RolePattern}, got '{id}'.";
+
+    /// <summary>As <see cref="Describe"/>, for a database_id.</summary>
+    public static string? DescribeDatabaseId(string? id) =>
+        IsValidDatabaseId(id) ? null : Describe("database_id", id) ?? $"Field database_id must have {MinRoleOrDatabaseIdLength} to 63 characters, got '{id}'.";
 
     [GeneratedRegex(@"\A[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?\z")]
     private static partial Regex IdRegex();
 
     [GeneratedRegex(@"\A[a-z][a-z0-9-]{3,62}\z")]
-    private static partial Regex RoleOrDatabaseIdRegex();
+    private static partial Regex RoleIdRegex();
 }

@@ -56,6 +56,30 @@ public sealed class ServiceRulesTests(SharedServer shared) : IClassFixture<Share
         Assert.Equal("database-x", database["database_id"]!.GetValue<string>());
     }
 
+    /// <summary>database_id follows the rule of other ids, as the service's own answer says (recorded:
+    /// postgres_databases__live_errors__bad_database_id); a Postgres name longer than 63 bytes is refused, not cut
+    /// short by PostgreSQL into a name the API does not list.</summary>
+    [Fact]
+    public async Task A_database_id_is_checked_as_the_service_checks_it_and_Postgres_names_fit_in_63_bytes()
+    {
+        var id = SharedServer.NewId("ids");
+        await Server.CreateProjectAsync(id);
+        var branch = $"projects/{id}/branches/production";
+        var owner = $"{branch}/roles/admin-lakebase-local";
+
+        var refused = await RefusedAsync(HttpMethod.Post, $"{branch}/databases?database_id=Invalid_DB_ID", new { spec = new { postgres_database = "x", role = owner } });
+        Assert.Equal("Field database_id must match pattern ^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$, got 'Invalid_DB_ID'.", refused.ErrorMessage);
+        await RefusedAsync(HttpMethod.Post, $"{branch}/databases?database_id=app-db-", new { spec = new { postgres_database = "x", role = owner } });
+
+        var tooLong = new string('r', 62) + "é"; // 63 characters, 64 bytes
+        Assert.Contains("63 bytes", (await RefusedAsync(HttpMethod.Post, $"{branch}/roles", new { spec = new { postgres_role = tooLong } })).ErrorMessage);
+        Assert.Contains("63 bytes", (await RefusedAsync(HttpMethod.Post, $"{branch}/databases", new { spec = new { postgres_database = tooLong, role = owner } })).ErrorMessage);
+        var longest = new string('r', 63);
+        var role = await Server.RunAsync(HttpMethod.Post, $"{branch}/roles", new { spec = new { postgres_role = longest } });
+        Assert.Equal(longest, role["status"]!["postgres_role"]!.GetValue<string>());
+        Assert.Equal(longest, await Server.QueryAsync<string>($"{branch}/endpoints/primary", $"SELECT rolname::text FROM pg_roles WHERE rolname = '{longest}'"));
+    }
+
     [Fact]
     public async Task A_soft_deleted_branch_reports_DELETED_and_READY_again_once_undeleted()
     {

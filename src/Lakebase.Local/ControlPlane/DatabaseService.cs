@@ -13,9 +13,9 @@ internal sealed class DatabaseService(Provisioning provisioning, OperationRunner
     public Operation Create(ResourceName parent, string? databaseId, Database body, JsonObject rawBody, bool replaceExisting)
     {
         var spec = body.Spec ?? new DatabaseSpec();
-        if (databaseId is not null) Validation.RoleOrDatabaseId("database_id", databaseId);
+        if (databaseId is not null) Validation.DatabaseId(databaseId);
         if (string.IsNullOrEmpty(spec.Role)) throw ApiException.Required("database.spec.role");
-        if (string.IsNullOrEmpty(spec.PostgresDatabase)) throw ApiException.Required("database.spec.postgres_database");
+        Validation.PostgresName("database.spec.postgres_database", spec.PostgresDatabase);
         lock (provisioning.MetadataGate)
         {
             Catalog.RequireBranch(parent);
@@ -64,7 +64,7 @@ internal sealed class DatabaseService(Provisioning provisioning, OperationRunner
             var newName = previousName;
             if (mask.Covers("spec.postgres_database"))
             {
-                if (string.IsNullOrEmpty(spec.PostgresDatabase)) throw ApiException.Required("database.spec.postgres_database");
+                Validation.PostgresName("database.spec.postgres_database", spec.PostgresDatabase);
                 newName = spec.PostgresDatabase;
             }
             var owner = OwnerOf(name, mask.Covers("spec.role") ? spec.Role : database.Status.Role);

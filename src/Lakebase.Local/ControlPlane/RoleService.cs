@@ -13,8 +13,8 @@ internal sealed class RoleService(Provisioning provisioning, OperationRunner ope
     public Operation Create(ResourceName parent, string? roleId, Role body, JsonObject rawBody, bool replaceExisting)
     {
         var spec = body.Spec ?? new RoleSpec();
-        if (string.IsNullOrEmpty(spec.PostgresRole)) throw ApiException.Required("role.spec.postgres_role");
-        if (roleId is not null) Validation.RoleOrDatabaseId("role_id", roleId);
+        Validation.PostgresName("role.spec.postgres_role", spec.PostgresRole);
+        if (roleId is not null) Validation.RoleId(roleId);
         lock (provisioning.MetadataGate)
         {
             Catalog.RequireBranch(parent);
@@ -74,7 +74,7 @@ internal sealed class RoleService(Provisioning provisioning, OperationRunner ope
                     Createrole = mask.Covers("spec.attributes.createrole") ? spec.Attributes?.Createrole ?? false : before.Attributes?.Createrole,
                 },
             });
-            if (string.IsNullOrEmpty(after.PostgresRole)) throw ApiException.Required("role.spec.postgres_role");
+            Validation.PostgresName("role.spec.postgres_role", after.PostgresRole);
             after.RoleId = role.RoleId;
             var previousName = before.PostgresRole!;
             // PostgreSQL first, in one transaction (a rename and new attributes together or not at all); the metadata

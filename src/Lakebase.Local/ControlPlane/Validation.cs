@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -16,11 +17,28 @@ internal static class Validation
         return ResourceIds.Describe(field, id) is { } problem ? throw ApiException.InvalidParameter(problem) : id;
     }
 
-    /// <summary>A role_id or database_id the caller chose (both are optional).</summary>
-    public static void RoleOrDatabaseId(string field, string id)
+    /// <summary>A role_id the caller chose (it is optional).</summary>
+    public static void RoleId(string id)
     {
-        if (ResourceIds.DescribeRoleOrDatabaseId(field, id) is { } problem) throw ApiException.InvalidParameter(problem);
+        if (ResourceIds.DescribeRoleId(id) is { } problem) throw ApiException.InvalidParameter(problem);
     }
+
+    /// <summary>A database_id the caller chose (it is optional).</summary>
+    public static void DatabaseId(string id)
+    {
+        if (ResourceIds.DescribeDatabaseId(id) is { } problem) throw ApiException.InvalidParameter(problem);
+    }
+
+    /// <summary>A role's or database's name in PostgreSQL: required, and at most 63 bytes (NAMEDATALEN - 1), which
+    /// PostgreSQL would otherwise cut short, leaving the API and the cluster with different names.</summary>
+    public static void PostgresName(string field, [NotNull] string? name)
+    {
+        if (string.IsNullOrEmpty(name)) throw ApiException.Required(field);
+        if (Encoding.UTF8.GetByteCount(name) > MaxPostgresNameBytes)
+            throw ApiException.InvalidParameter($"Field {field} must be at most {MaxPostgresNameBytes} bytes long, got {Encoding.UTF8.GetByteCount(name)}.");
+    }
+
+    private const int MaxPostgresNameBytes = 63;
 
     /// <summary>The CU rules (<see cref="ComputeSize"/>): sizes in half CUs within the service's range; a range that
     /// autoscales (min &lt; max) stays within the autoscaling limits; a fixed size above them is a whole number.</summary>

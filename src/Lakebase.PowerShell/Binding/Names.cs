@@ -15,7 +15,12 @@ internal static class Names
         if (Parse(child, kind) is { } full) return full;
         var parent = Branch(project, Require(branch, "BranchId"));
         return new ResourceName(kind, parent.ProjectId, parent.BranchId,
-            kind is ResourceKind.Role or ResourceKind.Database ? CheckedRoleOrDatabaseId(child, parameter) : CheckedId(child, parameter));
+            kind switch
+            {
+                ResourceKind.Role => CheckedRoleId(child, parameter),
+                ResourceKind.Database => CheckedDatabaseId(child, parameter),
+                _ => CheckedId(child, parameter),
+            });
     }
 
     /// <summary>Ids follow the service's rule; checked here so a typo fails before anything is sent.</summary>
@@ -23,10 +28,15 @@ internal static class Names
         ? id
         : throw new ArgumentException($"'{id}' is not a valid {parameter}: use 1-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen.", parameter);
 
-    /// <summary>Role and database ids have their own rule: 4 to 63 characters.</summary>
-    public static string CheckedRoleOrDatabaseId(string id, string parameter) => ResourceIds.IsValidRoleOrDatabaseId(id)
+    /// <summary>Role ids have their own rule: 4 to 63 characters.</summary>
+    public static string CheckedRoleId(string id, string parameter) => ResourceIds.IsValidRoleId(id)
         ? id
         : throw new ArgumentException($"'{id}' is not a valid {parameter}: use 4-63 lowercase letters, digits and hyphens, starting with a letter.", parameter);
+
+    /// <summary>Database ids: the rule of other ids, with at least 4 characters.</summary>
+    public static string CheckedDatabaseId(string id, string parameter) => ResourceIds.IsValidDatabaseId(id)
+        ? id
+        : throw new ArgumentException($"'{id}' is not a valid {parameter}: use 4-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen.", parameter);
 
     private static ResourceName? Parse(string text, ResourceKind kind)
     {

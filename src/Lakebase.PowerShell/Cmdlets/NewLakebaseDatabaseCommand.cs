@@ -28,7 +28,7 @@ public sealed class NewLakebaseDatabaseCommand : NewBranchChildCmdlet
     protected override void ProcessItem()
     {
         var branch = ParentBranch();
-        var databaseId = DatabaseId is null ? null : Names.CheckedRoleOrDatabaseId(DatabaseId, nameof(DatabaseId));
+        var databaseId = DatabaseId is null ? null : Names.CheckedDatabaseId(DatabaseId, nameof(DatabaseId));
         var owner = Names.Child(ResourceKind.Role, branch.ProjectId, branch.BranchId, OwnerRole, nameof(OwnerRole)).ToString();
         var database = new Database { Spec = new DatabaseSpec { PostgresDatabase = PostgresDatabase, Role = owner } };
         CompleteCreate<Database>($"database {PostgresDatabase} on {branch}", Force,

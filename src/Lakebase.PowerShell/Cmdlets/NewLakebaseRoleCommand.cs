@@ -46,7 +46,7 @@ public sealed class NewLakebaseRoleCommand : NewBranchChildCmdlet
     protected override void ProcessItem()
     {
         var branch = ParentBranch().ToString();
-        var roleId = RoleId is null ? null : Names.CheckedRoleOrDatabaseId(RoleId, nameof(RoleId));
+        var roleId = RoleId is null ? null : Names.CheckedRoleId(RoleId, nameof(RoleId));
         var spec = new RoleSpec
         {
             PostgresRole = PostgresRole,
