@@ -210,6 +210,30 @@ public sealed class ServiceRulesTests(SharedServer shared) : IClassFixture<Share
         Assert.Equal("600s", (await Server.GetAsync($"{branches}/production/endpoints/primary"))["status"]!["suspend_timeout_duration"]!.GetValue<string>());
     }
 
+    /// <summary>The database and role a project is made with are its implicit children (postgres-api.md §6 item 12):
+    /// deleting one on its own is the service's 400 with MANAGED_BY_PARENT; a child branch's copies are its own.</summary>
+    [Fact]
+    public async Task The_database_and_role_a_project_is_made_with_go_only_with_it()
+    {
+        var id = SharedServer.NewId("implicit");
+        await Server.CreateProjectAsync(id);
+        var production = $"projects/{id}/branches/production";
+        var owner = (await Server.GetAsync($"{production}/roles"))["roles"]!.AsArray().Single()!["name"]!.GetValue<string>();
+
+        foreach (var implicitChild in new[] { $"{production}/databases/databricks-postgres", owner })
+        {
+            var refused = await RefusedAsync(HttpMethod.Delete, implicitChild, null, code: "BAD_REQUEST");
+            Assert.Equal("MANAGED_BY_PARENT", refused.Error["details"]![0]!["metadata"]!["declarative_context"]!.GetValue<string>());
+        }
+        Assert.Equal("databricks_postgres", (await Server.GetAsync($"{production}/databases/databricks-postgres"))["status"]!["postgres_database"]!.GetValue<string>());
+
+        await BranchAsync(id, "dev", new { no_expiry = true });
+        await Server.RunAsync(HttpMethod.Delete, $"projects/{id}/branches/dev/databases/databricks-postgres", null);
+        await Server.RunAsync(HttpMethod.Delete, $"projects/{id}?purge=true", null);
+        await Server.CreateProjectAsync(id);
+        await RefusedAsync(HttpMethod.Delete, $"{production}/databases/databricks-postgres", null, code: "BAD_REQUEST");
+    }
+
     /// <summary>The default branch cannot be deleted (lakebase-semantics.md §1.5), whichever branch it is.</summary>
     [Fact]
     public async Task The_default_branch_cannot_be_deleted_until_another_is_the_default()

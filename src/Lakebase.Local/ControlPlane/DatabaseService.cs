@@ -89,6 +89,8 @@ internal sealed class DatabaseService(Provisioning provisioning, OperationRunner
         lock (provisioning.MetadataGate)
         {
             var database = Catalog.RequireChild<Database>(name);
+            if (Catalog.Store.IsImplicit(name.ToString()))
+                throw ApiException.ManagedByParent($"Cannot delete database '{name}'. It was created with its project and is deleted with it.");
             // DROP DATABASE first; the metadata goes once the database is gone.
             return operations.Start(name, OperationVerb.Delete, _ => { },
                 cancellationToken => provisioning.QueueAsync<object?>(name.ProjectId, async () =>

@@ -112,6 +112,8 @@ internal sealed class ProjectService(Provisioning provisioning, OperationRunner 
                 batch.Put(ResourceKind.Endpoint, endpoint, endpoint.Name!, endpoint.Parent);
                 batch.Put(ResourceKind.Role, role, role.Name!, role.Parent);
                 batch.Put(ResourceKind.Database, database, database.Name!, database.Parent);
+                batch.MarkImplicit(role.Name!);
+                batch.MarkImplicit(database.Name!);
             }, cancellationToken => provisioning.QueueAsync<object?>(projectId!, async () =>
             {
                 await provisioning.Storage.CreateFromTemplateAsync(branch.Uid!, major, cancellationToken).ConfigureAwait(false);

@@ -102,6 +102,8 @@ internal sealed class RoleService(Provisioning provisioning, OperationRunner ope
         lock (provisioning.MetadataGate)
         {
             var role = Catalog.RequireChild<Role>(name);
+            if (Catalog.Store.IsImplicit(name.ToString()))
+                throw ApiException.ManagedByParent($"Cannot delete role '{name}'. It was created with its project and is deleted with it.");
             Role? heir = null;
             if (!string.IsNullOrEmpty(reassignOwnedTo))
             {

@@ -37,6 +37,8 @@ internal sealed class StateStore
             CREATE TABLE IF NOT EXISTS permissions (
                 name TEXT PRIMARY KEY,
                 body TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS implicit_resources (
+                name TEXT PRIMARY KEY);
             CREATE TABLE IF NOT EXISTS secrets (
                 kind TEXT NOT NULL,
                 id TEXT NOT NULL,
@@ -89,6 +91,14 @@ internal sealed class StateStore
         using var connection = Open();
         using var command = Command(connection, "SELECT body FROM permissions WHERE name = $name", ("$name", projectName));
         return command.ExecuteScalar() is string body ? WireJson.Deserialize<List<AccessControlRequest>>(body) : null;
+    }
+
+    /// <summary>Whether the resource was made implicitly with its parent (see WriteBatch.MarkImplicit).</summary>
+    public bool IsImplicit(string name)
+    {
+        using var connection = Open();
+        using var command = Command(connection, "SELECT 1 FROM implicit_resources WHERE name = $name", ("$name", name));
+        return command.ExecuteScalar() is not null;
     }
 
     public string? GetSecret(string kind, string id)
@@ -148,9 +158,17 @@ internal sealed class StateStore
                     SELECT name FROM resources WHERE name = $name OR name LIKE $prefix ESCAPE '\'
                     UNION SELECT resources.name FROM resources JOIN doomed ON resources.parent = doomed.name)
                 DELETE FROM resources WHERE name IN (SELECT name FROM doomed)
-                """, ("$name", name), ("$prefix", name.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "/%"));
+                """, ("$name", name), ("$prefix", LikePrefix(name)));
             Run("DELETE FROM permissions WHERE name = $name", ("$name", name));
+            Run(@"DELETE FROM implicit_resources WHERE name = $name OR name LIKE $prefix ESCAPE '\'", ("$name", name), ("$prefix", LikePrefix(name)));
         }
+
+        /// <summary>Records that a resource was made with its parent, as the service's implicit children are (the
+        /// first branch's database and its creator's role): it is deleted only with its parent.</summary>
+        public void MarkImplicit(string name) => Run("INSERT INTO implicit_resources (name) VALUES ($name) ON CONFLICT (name) DO NOTHING", ("$name", name));
+
+        /// <summary>A LIKE pattern for the names under <paramref name="name"/>, its wildcards escaped.</summary>
+        private static string LikePrefix(string name) => name.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "/%";
 
         public void PutPermissions(string projectName, IReadOnlyList<AccessControlRequest> accessControlList) => Run(
             "INSERT INTO permissions (name, body) VALUES ($name, $body) ON CONFLICT (name) DO UPDATE SET body = excluded.body",
