@@ -175,6 +175,13 @@ Describe 'Errors a user can act on' {
         $error[0].Exception.Message | Should -BeLike "*'Bad_Name' is not a valid BranchId*"
     }
 
+    It 'rejects a database id the service refuses (one ending in a hyphen) before sending anything' {
+        $error.Clear()
+        New-LakebaseDatabase -ProjectId pester-app -BranchId production app -OwnerRole owner -DatabaseId 'app-db-' -ErrorAction SilentlyContinue
+        $error[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $error[0].Exception.Message | Should -BeLike "*'app-db-' is not a valid DatabaseId*not ending with a hyphen*"
+    }
+
     It 'reports the service error code, status and target for a missing branch' {
         $error.Clear()
         Get-LakebaseBranch -ProjectId pester-app 'missing' -ErrorAction SilentlyContinue

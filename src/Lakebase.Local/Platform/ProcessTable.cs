@@ -56,6 +56,7 @@ internal static class ProcessTable
         }
     }
 
+    /// <summary>The path of the process's executable, null when it is gone or cannot be read.</summary>
     public static string? Executable(int pid)
     {
         try
