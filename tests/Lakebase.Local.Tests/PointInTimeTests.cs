@@ -480,13 +480,14 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         var id = SharedServer.NewId("pitr");
         await server.CreateProjectAsync(id);
         var production = $"projects/{id}/branches/production";
-        await server.RunAsync(HttpMethod.Patch, $"{Primary(production)}?update_mask=spec.suspension", new { spec = new { suspend_timeout_duration = "1s" } });
         List<(DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn)> marks;
         await using (var connection = await server.ConnectAsync(Primary(production)))
         {
             await using (var create = new NpgsqlCommand("CREATE TABLE orders (id int)", connection)) await create.ExecuteNonQueryAsync();
             marks = await WriteRowsAsync(connection, "orders", 1, 2);
         }
+        // Only now: a connection to the compute's own socket is no activity, so the writes could be suspended midway.
+        await server.RunAsync(HttpMethod.Patch, $"{Primary(production)}?update_mask=spec.suspension", new { spec = new { suspend_timeout_duration = "1s" } });
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (await EndpointStateAsync(server, production) != "IDLE")
         {
