@@ -58,7 +58,7 @@ public sealed class PostgresStartTests : IAsyncLifetime
         await busy.OpenAsync();
         var busyPid = busy.ProcessID;
         _ = new NpgsqlCommand("DO $$ BEGIN LOOP END LOOP; END $$", busy) { CommandTimeout = 0 }.ExecuteNonQueryAsync();
-        while (await QueryAsync(socket, $"SELECT count(*)::int FROM pg_stat_activity WHERE pid = {busyPid} AND state = 'active'") is not 1)
+        while (await QueryAsync(socket, "SELECT count(*)::int FROM pg_stat_activity WHERE pid = $1 AND state = 'active'", busyPid) is not 1)
             await Task.Delay(10);
 
         Assert.True(Posix.Signal(killed.Pid, Posix.SigKill));
@@ -89,11 +89,12 @@ public sealed class PostgresStartTests : IAsyncLifetime
 
     private static string Connection(string socket) => $"Host={socket};Username=admin;Database=postgres;Pooling=false";
 
-    private static async Task<object?> QueryAsync(string socket, string sql)
+    private static async Task<object?> QueryAsync(string socket, string sql, params object[] parameters)
     {
         await using var connection = new NpgsqlConnection(Connection(socket));
         await connection.OpenAsync();
         await using var query = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters) query.Parameters.Add(new NpgsqlParameter { Value = parameter });
         return await query.ExecuteScalarAsync();
     }
 

@@ -77,7 +77,9 @@ public sealed class ServiceRulesTests(SharedServer shared) : IClassFixture<Share
         var longest = new string('r', 63);
         var role = await Server.RunAsync(HttpMethod.Post, $"{branch}/roles", new { spec = new { postgres_role = longest } });
         Assert.Equal(longest, role["status"]!["postgres_role"]!.GetValue<string>());
-        Assert.Equal(longest, await Server.QueryAsync<string>($"{branch}/endpoints/primary", $"SELECT rolname::text FROM pg_roles WHERE rolname = '{longest}'"));
+        await using var connection = await Server.ConnectAsync($"{branch}/endpoints/primary");
+        await using var inPostgres = new NpgsqlCommand("SELECT rolname::text FROM pg_roles WHERE rolname = $1", connection) { Parameters = { new() { Value = longest } } };
+        Assert.Equal(longest, await inPostgres.ExecuteScalarAsync());
     }
 
     [Fact]
