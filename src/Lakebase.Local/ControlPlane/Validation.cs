@@ -34,8 +34,8 @@ internal static class Validation
     public static void PostgresName(string field, [NotNull] string? name)
     {
         if (string.IsNullOrEmpty(name)) throw ApiException.Required(field);
-        if (Encoding.UTF8.GetByteCount(name) > MaxPostgresNameBytes)
-            throw ApiException.InvalidParameter($"Field {field} must be at most {MaxPostgresNameBytes} bytes long, got {Encoding.UTF8.GetByteCount(name)}.");
+        if (Encoding.UTF8.GetByteCount(name) is var bytes and > MaxPostgresNameBytes)
+            throw ApiException.InvalidParameter($"Field {field} must be at most {MaxPostgresNameBytes} bytes long, got {bytes}.");
     }
 
     private const int MaxPostgresNameBytes = 63;

@@ -138,8 +138,7 @@ internal sealed class Recovery(StateStore store, OperationRunner operations, Cat
             report.Add($"Stopped process {pid} left by the previous run: {string.Join(' ', arguments)}");
             Posix.Signal(pid, postmaster ? Posix.SigQuit : Posix.SigKill);
         }
-        var deadline = DateTime.UtcNow + LeftoverStopTimeout;
-        while (leftovers.Any(Posix.IsAlive) && DateTime.UtcNow < deadline) await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        await Posix.WaitUntilExitedAsync(leftovers, LeftoverStopTimeout, cancellationToken).ConfigureAwait(false);
         foreach (var pid in leftovers.Where(Posix.IsAlive)) report.Add($"Process {pid} left by the previous run did not stop.");
     }
 }

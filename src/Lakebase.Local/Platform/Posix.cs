@@ -56,6 +56,15 @@ internal static partial class Posix
     public static bool IsAlive(int pid) =>
         pid > 0 && (SysKill(pid, 0) == 0 || Marshal.GetLastPInvokeError() == 1 /* EPERM */) && !IsZombie(pid);
 
+    /// <summary>Waits until none of <paramref name="pids"/> runs any more, or <paramref name="timeout"/> has passed.</summary>
+    public static async Task WaitUntilExitedAsync(IReadOnlyCollection<int> pids, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (pids.Any(IsAlive) && DateTime.UtcNow < deadline) await Task.Delay(ExitPollInterval, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static readonly TimeSpan ExitPollInterval = TimeSpan.FromMilliseconds(5);
+
     /// <summary>/proc/{pid}/stat is "pid (comm) state ..."; comm may contain spaces and parentheses, so the state is
     /// the first field after the last ')'. Only Linux has /proc; elsewhere nothing is treated as a zombie.</summary>
     private static bool IsZombie(int pid)

@@ -67,8 +67,7 @@ internal sealed class PostgresProcess
     public static async Task KillAsync(string dataDirectory)
     {
         if (Adopt(dataDirectory) is not { } process || !Posix.Signal(process.Pid, Posix.SigQuit)) return;
-        var deadline = DateTime.UtcNow + KillTimeout;
-        while (Posix.IsAlive(process.Pid) && DateTime.UtcNow < deadline) await Task.Delay(PollInterval).ConfigureAwait(false);
+        await Posix.WaitUntilExitedAsync([process.Pid], KillTimeout, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>Fast shutdown (SIGINT): sessions are ended, a checkpoint is written, then the postmaster exits. After
@@ -143,8 +142,7 @@ internal sealed class PostgresProcess
         if (!File.Exists(PidFile(dataDirectory)) || Adopt(dataDirectory) is not null) return;
         var leftBehind = ProcessTable.PostgresWorkingIn(dataDirectory).ToList();
         foreach (var pid in leftBehind) Posix.Signal(pid, Posix.SigKill);
-        var deadline = DateTime.UtcNow + KillTimeout;
-        while (leftBehind.Any(Posix.IsAlive) && DateTime.UtcNow < deadline) await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+        await Posix.WaitUntilExitedAsync(leftBehind, KillTimeout, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>postmaster.pid: line 1 is the pid, line 8 the status (starting, ready, stopping) since PostgreSQL 10.</summary>
