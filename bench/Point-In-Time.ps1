@@ -12,6 +12,9 @@
     (a VM that hands freed memory back to its host pays a fault per page there) and into memory just freed.
     -HoldSnapshots holds off every base snapshot after a branch's first, the worst case: each branch at a past time
     then replays all of its source's WAL since the snapshot it shares.
+    The last section runs a branch at a past time as an overlay on its base snapshot (Lakebase Local's default as root
+    on Linux) next to a copy of it (--no-overlays), on two more servers, with the first writes to the restored table,
+    which copy its file up into the overlay.
     -WarmPageCache frees 1 GB of page cache just before each branch is made (writes a file and removes it), so on a
     VM that hands long-unused memory back to its host the branch writes into memory just freed, as on a machine
     whose page cache runs at memory speed: it shows what the VM's fault per page costs each kind of branch.
@@ -19,16 +22,24 @@
 param([Parameter(Mandatory)] [string] $ModulePath, [int[]] $SizesMB = @(10, 100, 200), [int[]] $WalMB = @(0, 64, 256), [switch] $HoldSnapshots, [switch] $WarmPageCache)
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
-$root = Join-Path ([IO.Path]::GetTempPath()) "lakebase-bench-pitr-$PID"
-New-Item -ItemType Directory $root | Out-Null
-if (-not $IsWindows) { chmod 755 $root }
+$mainRoot = Join-Path ([IO.Path]::GetTempPath()) "lakebase-bench-pitr-$PID"
+# The state root of the server the functions below work on (the last section switches between two).
+$root = $mainRoot
+
+# Starts Lakebase Local on a state root of its own and makes it the default connection.
+function Start-Server([string] $StateRoot, [string[]] $Arguments) {
+    New-Item -ItemType Directory $StateRoot | Out-Null
+    if (-not $IsWindows) { chmod 755 $StateRoot }
+    Start-Process dotnet -ArgumentList (@((Join-Path (Split-Path $ModulePath) 'local/Lakebase.Local.dll'), '--root', $StateRoot, '--port', '0', '--proxy-port', '0') + $Arguments) `
+        -RedirectStandardOutput (Join-Path $StateRoot 'bench-server.log') -PassThru
+    while (-not (Get-LakebaseLocal -StateRoot $StateRoot)) { Start-Sleep -Milliseconds 100 }
+    Connect-Lakebase -Local -StateRoot $StateRoot | Out-Null
+}
+
 # As a user runs it, a source that wrote more WAL since its newest base snapshot than half the data it holds gets a new
 # one in the background, beside the branches being made.
 $held = $HoldSnapshots ? @('--snapshot-check-interval', '3600') : @()
-$server = Start-Process dotnet -ArgumentList (@((Join-Path (Split-Path $ModulePath) 'local/Lakebase.Local.dll'), '--root', $root, '--port', '0', '--proxy-port', '0',
-    '--legacy-pg-version', '15') + $held) -RedirectStandardOutput (Join-Path $root 'bench-server.log') -PassThru
-while (-not (Get-LakebaseLocal -StateRoot $root)) { Start-Sleep -Milliseconds 100 }
-Connect-Lakebase -Local -StateRoot $root | Out-Null
+$servers = @{ $mainRoot = Start-Server $mainRoot (@('--legacy-pg-version', '15') + $held) }
 
 # Rows of ~1 kB, so a table of N MB has about N * 1000 rows.
 function Add-Data($Branch, [int] $MB) {
@@ -42,11 +53,13 @@ function Add-Wal($Branch, [int] $MB) {
 
 # Megabytes on disk that a branch alone adds: du counts a file with several names once, under the first folder it
 # meets it in, so with the templates and every other branch listed first, the branch's own line leaves out what it
-# shares (its first base snapshot, its source's archived WAL) and what runs beside it (the source's snapshots).
+# shares (its first base snapshot, its source's archived WAL, an overlay's lower layer) and what runs beside it (the
+# source's snapshots).
 function Get-BranchDiskMB($Project, [string] $BranchId) {
     $branch = Join-Path $root "branches/$((Get-LakebaseBranch -ProjectId $Project -BranchId $BranchId).Raw.Uid)"
     $others = @(Join-Path $root 'templates') + (Get-ChildItem (Join-Path $root 'branches') -Directory | Where-Object FullName -ne $branch).FullName
-    [long] (-split (du -sk @others $branch | Select-Object -Last 1))[0] / 1024
+    # -x: an overlay's mount shows files its layers already hold.
+    [long] (-split (du -skx @others $branch | Select-Object -Last 1))[0] / 1024
 }
 
 # The copy limit: cp -a of the source's data files (pg_wal left out) and sync, as fast as any copy can be.
@@ -79,12 +92,13 @@ function Measure-PageCache {
     Remove-Item $files[2]
 }
 
-# Megabytes of the base snapshot the restore of a branch at a past time copied: its first snapshot shares that one's
-# files, by hard links.
+# Megabytes of the base snapshot the restore of a branch at a past time copied: all of it (its first snapshot shares
+# that one's files, by hard links), or, as an overlay on it, the files the replay wrote (copied up, or new) but WAL.
 function Get-CopiedMB($Project, [string] $BranchId) {
-    $snapshots = Join-Path $root "branches/$((Get-LakebaseBranch -ProjectId $Project -BranchId $BranchId).Raw.Uid)/base_snapshots"
-    $first = Get-ChildItem $snapshots -Directory | Sort-Object Name | Select-Object -First 1
-    ((Get-ChildItem (Join-Path $first.FullName 'pgdata') -Recurse -File | Measure-Object Length -Sum).Sum) / 1MB
+    $branch = Join-Path $root "branches/$((Get-LakebaseBranch -ProjectId $Project -BranchId $BranchId).Raw.Uid)"
+    $files = if (Test-Path "$branch/overlay") { Get-ChildItem "$branch/overlay/upper" -Directory | Where-Object Name -ne 'pg_wal' | Get-ChildItem -Recurse -File }
+    else { Get-ChildItem (Get-ChildItem "$branch/base_snapshots" -Directory | Sort-Object Name | Select-Object -First 1).FullName -Recurse -File }
+    ($files | Measure-Object Length -Sum).Sum / 1MB
 }
 
 # Megabytes of WAL the restore of a branch at a past time replayed, from its PostgreSQL log.
@@ -176,9 +190,45 @@ try {
         $new = Get-Median $byMajor[17].$measure
         '  {0,-28} 15: {1,6:N2} s   17: {2,6:N2} s   17/15 {3,5:N2}x' -f ($measure -eq 'Head' ? 'branch from the head' : 'branch at a past time'), $old, $new, ($new / $old)
     }
+
+    # Two more servers, one as this machine lets it run (overlays as root on Linux) and one with --no-overlays, each with
+    # a base snapshot every second a WAL segment completes, so the source's newest snapshot holds all of its data.
+    'An overlay next to a copy: a branch of a 100 MB database at a moment just past, then its first and second write to that table (medians of 3, alternated)'
+    $pair = foreach ($copies in $false, $true) {
+        $stateRoot = "$mainRoot-$($copies ? 'copy' : 'default')"
+        $servers[$stateRoot] = Start-Server $stateRoot (@('--base-snapshot-interval', '1') + ($copies ? @('--no-overlays') : @()))
+        New-LakebaseProject 'pair' | Out-Null
+        Add-Data (Get-LakebaseBranch -ProjectId 'pair' -BranchId production) 100
+        [pscustomobject]@{ Root = $stateRoot; Mode = (Get-LakebaseLocal -StateRoot $stateRoot).CopyMode; Runs = [Collections.Generic.List[object]]::new() }
+    }
+    Start-Sleep -Seconds 3
+    foreach ($round in 1..3) {
+        foreach ($server in ($round % 2 ? $pair : $pair[1, 0])) {
+            $root = $server.Root
+            Connect-Lakebase -Local -StateRoot $root | Out-Null
+            $source = Get-LakebaseBranch -ProjectId 'pair' -BranchId production
+            $source | Invoke-LakebaseQuery -As NonQuery -Query 'CREATE TABLE IF NOT EXISTS marks (at timestamptz DEFAULT clock_timestamp()); INSERT INTO marks DEFAULT VALUES' | Out-Null
+            $moment = [DateTimeOffset]::Now
+            $source | Invoke-LakebaseQuery -As NonQuery -Query 'INSERT INTO marks DEFAULT VALUES' | Out-Null
+            $past = Measure-Operation { New-LakebaseBranch -ProjectId 'pair' -Name "past-$round" -SourceBranch production -AsOf $moment -NoExpiry -NoWait }
+            $branch = Get-LakebaseBranch -ProjectId 'pair' -BranchId "past-$round"
+            $writes = 1..2 | ForEach-Object { (Measure-Command { $branch | Invoke-LakebaseQuery -As NonQuery -Query 'UPDATE filler SET pad = pad WHERE id = 1' }).TotalSeconds }
+            $run = [pscustomobject]@{ Past = $past; First = $writes[0]; Second = $writes[1]; Copied = Get-CopiedMB 'pair' "past-$round"; Disk = Get-BranchDiskMB 'pair' "past-$round" }
+            $server.Runs.Add($run)
+            '  {0,-8} round {1}  at a past time {2,5:N2} s   first write {3,5:N2} s, second {4,5:N2} s   copied {5:N0} MB   disk {6:N0} MB' -f $server.Mode, $round,
+                $run.Past, $run.First, $run.Second, $run.Copied, $run.Disk
+        }
+    }
+    foreach ($measure in 'Past', 'First', 'Disk') {
+        $layered, $copied = $pair | ForEach-Object { Get-Median $_.Runs.$measure }
+        '  {0,-28} {1}: {2,6:N2}   {3}: {4,6:N2}   ratio {5,5:N2}x' -f @{ Past = 'branch at a past time (s)'; First = 'first write (s)'; Disk = 'disk (MB)' }[$measure],
+            $pair[0].Mode, $layered, $pair[1].Mode, $copied, ($layered / $copied)
+    }
 }
 finally {
-    Stop-LakebaseLocal -StateRoot $root -Confirm:$false
-    if (-not $server.HasExited) { $server.Kill() }
-    Remove-Item $root -Recurse -Force -ErrorAction SilentlyContinue
+    foreach ($stateRoot in $servers.Keys) {
+        Stop-LakebaseLocal -StateRoot $stateRoot -Confirm:$false
+        if (-not $servers[$stateRoot].HasExited) { $servers[$stateRoot].Kill() }
+        Remove-Item $stateRoot -Recurse -Force -ErrorAction SilentlyContinue
+    }
 }

@@ -73,9 +73,10 @@ builder.Services.AddSingleton(sp => new CredentialApi(sp.GetRequiredService<Cata
 builder.Services.AddSingleton(new StateStore(layout.StateDatabase));
 builder.Services.AddSingleton(new AdminIdentity(options.UserName));
 builder.Services.AddSingleton(new SyncOptions(options.SyncInterval));
+builder.Services.AddSingleton(new OverlayOptions(options.Overlays));
 foreach (var service in new[]
 {
-    typeof(SegmentSwitches), typeof(DataDirectoryCopier), typeof(BranchHistory), typeof(BranchStorage), typeof(ComputeManager), typeof(PointInTime), typeof(OperationRunner), typeof(Catalog), typeof(Provisioning), typeof(IdentityStore),
+    typeof(SegmentSwitches), typeof(DataDirectoryCopier), typeof(DataOverlays), typeof(BranchHistory), typeof(BranchStorage), typeof(ComputeManager), typeof(PointInTime), typeof(OperationRunner), typeof(Catalog), typeof(Provisioning), typeof(IdentityStore),
     typeof(PermissionService), typeof(ProjectService), typeof(BranchService), typeof(EndpointService), typeof(RoleService), typeof(DatabaseService), typeof(OperationLookup),
     typeof(BranchReset), typeof(RecoveryReport), typeof(RoleAndDatabaseReconciler), typeof(Recovery), typeof(ProxySessions), typeof(ProxyServer), typeof(Autoscaler),
     typeof(UnityCatalog), typeof(CatalogService), typeof(SyncedTableService), typeof(SyncScheduler),
@@ -128,7 +129,7 @@ app.Lifetime.ApplicationStarted.Register(() =>
             Source = binaries.Source,
             BinDirectory = binaries.BinDirectory,
         }).ToList(),
-        CopyMode = app.Services.GetRequiredService<DataDirectoryCopier>().Mode,
+        CopyMode = app.Services.GetRequiredService<BranchStorage>().CopyMode,
     };
     ServerInfoFile.Write(layout.Root, info);
     Console.WriteLine($"Lakebase Local {version} listening on {info.ApiUrl}");

@@ -76,15 +76,19 @@ public sealed class LocalServerProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>An orderly stop, as Stop-LakebaseLocal asks for it.</summary>
+    public async Task StopAsync()
+    {
+        if (_process.HasExited) return;
+        await Http.PostAsync("/api/2.0/lakebase-local/shutdown", null);
+        await _process.WaitForExitAsync();
+    }
+
     /// <summary>Starts the server again on the same state root (after a crash or a stop), with the same arguments
     /// unless others are given.</summary>
     public async Task RestartAsync(string[]? arguments = null)
     {
-        if (!_process.HasExited)
-        {
-            await Http.PostAsync("/api/2.0/lakebase-local/shutdown", null);
-            await _process.WaitForExitAsync();
-        }
+        await StopAsync();
         _arguments = arguments ?? _arguments;
         Http.Dispose();
         (_process, _log, Info) = await LaunchAsync(Root, _arguments);
@@ -196,6 +200,8 @@ public sealed class LocalServerProcess : IAsyncDisposable
         }
         Http.Dispose();
         StopStrayPostmasters(Root);
+        // A crashed server leaves its branches' overlays mounted, as a crash would.
+        Lakebase.Local.Platform.Mounts.DetachUnder(Root);
         try { Directory.Delete(Root, recursive: true); }
         catch (IOException) { }
     }

@@ -673,6 +673,69 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         Assert.Equal(new[] { 1 }, (int[])(await ids.ExecuteScalarAsync())!);
     }
 
+    /// <summary>Where the machine mounts overlays (Linux as root, as CI runs), a branch at a past time is an overlay on
+    /// the base snapshot it restores from: it holds on disk only what its restore and its own writes changed, its
+    /// writes never reach the snapshot it shares with its source, it is mounted again after a crash or a stop of the
+    /// server, and it goes with the branch.</summary>
+    [Fact]
+    public async Task A_branch_at_a_past_time_is_an_overlay_that_holds_only_what_it_writes_and_outlives_restarts()
+    {
+        // Only root mounts; elsewhere a restore copies its snapshot, which every other test here covers.
+        if (!OperatingSystem.IsLinux() || !Lakebase.Local.Platform.Posix.IsRoot) return;
+        // A base snapshot each second a WAL segment completes: one is begun after the load, and holds the whole table.
+        await using var server = await LocalServerProcess.StartAsync("--base-snapshot-interval", "1");
+        Assert.Equal("overlay", server.Info.CopyMode);
+        await server.CreateProjectAsync("layered");
+        var production = "projects/layered/branches/production";
+        var productionDirectory = await BranchDirectoryAsync(server, production);
+        List<(DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn)> marks;
+        await using (var connection = await server.ConnectAsync(Primary(production)))
+        {
+            // About 30 MB of data.
+            await using (var create = new NpgsqlCommand("CREATE TABLE big AS SELECT g AS id, repeat(md5(g::text), 30) AS pad FROM generate_series(1, 30000) g; " +
+                "CREATE TABLE orders (id int)", connection)) await create.ExecuteNonQueryAsync();
+            var loaded = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmssfffffff", System.Globalization.CultureInfo.InvariantCulture);
+            await WaitUntilAsync(() => FinishedSnapshots(productionDirectory).Any(snapshot => string.CompareOrdinal(Path.GetFileName(snapshot), loaded) > 0),
+                TimeSpan.FromMinutes(2), () => "No base snapshot was begun after the load.");
+            marks = await WriteRowsAsync(connection, "orders", 1, 2);
+        }
+
+        var past = "projects/layered/branches/past";
+        await BranchAsync("layered", "past", new { source_branch_time = marks[0].Time.ToString("O"), no_expiry = true }, server);
+        var data = Path.Combine(await BranchDirectoryAsync(server, past), "pgdata");
+        Assert.Contains(data, Lakebase.Local.Platform.Mounts.MountPointsUnder(server.Root));
+        static long RelationBytes(string directory) => new DirectoryInfo(Path.Combine(directory, "base")).EnumerateFiles("*", SearchOption.AllDirectories).Sum(file => file.Length);
+        var upper = Path.Combine(Path.GetDirectoryName(data)!, "overlay", "upper");
+        Assert.True(RelationBytes(upper) * 4 < RelationBytes(data), $"The branch holds {RelationBytes(upper)} of the {RelationBytes(data)} bytes of relations it shows.");
+
+        // A write copies the table up; the snapshot under it stays as it was, so the moment restores as before.
+        await server.ExecuteAsync(Primary(past), "UPDATE big SET pad = 'changed' WHERE id = 1");
+        await BranchAsync("layered", "again", new { source_branch_time = marks[0].Time.ToString("O"), no_expiry = true }, server);
+        Assert.Equal(await server.QueryAsync<string>(Primary(production), "SELECT pad FROM big WHERE id = 1"),
+            await server.QueryAsync<string>(Primary("projects/layered/branches/again"), "SELECT pad FROM big WHERE id = 1"));
+
+        // Through the proxy, as a client connects: the connection wakes the compute after an orderly stop.
+        async Task<string?> ChangedPadAsync()
+        {
+            var host = (await server.GetAsync(Primary(past)))["status"]!["hosts"]!["host"]!.GetValue<string>();
+            await using var connection = await new ProxyClient(server).OpenAsync(Primary(past), host);
+            await using var query = new NpgsqlCommand("SELECT pad FROM big WHERE id = 1", connection);
+            return (string?)await query.ExecuteScalarAsync();
+        }
+        await server.CrashAsync();
+        await server.RestartAsync();
+        Assert.Equal("changed", await ChangedPadAsync());
+        await server.StopAsync();
+        Assert.Empty(Lakebase.Local.Platform.Mounts.MountPointsUnder(server.Root));
+        await server.RestartAsync();
+        Assert.Equal("changed", await ChangedPadAsync());
+        Assert.Equal(new[] { 1 }, await IdsAsync(past, "orders", server));
+
+        await server.RunAsync(HttpMethod.Delete, $"{past}?purge=true");
+        Assert.DoesNotContain(data, Lakebase.Local.Platform.Mounts.MountPointsUnder(server.Root));
+        Assert.False(Directory.Exists(Path.GetDirectoryName(data)));
+    }
+
     /// <summary>Files under <paramref name="directory"/> that have no other name (hard link) anywhere.</summary>
     private static async Task<string> FilesWithOneNameAsync(string directory)
     {

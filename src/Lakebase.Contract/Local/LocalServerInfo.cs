@@ -26,7 +26,8 @@ public sealed class LocalServerInfo
     /// <summary>Each PostgreSQL major it can run, newest first, and where it comes from.</summary>
     public List<LocalPostgresVersion>? PostgresVersions { get; set; }
     /// <summary>How branches copy their parent's files on the state root's file system: "reflink" (copy-on-write
-    /// clones: XFS, btrfs, APFS) or "copy".</summary>
+    /// clones: XFS, btrfs, APFS), "overlay" (Linux as root: a branch at a past time is an overlay on its base
+    /// snapshot, other branches are copies) or "copy".</summary>
     public string? CopyMode { get; set; }
 }
 

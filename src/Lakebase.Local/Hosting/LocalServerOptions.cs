@@ -8,7 +8,7 @@ namespace Lakebase.Local.Hosting;
 
 /// <summary>The command line of Lakebase Local.</summary>
 internal sealed record LocalServerOptions(string StateRoot, int Port, string UserName, string? PostgresRoot, int ProxyPort, LocalLimits Limits,
-    TimeSpan MinimumCredentialTtl, SessionLimits Sessions, AutoscalingOptions Autoscaling, TimeSpan SyncInterval)
+    TimeSpan MinimumCredentialTtl, SessionLimits Sessions, AutoscalingOptions Autoscaling, TimeSpan SyncInterval, bool Overlays)
 {
     public const int DefaultPort = 8470;
     public const string DefaultUserName = "admin@lakebase.local";
@@ -23,6 +23,8 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
           --pg-root <dir>  folder holding <major>/bin/postgres (default: where this OS's packagings put it,
                            /usr/lib/postgresql on Debian and Ubuntu)
           --proxy-port <port>  the proxy's shared port on 127.0.0.1 (default 5432, or a free one when taken)
+          --no-overlays    branches at a past time copy their base snapshot, also where they could be overlays on it
+                           (Linux, as root)
 
         For tests (the service's own limits are longer):
           --min-suspend-timeout <seconds>  shortest suspend timeout endpoints may use (default 60)
@@ -55,6 +57,7 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
         var sessions = new SessionLimits();
         var autoscaling = new AutoscalingOptions();
         var syncInterval = TimeSpan.FromSeconds(15);
+        var overlays = true;
         for (var i = 0; i < args.Count; i++)
         {
             string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -65,6 +68,7 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
                 case "--user": user = Value(); break;
                 case "--pg-root": postgresRoot = Path.GetFullPath(Value()); break;
                 case "--proxy-port": proxyPort = ParsePort(args[i], Value()); break;
+                case "--no-overlays": overlays = false; break;
                 case "--min-suspend-timeout": limits = limits with { MinSuspendTimeout = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
                 case "--min-history-retention": limits = limits with { MinHistoryRetention = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
                 case "--base-snapshot-interval": limits = limits with { BaseSnapshotInterval = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
@@ -82,7 +86,7 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
                 default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
             }
         }
-        return new LocalServerOptions(root, port, user, postgresRoot, proxyPort, limits, minimumCredentialTtl, sessions, autoscaling, syncInterval);
+        return new LocalServerOptions(root, port, user, postgresRoot, proxyPort, limits, minimumCredentialTtl, sessions, autoscaling, syncInterval, overlays);
     }
 
     private static int ParsePort(string option, string text) =>

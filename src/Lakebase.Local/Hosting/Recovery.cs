@@ -22,6 +22,9 @@ internal sealed class Recovery(StateStore store, OperationRunner operations, Cat
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        // The data directories that are overlays are mounted before anything reads them (a mount ends with a stop or a reboot).
+        foreach (var branch in store.List<Branch>(ResourceKind.Branch, null).Where(b => Directory.Exists(storage.Layout.Branch(b.Uid!))))
+            storage.Overlays.MountIfLayered(storage.Layout.Branch(branch.Uid!));
         var discarded = new HashSet<string>();
         await operations.SettleInterruptedAsync(async (target, verb) =>
         {

@@ -11,7 +11,7 @@ namespace Lakebase.Local.Storage;
 /// Each branch also owns its WAL archive, so point-in-time restore never follows a sibling's timeline.
 /// </summary>
 internal sealed class BranchStorage(StateLayout layout, PostgresInstallation installation, ServiceAccount account, DataDirectoryCopier copier,
-    BranchHistory history, ILogger<BranchStorage> logger)
+    DataOverlays overlays, BranchHistory history, ILogger<BranchStorage> logger)
 {
     /// <summary>The cluster's bootstrap superuser; only Lakebase Local itself logs in as it.</summary>
     public const string AdminRole = "lakebase_admin";
@@ -27,6 +27,11 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
     public ServiceAccount Account => account;
     public BranchHistory History => history;
     public DataDirectoryCopier Copier => copier;
+    public DataOverlays Overlays => overlays;
+
+    /// <summary>How a branch gets its parent's files here, for Get-LakebaseLocal: "reflink" (every copy shares blocks),
+    /// "overlay" (a branch at a past time is an overlay on its base snapshot, others are copies) or "copy".</summary>
+    public string CopyMode => copier.Mode == DataDirectoryCopier.PlainCopyMode && overlays.Available ? DataOverlays.OverlayMode : copier.Mode;
 
     /// <summary>Creates the state root's shared folders; when running as root they must be traversable by the
     /// postgres account (the root itself is closed to everyone else, see StateRootAccess).</summary>
@@ -99,19 +104,24 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
         var sourceWal = Path.Combine(layout.BranchData(sourceUid), "pg_wal");
         var (linkedWal, autoConf) = await StageBranchAsync(targetUid, async data =>
         {
-            await copier.CopyStoppedAsync(snapshot.DataDirectory, data, cancellationToken).ConfigureAwait(false);
-            var linked = copier.LinkArchivedWal(sourceArchive, sourceWal, Path.Combine(data, "pg_wal"), new WalRange(snapshot.FirstWalFile, lastSegment));
+            // An overlay on the snapshot where the machine mounts them, else a copy of it; what the restore adds before
+            // its start goes into the overlay's upper layer or the copy.
+            var written = data;
+            if (overlays.Available) written = overlays.Stage(snapshot.DataDirectory, data);
+            else await copier.CopyStoppedAsync(snapshot.DataDirectory, data, cancellationToken).ConfigureAwait(false);
+            var linked = copier.LinkArchivedWal(sourceArchive, sourceWal, Path.Combine(written, "pg_wal"), new WalRange(snapshot.FirstWalFile, lastSegment));
             // postgresql.auto.conf, read at every start after the compute's own settings, so whichever start comes first
             // (the create's, or a connection's) restores, and never recycles a linked segment.
-            var autoConfFile = Path.Combine(data, AutoConfFileName);
-            var autoConf = File.Exists(autoConfFile) ? await File.ReadAllTextAsync(autoConfFile, cancellationToken).ConfigureAwait(false) : "";
-            await account.WriteOwnedFileAsync(autoConfFile, autoConf + string.Concat(target.RecoverySettings(snapshot.Timeline)
+            var snapshotAutoConf = Path.Combine(snapshot.DataDirectory, AutoConfFileName);
+            var autoConf = File.Exists(snapshotAutoConf) ? await File.ReadAllTextAsync(snapshotAutoConf, cancellationToken).ConfigureAwait(false) : "";
+            await account.WriteOwnedFileAsync(Path.Combine(written, AutoConfFileName), autoConf + string.Concat(target.RecoverySettings(snapshot.Timeline)
                 .Select(setting => $"{setting.Key} = {ComputeConfiguration.Quote(setting.Value)}\n")), cancellationToken).ConfigureAwait(false);
-            await account.WriteOwnedFileAsync(Path.Combine(data, "standby.signal"), "", cancellationToken).ConfigureAwait(false);
+            await account.WriteOwnedFileAsync(Path.Combine(written, "standby.signal"), "", cancellationToken).ConfigureAwait(false);
             return (linked, autoConf);
         }, cancellationToken).ConfigureAwait(false);
 
         var branch = layout.Branch(targetUid);
+        overlays.MountIfLayered(branch);
         var data = layout.BranchData(targetUid);
         DateTimeOffset? lastReplayedCommit = null;
         await using (var connection = await startCompute(cancellationToken).ConfigureAwait(false))
@@ -164,15 +174,16 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
         history.Forget(branchUid);
     }
 
-    /// <summary>Removes a folder and its contents. A process that is dying (a restore's postmaster just killed, its
-    /// children still exiting) may add a file while the folder is emptied, so a "not empty" failure is retried a few
-    /// times before it is reported.</summary>
+    /// <summary>Removes a folder and its contents, a branch's overlay unmounted first (see DataOverlays). A process that
+    /// is dying (a restore's postmaster just killed, its children still exiting) may add a file while the folder is
+    /// emptied, so a "not empty" failure is retried a few times before it is reported.</summary>
     public static void DeleteDirectory(string path)
     {
         for (var attempt = 1; Directory.Exists(path); attempt++)
         {
             try
             {
+                Mounts.DetachUnder(path);
                 Directory.Delete(path, recursive: true);
             }
             catch (IOException) when (attempt < 20 && Directory.Exists(path))
@@ -183,10 +194,11 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
     }
 
     /// <summary>Moves a folder no metadata refers to into the quarantine folder (a lost or replaced state.db must not
-    /// cost the data); returns where it went.</summary>
+    /// cost the data), unmounted (its layers hold the data); returns where it went.</summary>
     public string Quarantine(string directory)
     {
         Directory.CreateDirectory(layout.QuarantineDirectory);
+        Mounts.DetachUnder(directory);
         var destination = Path.Combine(layout.QuarantineDirectory,
             $"{DateTime.UtcNow:yyyyMMddTHHmmssZ}-{Path.GetFileName(Path.GetDirectoryName(directory))}-{Path.GetFileName(directory)}");
         Directory.Move(directory, destination);

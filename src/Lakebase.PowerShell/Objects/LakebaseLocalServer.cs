@@ -35,8 +35,9 @@ public sealed class LakebaseLocalServer
     public DateTimeOffset? StartTime { get; }
     /// <summary>The PostgreSQL majors it can run, newest first, and where each comes from.</summary>
     public LakebaseLocalPostgres[] PostgresVersions { get; }
-    /// <summary>How a branch copies its parent's files: reflink (copy-on-write clones, where the file system has them)
-    /// or copy.</summary>
+    /// <summary>How a branch copies its parent's files: reflink (copy-on-write clones, where the file system has them),
+    /// overlay (as root on Linux: a branch at a past time is an overlay on its base snapshot, other branches are
+    /// copies) or copy.</summary>
     public string? CopyMode { get; }
     internal LocalServerInfo Info { get; }
 }
