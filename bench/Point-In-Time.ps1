@@ -12,14 +12,15 @@
     (a VM that hands freed memory back to its host pays a fault per page there) and into memory just freed.
     -HoldSnapshots holds off every base snapshot after a branch's first, the worst case: each branch at a past time
     then replays all of its source's WAL since the snapshot it shares.
-    The last section runs a branch at a past time as an overlay on its base snapshot (Lakebase Local's default as root
-    on Linux) next to a copy of it (--no-overlays), on two more servers, with the first writes to the restored table,
-    which copy its file up into the overlay.
+    The last section runs a branch at a past time as an overlay on its base snapshot (--overlays, as root on Linux)
+    next to a copy of it (the default), on two more servers, with the first writes to the restored table, which copy
+    its file up into the overlay; -PairMB sizes its database.
     -WarmPageCache frees 1 GB of page cache just before each branch is made (writes a file and removes it), so on a
     VM that hands long-unused memory back to its host the branch writes into memory just freed, as on a machine
     whose page cache runs at memory speed: it shows what the VM's fault per page costs each kind of branch.
 #>
-param([Parameter(Mandatory)] [string] $ModulePath, [int[]] $SizesMB = @(10, 100, 200), [int[]] $WalMB = @(0, 64, 256), [switch] $HoldSnapshots, [switch] $WarmPageCache)
+param([Parameter(Mandatory)] [string] $ModulePath, [int[]] $SizesMB = @(10, 100, 200), [int[]] $WalMB = @(0, 64, 256), [switch] $HoldSnapshots, [switch] $WarmPageCache,
+    [int] $PairMB = 100)
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
 $mainRoot = Join-Path ([IO.Path]::GetTempPath()) "lakebase-bench-pitr-$PID"
@@ -191,14 +192,14 @@ try {
         '  {0,-28} 15: {1,6:N2} s   17: {2,6:N2} s   17/15 {3,5:N2}x' -f ($measure -eq 'Head' ? 'branch from the head' : 'branch at a past time'), $old, $new, ($new / $old)
     }
 
-    # Two more servers, one as this machine lets it run (overlays as root on Linux) and one with --no-overlays, each with
-    # a base snapshot every second a WAL segment completes, so the source's newest snapshot holds all of its data.
-    'An overlay next to a copy: a branch of a 100 MB database at a moment just past, then its first and second write to that table (medians of 3, alternated)'
+    # Two more servers, one with --overlays (which takes effect as root on Linux) and one as users run it, each with a
+    # base snapshot every second a WAL segment completes, so the source's newest snapshot holds all of its data.
+    "An overlay next to a copy: a branch of a $PairMB MB database at a moment just past, then its first and second write to that table (medians of 3, alternated)"
     $pair = foreach ($copies in $false, $true) {
-        $stateRoot = "$mainRoot-$($copies ? 'copy' : 'default')"
-        $servers[$stateRoot] = Start-Server $stateRoot (@('--base-snapshot-interval', '1') + ($copies ? @('--no-overlays') : @()))
+        $stateRoot = "$mainRoot-$($copies ? 'copy' : 'overlay')"
+        $servers[$stateRoot] = Start-Server $stateRoot (@('--base-snapshot-interval', '1') + ($copies ? @() : @('--overlays')))
         New-LakebaseProject 'pair' | Out-Null
-        Add-Data (Get-LakebaseBranch -ProjectId 'pair' -BranchId production) 100
+        Add-Data (Get-LakebaseBranch -ProjectId 'pair' -BranchId production) $PairMB
         [pscustomobject]@{ Root = $stateRoot; Mode = (Get-LakebaseLocal -StateRoot $stateRoot).CopyMode; Runs = [Collections.Generic.List[object]]::new() }
     }
     Start-Sleep -Seconds 3
@@ -212,8 +213,10 @@ try {
             $source | Invoke-LakebaseQuery -As NonQuery -Query 'INSERT INTO marks DEFAULT VALUES' | Out-Null
             $past = Measure-Operation { New-LakebaseBranch -ProjectId 'pair' -Name "past-$round" -SourceBranch production -AsOf $moment -NoExpiry -NoWait }
             $branch = Get-LakebaseBranch -ProjectId 'pair' -BranchId "past-$round"
+            $copied = Get-CopiedMB 'pair' "past-$round"
             $writes = 1..2 | ForEach-Object { (Measure-Command { $branch | Invoke-LakebaseQuery -As NonQuery -Query 'UPDATE filler SET pad = pad WHERE id = 1' }).TotalSeconds }
-            $run = [pscustomobject]@{ Past = $past; First = $writes[0]; Second = $writes[1]; Copied = Get-CopiedMB 'pair' "past-$round"; Disk = Get-BranchDiskMB 'pair' "past-$round" }
+            # The disk the branch adds once it has written the table.
+            $run = [pscustomobject]@{ Past = $past; First = $writes[0]; Second = $writes[1]; Copied = $copied; Disk = Get-BranchDiskMB 'pair' "past-$round" }
             $server.Runs.Add($run)
             '  {0,-8} round {1}  at a past time {2,5:N2} s   first write {3,5:N2} s, second {4,5:N2} s   copied {5:N0} MB   disk {6:N0} MB' -f $server.Mode, $round,
                 $run.Past, $run.First, $run.Second, $run.Copied, $run.Disk

@@ -683,7 +683,7 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         // Only root mounts; elsewhere a restore copies its snapshot, which every other test here covers.
         if (!OperatingSystem.IsLinux() || !Lakebase.Local.Platform.Posix.IsRoot) return;
         // A base snapshot each second a WAL segment completes: one is begun after the load, and holds the whole table.
-        await using var server = await LocalServerProcess.StartAsync("--base-snapshot-interval", "1");
+        await using var server = await LocalServerProcess.StartAsync("--overlays", "--base-snapshot-interval", "1");
         Assert.Equal("overlay", server.Info.CopyMode);
         await server.CreateProjectAsync("layered");
         var production = "projects/layered/branches/production";

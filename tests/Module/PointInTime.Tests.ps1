@@ -78,3 +78,35 @@ Describe 'How branches are copied' {
         ($server | Format-List | Out-String) | Should -Match "CopyMode\s+:\s+$($server.CopyMode)"
     }
 }
+
+Describe 'Branches at a past time as overlays' {
+    BeforeAll {
+        $script:layeredRoot = Join-Path ([IO.Path]::GetTempPath()) ("lbo-" + [guid]::NewGuid().ToString('N').Substring(0, 10))
+        $script:layeredServer = Start-LakebaseLocal -StateRoot $layeredRoot -Port 0 -Overlays
+        $script:layered = Connect-Lakebase -Local -StateRoot $layeredRoot -NoDefault
+    }
+
+    AfterAll {
+        Stop-LakebaseLocal -StateRoot $layeredRoot -Confirm:$false
+        Remove-Item $layeredRoot -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    # Only root mounts an overlay; elsewhere -Overlays leaves branches at a past time copies.
+    It 'restores the moment with Start-LakebaseLocal -Overlays and leaves a plain folder once stopped' -Skip:(-not $IsLinux -or (id -u) -ne '0') {
+        $layeredServer.CopyMode | Should -Be 'overlay'
+        $production = New-LakebaseProject 'layered-app' -Context $layered | Get-LakebaseBranch -Context $layered
+        $production | Invoke-LakebaseQuery -Context $layered -Query 'CREATE TABLE orders (id int); INSERT INTO orders VALUES (1)' -As NonQuery | Out-Null
+        $moment = Get-Date
+        Start-Sleep -Milliseconds 100
+        $production | Invoke-LakebaseQuery -Context $layered -Query 'INSERT INTO orders VALUES (2)' -As NonQuery | Out-Null
+
+        $past = New-LakebaseBranch -Context $layered -ProjectId 'layered-app' -Name 'before-two' -AsOf $moment -Ttl 1d
+        $past | Invoke-LakebaseQuery -Context $layered -Query 'INSERT INTO orders VALUES (3)' -As NonQuery | Out-Null
+        ($past | Invoke-LakebaseQuery -Context $layered -Query 'SELECT id FROM orders ORDER BY id').id | Should -Be 1, 3
+
+        Stop-LakebaseLocal -StateRoot $layeredRoot -Confirm:$false
+        Get-Content /proc/self/mountinfo | Where-Object { $_.Contains($layeredRoot) } | Should -BeNullOrEmpty
+        Remove-Item $layeredRoot -Recurse -Force
+        Test-Path $layeredRoot | Should -BeFalse
+    }
+}

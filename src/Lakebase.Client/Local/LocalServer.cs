@@ -22,6 +22,9 @@ public sealed record LocalServerStartOptions
     /// <summary>The majors to make available before the server starts (downloading missing ones unless offline);
     /// null starts the server with whatever is installed.</summary>
     public PostgresProvisioning? Postgres { get; init; }
+    /// <summary>Branches at a past time as overlays on their base snapshot where the server can mount them (its
+    /// --overlays).</summary>
+    public bool Overlays { get; init; }
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
 
@@ -79,6 +82,7 @@ public static class LocalServer
 
         var arguments = new List<string> { options.ServerPath, "--root", root, "--port", options.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (PostgresRootOf(options) is { } postgresRoot) arguments.AddRange(["--pg-root", postgresRoot]);
+        if (options.Overlays) arguments.Add("--overlays");
         // A shell detaches the server from this process's lifetime and sends its output to the log file, and prints
         // the server's pid so an early exit is noticed at once instead of after the whole start timeout.
         var startInfo = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardOutput = true };

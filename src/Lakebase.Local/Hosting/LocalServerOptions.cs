@@ -23,8 +23,8 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
           --pg-root <dir>  folder holding <major>/bin/postgres (default: where this OS's packagings put it,
                            /usr/lib/postgresql on Debian and Ubuntu)
           --proxy-port <port>  the proxy's shared port on 127.0.0.1 (default 5432, or a free one when taken)
-          --no-overlays    branches at a past time copy their base snapshot, also where they could be overlays on it
-                           (Linux, as root)
+          --overlays       a branch at a past time is an overlay on its base snapshot (Linux, as root): made without
+                           copying it, each file copied up on its first write (default: a copy)
 
         For tests (the service's own limits are longer):
           --min-suspend-timeout <seconds>  shortest suspend timeout endpoints may use (default 60)
@@ -57,7 +57,7 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
         var sessions = new SessionLimits();
         var autoscaling = new AutoscalingOptions();
         var syncInterval = TimeSpan.FromSeconds(15);
-        var overlays = true;
+        var overlays = false;
         for (var i = 0; i < args.Count; i++)
         {
             string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -68,7 +68,7 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
                 case "--user": user = Value(); break;
                 case "--pg-root": postgresRoot = Path.GetFullPath(Value()); break;
                 case "--proxy-port": proxyPort = ParsePort(args[i], Value()); break;
-                case "--no-overlays": overlays = false; break;
+                case "--overlays": overlays = true; break;
                 case "--min-suspend-timeout": limits = limits with { MinSuspendTimeout = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
                 case "--min-history-retention": limits = limits with { MinHistoryRetention = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
                 case "--base-snapshot-interval": limits = limits with { BaseSnapshotInterval = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;

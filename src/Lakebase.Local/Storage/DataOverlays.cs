@@ -97,5 +97,5 @@ internal sealed class DataOverlays(StateLayout layout, ServiceAccount account, D
     }
 }
 
-/// <summary>Whether Lakebase Local may make branches at a past time overlays (--no-overlays says no).</summary>
+/// <summary>Whether Lakebase Local makes branches at a past time overlays where it can (--overlays).</summary>
 internal sealed record OverlayOptions(bool Enabled);

@@ -31,11 +31,16 @@ public sealed class StartLakebaseLocalCommand : LakebaseCmdlet
     [Parameter]
     public SwitchParameter Offline { get; set; }
 
+    /// <summary>Branches at a past time are overlays on their base snapshot (Linux, as root): made without copying
+    /// the data, each file copied up on its first write.</summary>
+    [Parameter]
+    public SwitchParameter Overlays { get; set; }
+
     protected override object? Target => StateRoot;
 
     protected override void ProcessItem()
     {
-        var options = LocalServerStart.Options(StateRoot, Port, PostgresRoot, PgVersion, Offline);
+        var options = LocalServerStart.Options(StateRoot, Port, PostgresRoot, PgVersion, Offline) with { Overlays = Overlays };
         if (!ShouldProcess(StateRoot ?? "the default state root", $"Start Lakebase Local on port {Port}")) return;
         WriteObject(new LakebaseLocalServer(Await(cancellationToken => LocalServer.StartAsync(options, LocalServerStart.Reporter(this), cancellationToken))));
     }
