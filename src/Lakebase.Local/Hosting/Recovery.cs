@@ -22,9 +22,13 @@ internal sealed class Recovery(StateStore store, OperationRunner operations, Cat
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        // The data directories that are overlays are mounted before anything reads them (a mount ends with a stop or a reboot).
+        // The data directories that are overlays are mounted before anything reads them (a mount ends with a stop or a
+        // reboot); one that cannot be (the server no longer runs as root) is reported, and its branch has no data.
         foreach (var branch in store.List<Branch>(ResourceKind.Branch, null).Where(b => Directory.Exists(storage.Layout.Branch(b.Uid!))))
-            storage.Overlays.MountIfLayered(storage.Layout.Branch(branch.Uid!));
+        {
+            try { storage.Overlays.MountIfLayered(storage.Layout.Branch(branch.Uid!)); }
+            catch (IOException ex) { report.Add($"Could not mount the data of {branch.Name}: {ex.Message}"); }
+        }
         var discarded = new HashSet<string>();
         await operations.SettleInterruptedAsync(async (target, verb) =>
         {
