@@ -185,6 +185,47 @@ public sealed class DataPlaneTests(FastLimitsServer shared) : IClassFixture<Fast
         Assert.Equal("28P01", (await Assert.ThrowsAsync<PostgresException>(() => refused.OpenAsync())).SqlState);
     }
 
+    /// <summary>A branch made from a protected branch gets new passwords for its native-password roles (lakebase-semantics
+    /// §4.1 and §4.4): production's passwords do not open a development copy of it, whose owner sets new ones; a branch
+    /// of an unprotected branch keeps its source's.</summary>
+    [Fact]
+    public async Task A_branch_of_a_protected_branch_does_not_take_its_native_passwords_along()
+    {
+        var (endpoint, host) = await Client.NewProjectAsync(new { enable_pg_native_login = true });
+        var project = endpoint[..endpoint.IndexOf("/branches/", StringComparison.Ordinal)];
+        await Server.RunAsync(HttpMethod.Post, $"{project}/branches/production/roles?role_id=app-user",
+            new { spec = new { postgres_role = "app_user", auth_method = "PG_PASSWORD_SCRAM_SHA_256" } });
+        async Task SetPasswordAsync(string branchEndpoint, string branchHost, string password)
+        {
+            await using var owner = await Client.OpenAsync(branchEndpoint, branchHost);
+            await using var setPassword = new NpgsqlCommand($"SET ROLE databricks_superuser; ALTER ROLE app_user PASSWORD '{password}'", owner);
+            await setPassword.ExecuteNonQueryAsync();
+        }
+        async Task<string?> LoginErrorAsync(string branchHost, string password)
+        {
+            await using var native = Client.Connection(branchHost, password, user: "app_user");
+            try { await native.OpenAsync(); return null; }
+            catch (PostgresException ex) { return ex.SqlState; }
+        }
+        async Task<(string Endpoint, string Host)> BranchAsync(string branchId, string source)
+        {
+            await Server.RunAsync(HttpMethod.Post, $"{project}/branches?branch_id={branchId}", new { spec = new { source_branch = $"{project}/branches/{source}", no_expiry = true } });
+            var branchEndpoint = $"{project}/branches/{branchId}/endpoints/primary";
+            return (branchEndpoint, (await Server.GetAsync(branchEndpoint))["status"]!["hosts"]!["host"]!.GetValue<string>());
+        }
+        await SetPasswordAsync(endpoint, host, "production secret 1");
+        await Server.RunAsync(HttpMethod.Patch, $"{project}/branches/production?update_mask=spec.is_protected", new { spec = new { is_protected = true } });
+
+        var (dev, devHost) = await BranchAsync("dev", "production");
+        Assert.Equal("28P01", await LoginErrorAsync(devHost, "production secret 1"));
+        Assert.Null(await LoginErrorAsync(host, "production secret 1"));
+        await SetPasswordAsync(dev, devHost, "dev secret 2");
+        Assert.Null(await LoginErrorAsync(devHost, "dev secret 2"));
+
+        var (_, featureHost) = await BranchAsync("feature", "dev");
+        Assert.Null(await LoginErrorAsync(featureHost, "dev secret 2"));
+    }
+
     [Fact]
     public async Task Psql_connects_to_the_endpoint_host_with_the_token_as_password()
     {

@@ -89,6 +89,12 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
                         return await provisioning.ConnectAsync(branch.Name!, "postgres", started).ConfigureAwait(false);
                     }, cancellationToken).ConfigureAwait(false);
                 }
+                if (sourceBranch.Status.IsProtected == true)
+                {
+                    // A protected branch's passwords stay with it: its children's roles get new ones (lakebase-semantics §4.4).
+                    await using var admin = await provisioning.ConnectAsync(branch.Name!, "postgres", cancellationToken).ConfigureAwait(false);
+                    await PostgresAdmin.ReplacePasswordsAsync(admin, cancellationToken).ConfigureAwait(false);
+                }
                 branch.Status.CurrentState = BranchState.Ready;
                 branch.Status.StateChangeTime = Catalog.Now();
                 branch.Status.SourceBranchLsn = point.Lsn;

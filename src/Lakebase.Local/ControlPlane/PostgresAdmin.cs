@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Lakebase.Contract.Models;
 using Lakebase.Local.Storage;
 using Npgsql;
@@ -60,6 +61,32 @@ internal static class PostgresAdmin
         }
         await ExecuteAsync(connection, $"ALTER DATABASE {Quote(newName)} OWNER TO {Quote(owner)}", cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Gives every role with a password (but Lakebase Local's own) a new one that no one knows, as the service does for
+    /// a branch made from a protected branch: a random SCRAM-SHA-256 verifier, so no password is in the SQL's text, a
+    /// log or pg_stat_statements. The branch's owner sets a new password with ALTER ROLE ... PASSWORD.
+    /// </summary>
+    public static async Task ReplacePasswordsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var roles = new List<string>();
+        await using (var query = new NpgsqlCommand("SELECT rolname FROM pg_authid WHERE rolpassword IS NOT NULL AND rolname <> $1", connection)
+        {
+            Parameters = { new() { Value = BranchStorage.AdminRole } },
+        })
+        await using (var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) roles.Add(reader.GetString(0));
+        }
+        foreach (var role in roles)
+            await ExecuteAsync(connection, $"ALTER ROLE {Quote(role)} PASSWORD '{UnknownPasswordVerifier()}'", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A verifier in PostgreSQL's format (iterations:salt$StoredKey:ServerKey, base64) whose keys are random
+    /// bytes: no password derives them. Base64 holds no quote, so it is safe inside the literal.</summary>
+    private static string UnknownPasswordVerifier() =>
+        $"SCRAM-SHA-256$4096:{Convert.ToBase64String(RandomNumberGenerator.GetBytes(16))}$" +
+        $"{Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}:{Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}";
 
     public static Task DropDatabaseAsync(NpgsqlConnection connection, string database, CancellationToken cancellationToken) =>
         ExecuteAsync(connection, $"DROP DATABASE IF EXISTS {Quote(database)} WITH (FORCE)", cancellationToken);
