@@ -272,6 +272,38 @@ public sealed class ServiceRulesTests(SharedServer shared) : IClassFixture<Share
         await BranchAsync(id, "eleventh", new { ttl = "3600s" });
     }
 
+    /// <summary>The service's limits on projects per workspace (1,000) and roles and databases per branch (500 each),
+    /// here lowered by the test flags: one more is a 400 saying which limit, and a deleted one makes room.</summary>
+    [Fact]
+    public async Task A_workspace_has_at_most_its_limit_of_projects_and_a_branch_of_roles_and_databases()
+    {
+        await using var server = await LocalServerProcess.StartAsync("--max-projects", "2", "--max-roles-per-branch", "3", "--max-databases-per-branch", "2");
+        async Task<string?> RefusalAsync(string path, object body)
+        {
+            var refused = await Assert.ThrowsAsync<ApiCallException>(() => server.SendAsync(HttpMethod.Post, path, body));
+            Assert.Equal((400, "BAD_REQUEST"), (refused.Status, refused.ErrorCode));
+            return refused.ErrorMessage;
+        }
+        await server.CreateProjectAsync("first");
+        var production = "projects/first/branches/production";
+
+        // The project's own role and database count: two roles more, and one database more.
+        foreach (var role in new[] { "role-one", "role-two" })
+            await server.RunAsync(HttpMethod.Post, $"{production}/roles?role_id={role}", new { spec = new { postgres_role = role } });
+        Assert.Contains("3 roles", await RefusalAsync($"{production}/roles?role_id=role-three", new { spec = new { postgres_role = "role-three" } }));
+        await server.RunAsync(HttpMethod.Delete, $"{production}/roles/role-one");
+        await server.RunAsync(HttpMethod.Post, $"{production}/roles?role_id=role-three", new { spec = new { postgres_role = "role-three" } });
+
+        var owner = $"{production}/roles/role-two";
+        await server.RunAsync(HttpMethod.Post, $"{production}/databases?database_id=db-one", new { spec = new { postgres_database = "db_one", role = owner } });
+        Assert.Contains("2 databases", await RefusalAsync($"{production}/databases?database_id=db-two", new { spec = new { postgres_database = "db_two", role = owner } }));
+
+        await server.CreateProjectAsync("second");
+        Assert.Contains("2 projects", await RefusalAsync("projects?project_id=third", new { spec = new { display_name = "third" } }));
+        await server.RunAsync(HttpMethod.Delete, "projects/second");
+        await server.CreateProjectAsync("third");
+    }
+
     [Fact]
     public async Task A_project_is_made_with_the_initial_role_and_database_asked_for_and_keeps_its_tags_and_budget_policy()
     {

@@ -29,6 +29,8 @@ internal sealed class DatabaseService(Provisioning provisioning, OperationRunner
             }
             if (existing.Any(database => database.Status!.PostgresDatabase == spec.PostgresDatabase))
                 throw ApiException.BadRequest($"database with that name already exists: postgres database \"{spec.PostgresDatabase}\"");
+            if (existing.Count >= provisioning.Limits.MaxDatabasesPerBranch)
+                throw ApiException.BadRequest($"Branch {parent} has {existing.Count} databases, the most a branch can have; delete one first.");
             var owner = OwnerOf(parent, spec.Role);
             var database = Provisioning.NewDatabase(parent.ToString(), databaseId, spec.PostgresDatabase, owner.Name!);
             return operations.Start(name, OperationVerb.Create, batch => batch.Put(ResourceKind.Database, database, database.Name!, database.Parent),

@@ -17,6 +17,10 @@ internal sealed record LocalLimits
     /// (§1.6). Root branches (3 per project) need no limit here: a branch is always made from another.</summary>
     public int MaxUnarchivedBranches { get; init; } = 10;
     public int MaxProtectedBranches { get; init; } = 1;
+    /// <summary>Projects a workspace may have (those not deleted), and roles and databases a branch may have (§1.6).</summary>
+    public int MaxProjects { get; init; } = 1000;
+    public int MaxRolesPerBranch { get; init; } = 500;
+    public int MaxDatabasesPerBranch { get; init; } = 500;
     /// <summary>A running branch gets a new base snapshot once this long has passed since its newest (and it wrote WAL)...</summary>
     public TimeSpan BaseSnapshotInterval { get; init; } = TimeSpan.FromDays(1);
     /// <summary>...or once it wrote more WAL since than half the data it holds, but at least BaseSnapshotMinWalBytes and

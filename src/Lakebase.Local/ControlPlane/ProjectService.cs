@@ -104,6 +104,8 @@ internal sealed class ProjectService(Provisioning provisioning, OperationRunner 
         lock (provisioning.MetadataGate)
         {
             if (Catalog.Store.Get<Project>(name.ToString()) is not null) throw ApiException.AlreadyExists(name);
+            if (List(showDeleted: false).Count() >= Limits.MaxProjects)
+                throw ApiException.BadRequest($"This workspace has {Limits.MaxProjects} projects, the most it can have; delete one first.");
             return operations.Start(name, OperationVerb.Create, batch =>
             {
                 batch.Put(ResourceKind.Project, project, project.Name!, null);

@@ -28,6 +28,8 @@ internal sealed class RoleService(Provisioning provisioning, OperationRunner ope
             }
             if (existing.Any(role => role.Status!.PostgresRole == spec.PostgresRole))
                 throw ApiException.BadRequest($"role with that name already exists: postgres role \"{spec.PostgresRole}\"");
+            if (existing.Count >= provisioning.Limits.MaxRolesPerBranch)
+                throw ApiException.BadRequest($"Branch {parent} has {existing.Count} roles, the most a branch can have; delete one first.");
             var role = Provisioning.NewRole(parent.ToString(), roleId, Effective(spec));
             return operations.Start(name, OperationVerb.Create, batch => batch.Put(ResourceKind.Role, role, role.Name!, role.Parent),
                 cancellationToken => provisioning.QueueAsync<object?>(parent.ProjectId, async () =>

@@ -39,6 +39,9 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
           --max-session-duration <seconds> every session is closed after this long (default 259200, three days)
           --autoscale-interval <seconds>   how often computes' load is sampled (default 2; fractions allowed)
           --scale-down-delay <seconds>     how long load must stay lower before a compute shrinks (default 60)
+          --max-projects <n>               projects the workspace may have (default 1000)
+          --max-roles-per-branch <n>       roles a branch may have (default 500)
+          --max-databases-per-branch <n>   databases a branch may have (default 500)
           --legacy-pg-version <major>      lets new projects also use a major the service does not offer
                                            (benches compare 17 with 15); repeatable
           --sync-interval <seconds>        how often CONTINUOUS synced tables look for new Delta versions (default 15)
@@ -80,6 +83,9 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
                 case "--max-session-duration": sessions = sessions with { MaxSessionDuration = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
                 case "--autoscale-interval": autoscaling = autoscaling with { Interval = ParseInterval(args[i], Value()) }; break;
                 case "--scale-down-delay": autoscaling = autoscaling with { ScaleDownDelay = TimeSpan.FromSeconds(ParseSeconds(args[i], Value())) }; break;
+                case "--max-projects": limits = limits with { MaxProjects = ParseCount(args[i], Value()) }; break;
+                case "--max-roles-per-branch": limits = limits with { MaxRolesPerBranch = ParseCount(args[i], Value()) }; break;
+                case "--max-databases-per-branch": limits = limits with { MaxDatabasesPerBranch = ParseCount(args[i], Value()) }; break;
                 case "--legacy-pg-version": limits = limits with { PgVersions = [.. limits.PgVersions, ParseMajor(args[i], Value())] }; break;
                 case "--sync-interval": syncInterval = ParseInterval(args[i], Value()); break;
                 case "--help" or "-h": return null;
@@ -103,6 +109,11 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
             ? seconds
             : throw new ArgumentException($"{option} must be a number of seconds, got '{text}'.");
+
+    private static int ParseCount(string option, string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count > 0
+            ? count
+            : throw new ArgumentException($"{option} must be a positive whole number, got '{text}'.");
 
     private static int ParseMajor(string option, string text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var major) && major is >= 10 and < 100
