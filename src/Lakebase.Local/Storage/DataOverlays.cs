@@ -4,11 +4,13 @@ using Lakebase.Local.Platform;
 namespace Lakebase.Local.Storage;
 
 /// <summary>
-/// Branches at a past time as overlays, where the machine can mount them (Linux, as root, a state root on a file
-/// system overlayfs takes as its upper layer, and no reflinks, which make plain copies as cheap): the branch's data
-/// directory is an overlay whose lower layer is the base snapshot its restore starts from (hard links to files never
-/// written again) and whose upper layer holds what the branch wrote since, each file copied up on its first write. A
-/// restore then copies nothing before it replays, whatever the size of the data.
+/// Branches at a past time as overlays, with --overlays and where the machine can mount them (Linux, as root, a state
+/// root on a file system overlayfs takes as its upper layer, and no reflinks, which make plain copies as cheap). The
+/// branch's data directory is an overlay whose lower layer is the base snapshot its restore starts from (hard links to
+/// files never written again) and whose upper layer holds what the branch wrote since, each file copied up on its
+/// first write. A restore then copies nothing before it replays, whatever the size of the data. Off by default:
+/// overlayfs copies a whole file up, and fsyncs it, so a branch's first write to a large table waits for that copy
+/// (see the README's Branching measurements).
 /// A mount is no state: the layers are, under the branch's folder. Lakebase Local mounts them when it makes the branch
 /// and at every start (see Recovery), and unmounts them at an orderly stop and before it removes or quarantines the
 /// folder.
