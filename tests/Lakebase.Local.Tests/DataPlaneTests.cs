@@ -226,6 +226,59 @@ public sealed class DataPlaneTests(FastLimitsServer shared) : IClassFixture<Fast
         Assert.Null(await LoginErrorAsync(featureHost, "dev secret 2"));
     }
 
+    /// <summary>A branch still being made takes no session: until its create is done, its endpoint refuses every
+    /// connection with 57P03 (cannot connect now) and says why, so nothing half-made is reached (a restore that has
+    /// promoted but is not recorded yet, a copy of a protected branch that still has its source's passwords); then it
+    /// serves the moment it was made at.</summary>
+    [Fact]
+    public async Task An_endpoint_of_a_branch_still_being_created_refuses_sessions_until_it_is_ready()
+    {
+        var (endpoint, _) = await Client.NewProjectAsync();
+        var project = endpoint[..endpoint.IndexOf("/branches/", StringComparison.Ordinal)];
+        await using (var owner = await Server.ConnectAsync(endpoint))
+        {
+            await using var create = new NpgsqlCommand("CREATE TABLE orders (id int); INSERT INTO orders VALUES (1)", owner);
+            await create.ExecuteNonQueryAsync();
+        }
+        var moment = DateTimeOffset.UtcNow;
+        await Task.Delay(50);
+        await using (var owner = await Server.ConnectAsync(endpoint))
+        {
+            // About 150 MB of WAL after the moment, so the restore takes long enough to be asked during it.
+            await using var burst = new NpgsqlCommand("INSERT INTO orders VALUES (2); CREATE TABLE scratch AS SELECT repeat(md5(g::text), 30) " +
+                "FROM generate_series(1, 150000) g; DROP TABLE scratch", owner);
+            await burst.ExecuteNonQueryAsync();
+        }
+        await Server.SendAsync(HttpMethod.Post, $"{project}/branches?branch_id=past", new { spec = new { source_branch_time = moment.ToString("O"), no_expiry = true } });
+        var past = $"{project}/branches/past/endpoints/primary";
+        var uid = (await Server.GetAsync(past))["uid"]!.GetValue<string>();
+        var token = await TokenAsync(past);
+
+        // Through the proxy's shared port, which routes by endpoint id from the moment the endpoint is recorded.
+        var refusals = 0;
+        while (true)
+        {
+            await using var connection = Client.Connection("127.0.0.1", token, port: Server.Info.ProxyPort, options: $"endpoint={uid}");
+            try
+            {
+                await connection.OpenAsync();
+            }
+            catch (PostgresException refused)
+            {
+                Assert.Equal("57P03", refused.SqlState);
+                Assert.Contains("still being created", refused.MessageText);
+                refusals++;
+                await Task.Delay(5);
+                continue;
+            }
+            Assert.Equal("READY", (await Server.GetAsync($"{project}/branches/past"))["status"]!["current_state"]!.GetValue<string>());
+            await using var count = new NpgsqlCommand("SELECT count(*) FROM orders", connection);
+            Assert.Equal(1L, await count.ExecuteScalarAsync());
+            break;
+        }
+        Assert.True(refusals > 0, "No connection was tried while the branch was being created.");
+    }
+
     [Fact]
     public async Task Psql_connects_to_the_endpoint_host_with_the_token_as_password()
     {

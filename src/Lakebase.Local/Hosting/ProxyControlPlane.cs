@@ -37,7 +37,8 @@ internal sealed class ProxyControlPlane(
         if (Find(endpointUid) is not { } endpoint) return EndpointAccess.NotFound;
         var name = ResourceName.Parse(endpoint.Name!);
         if (catalog.Store.Get<Project>(name.ProjectName) is not { DeleteTime: null }) return EndpointAccess.NotFound;
-        if (catalog.Store.Get<Branch>(name.BranchName!) is not { Status.DeleteTime: null }) return EndpointAccess.NotFound;
+        if (catalog.Store.Get<Branch>(name.BranchName!) is not { Status.DeleteTime: null } branch) return EndpointAccess.NotFound;
+        if (branch.Status.CurrentState == BranchState.Init) return EndpointAccess.NotReady;
         return endpoint.Status?.Disabled == true ? EndpointAccess.Disabled : EndpointAccess.Open;
     }
 

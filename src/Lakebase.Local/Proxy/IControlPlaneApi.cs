@@ -8,6 +8,9 @@ internal enum EndpointAccess
     /// <summary>No such endpoint, or it, its branch or its project is (soft-)deleted.</summary>
     NotFound,
     Disabled,
+    /// <summary>Its branch is still being made: its data is not complete (a restore may still replay, a branch of a
+    /// protected branch still has its source's passwords).</summary>
+    NotReady,
 }
 
 /// <summary>Where a connection goes: an endpoint, directly to its compute or through its PgBouncer (the pooled host).</summary>
