@@ -686,7 +686,13 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         if (!OperatingSystem.IsLinux() || !Lakebase.Local.Platform.Posix.IsRoot) return;
         // A base snapshot each second a WAL segment completes: one is begun after the load, and holds the whole table.
         await using var server = await LocalServerProcess.StartAsync("--overlays", "--base-snapshot-interval", "1");
-        Assert.Equal("overlay", server.Info.CopyMode);
+        if (server.Info.CopyMode == "reflink") return;
+        if (server.Info.CopyMode != "overlay")
+        {
+            // Root that may not mount (a container without CAP_SYS_ADMIN, a state root on overlayfs): the server says so.
+            Assert.Contains("an overlay could not be mounted", server.Output);
+            return;
+        }
         await server.CreateProjectAsync("layered");
         var production = "projects/layered/branches/production";
         var productionDirectory = await BranchDirectoryAsync(server, production);
