@@ -629,7 +629,9 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
     [Fact]
     public async Task A_server_killed_while_a_branch_at_a_past_time_restores_comes_back_without_it_and_the_moment_still_restores()
     {
-        await using var server = await LocalServerProcess.StartAsync();
+        // No base snapshot but the project's first (the check held off for an hour), and 100 MB of WAL before the
+        // moment: the restore replays all of it, long enough to be caught at it even on a busy machine.
+        await using var server = await LocalServerProcess.StartAsync("--snapshot-check-interval", "3600");
         await server.CreateProjectAsync("restoring");
         var production = "projects/restoring/branches/production";
         var archive = Path.Combine(await BranchDirectoryAsync(server, production), "wal_archive");
@@ -637,10 +639,9 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         await using (var connection = await server.ConnectAsync(Primary(production)))
         {
             await using (var create = new NpgsqlCommand("CREATE TABLE orders (id int)", connection)) await create.ExecuteNonQueryAsync();
+            await using (var scratch = new NpgsqlCommand("CREATE TABLE scratch AS SELECT repeat(md5(g::text), 30) FROM generate_series(1, 100000) g; DROP TABLE scratch", connection))
+                await scratch.ExecuteNonQueryAsync();
             marks = await WriteRowsAsync(connection, "orders", 1, 2);
-            // 100 MB of WAL after the moment, so the restore replays long enough to be caught at it.
-            await using var scratch = new NpgsqlCommand("CREATE TABLE scratch AS SELECT repeat(md5(g::text), 30) FROM generate_series(1, 100000) g; DROP TABLE scratch", connection);
-            await scratch.ExecuteNonQueryAsync();
         }
         static string Digest(string file) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(file)));
         // basic_archive copies into an archtemp.* file and renames it when complete: only complete files are kept.
