@@ -198,7 +198,10 @@ public sealed class DataPlaneTests(FastLimitsServer shared) : IClassFixture<Fast
         async Task SetPasswordAsync(string branchEndpoint, string branchHost, string password)
         {
             await using var owner = await Client.OpenAsync(branchEndpoint, branchHost);
-            await using var setPassword = new NpgsqlCommand($"SET ROLE databricks_superuser; ALTER ROLE app_user PASSWORD '{password}'", owner);
+            // ALTER ROLE takes no parameters: format() quotes the password into the statement.
+            await using var statement = new NpgsqlCommand("SELECT format('ALTER ROLE app_user PASSWORD %L', $1::text)", owner) { Parameters = { new() { Value = password } } };
+            var alter = (string)(await statement.ExecuteScalarAsync())!;
+            await using var setPassword = new NpgsqlCommand($"SET ROLE databricks_superuser; {alter}", owner);
             await setPassword.ExecuteNonQueryAsync();
         }
         async Task<string?> LoginErrorAsync(string branchHost, string password)

@@ -78,12 +78,20 @@ internal static class PostgresAdmin
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) roles.Add(reader.GetString(0));
         }
+        // ALTER ROLE takes no parameters: PostgreSQL's own format() quotes the name and the verifier into the statement.
         foreach (var role in roles)
-            await ExecuteAsync(connection, $"ALTER ROLE {Quote(role)} PASSWORD '{UnknownPasswordVerifier()}'", cancellationToken).ConfigureAwait(false);
+        {
+            await using var statement = new NpgsqlCommand("SELECT format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text)", connection)
+            {
+                Parameters = { new() { Value = role }, new() { Value = UnknownPasswordVerifier() } },
+            };
+            var alter = (string)(await statement.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            await ExecuteAsync(connection, alter, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>A verifier in PostgreSQL's format (iterations:salt$StoredKey:ServerKey, base64) whose keys are random
-    /// bytes: no password derives them. Base64 holds no quote, so it is safe inside the literal.</summary>
+    /// bytes: no password derives them.</summary>
     private static string UnknownPasswordVerifier() =>
         $"SCRAM-SHA-256$4096:{Convert.ToBase64String(RandomNumberGenerator.GetBytes(16))}$" +
         $"{Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}:{Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}";
