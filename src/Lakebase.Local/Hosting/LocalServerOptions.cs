@@ -105,15 +105,14 @@ internal sealed record LocalServerOptions(string StateRoot, int Port, string Use
             ? TimeSpan.FromSeconds(seconds)
             : throw new ArgumentException($"{option} must be a number of seconds between 0.01 and 3600, got '{text}'.");
 
-    private static int ParseSeconds(string option, string text) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
-            ? seconds
-            : throw new ArgumentException($"{option} must be a number of seconds, got '{text}'.");
+    private static int ParseSeconds(string option, string text) => ParsePositive(option, text, "a number of seconds");
 
-    private static int ParseCount(string option, string text) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count > 0
-            ? count
-            : throw new ArgumentException($"{option} must be a positive whole number, got '{text}'.");
+    private static int ParseCount(string option, string text) => ParsePositive(option, text, "a positive whole number");
+
+    private static int ParsePositive(string option, string text, string what) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0
+            ? value
+            : throw new ArgumentException($"{option} must be {what}, got '{text}'.");
 
     private static int ParseMajor(string option, string text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var major) && major is >= 10 and < 100

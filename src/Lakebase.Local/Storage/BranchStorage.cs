@@ -179,11 +179,11 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
     /// emptied, so a "not empty" failure is retried a few times before it is reported.</summary>
     public static void DeleteDirectory(string path)
     {
+        if (Directory.Exists(path)) Mounts.DetachUnder(path);
         for (var attempt = 1; Directory.Exists(path); attempt++)
         {
             try
             {
-                Mounts.DetachUnder(path);
                 Directory.Delete(path, recursive: true);
             }
             catch (IOException) when (attempt < 20 && Directory.Exists(path))
