@@ -104,11 +104,11 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
         var sourceWal = Path.Combine(layout.BranchData(sourceUid), "pg_wal");
         var (linkedWal, autoConf) = await StageBranchAsync(targetUid, async data =>
         {
-            // An overlay on the snapshot where the machine mounts them, else a copy of it; what the restore adds before
-            // its start goes into the overlay's upper layer or the copy.
+            // An overlay on the snapshot where the machine mounts them, else a copy of it without its WAL (the archive's
+            // takes its place); what the restore adds before its start goes into the overlay's upper layer or the copy.
             var written = data;
             if (overlays.Available) written = overlays.Stage(snapshot.DataDirectory, data);
-            else await copier.CopyStoppedAsync(snapshot.DataDirectory, data, cancellationToken).ConfigureAwait(false);
+            else await copier.CopyStoppedAsync(snapshot.DataDirectory, data, cancellationToken, withWal: false).ConfigureAwait(false);
             var linked = copier.LinkArchivedWal(sourceArchive, sourceWal, Path.Combine(written, "pg_wal"), new WalRange(snapshot.FirstWalFile, lastSegment));
             // postgresql.auto.conf, read at every start after the compute's own settings, so whichever start comes first
             // (the create's, or a connection's) restores, and never recycles a linked segment.

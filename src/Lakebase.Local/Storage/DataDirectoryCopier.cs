@@ -52,12 +52,13 @@ internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAcc
     public string Mode => _reflinks.Value ? ReflinkMode : PlainCopyMode;
 
     /// <summary>Copies a stopped data directory; the copy's point is its last checkpoint. A cleanly stopped cluster
-    /// needs only the WAL of that checkpoint; one that crashed keeps all of its WAL, which its start replays.</summary>
-    public async Task<BranchPoint> CopyStoppedAsync(string source, string target, CancellationToken cancellationToken)
+    /// needs only the WAL of that checkpoint; one that crashed keeps all of its WAL, which its start replays. Without
+    /// <paramref name="withWal"/> no segment is copied: a restore links its WAL from an archive in their place.</summary>
+    public async Task<BranchPoint> CopyStoppedAsync(string source, string target, CancellationToken cancellationToken, bool withWal = true)
     {
         var time = DateTimeOffset.UtcNow;
         var control = ControlData.Read(source);
-        var wal = control.ShutDown ? new WalRange(control.FirstWalFile, control.CheckpointWalFile) : null;
+        var wal = !withWal ? NoWal : control.ShutDown ? new WalRange(control.FirstWalFile, control.CheckpointWalFile) : null;
         await Task.Run(() => CopyTree(source, target, wal, tolerateVanishedFiles: false), cancellationToken).ConfigureAwait(false);
         return new BranchPoint(control.CheckpointLsn, time);
     }
