@@ -135,6 +135,41 @@ public sealed class CrashConsistencyTests(SharedServer shared) : IClassFixture<S
         Assert.Contains(await Server.RepairsAsync(), repair => repair.Contains($"{branch}/roles/dropped", StringComparison.Ordinal));
     }
 
+    /// <summary>A reset the server was killed in after it moved a child of a protected branch onto a copy of its parent
+    /// (the branch RESETTING, the copy still holding the parent's passwords) is finished by the next start before it
+    /// takes a session: the child's roles get new passwords, and the branch is ready again.</summary>
+    [Fact]
+    public async Task A_reset_of_a_child_of_a_protected_branch_cut_short_is_finished_at_start_without_its_parents_passwords()
+    {
+        var client = new ProxyClient(Server);
+        var (endpoint, host) = await client.NewProjectAsync(new { enable_pg_native_login = true });
+        var project = endpoint[..endpoint.IndexOf("/branches/", StringComparison.Ordinal)];
+        await client.AddPasswordRoleAsync(project, "production", "app_user");
+        await client.SetPasswordAsync(endpoint, host, "app_user", "production secret 1");
+        await Server.RunAsync(HttpMethod.Patch, $"{project}/branches/production?update_mask=spec.is_protected", new { spec = new { is_protected = true } });
+        await Server.RunAsync(HttpMethod.Post, $"{project}/branches?branch_id=dev", new { spec = new { no_expiry = true } });
+        var dev = $"{project}/branches/dev";
+        var devHost = (await Server.GetAsync($"{dev}/endpoints/primary"))["status"]!["hosts"]!["host"]!.GetValue<string>();
+        // What the reset's copy holds until it gives the child its passwords: the parent's.
+        await client.SetPasswordAsync($"{dev}/endpoints/primary", devHost, "app_user", "production secret 1");
+        await Server.CrashAsync();
+        await using (var state = new SqliteConnection($"Data Source={Path.Combine(Server.Root, "state.db")};Pooling=False"))
+        {
+            await state.OpenAsync();
+            await using var resetting = new SqliteCommand("UPDATE resources SET body = json_set(body, '$.status.current_state', 'RESETTING') WHERE name = $name", state);
+            resetting.Parameters.AddWithValue("$name", dev);
+            Assert.Equal(1, await resetting.ExecuteNonQueryAsync());
+        }
+        await RecordUnfinishedOperationAsync(dev, "Update");
+
+        await Server.RestartAsync();
+
+        Assert.Equal("28P01", await client.LoginErrorAsync(devHost, "app_user", "production secret 1"));
+        Assert.Null(await client.LoginErrorAsync(host, "app_user", "production secret 1"));
+        Assert.Equal("READY", (await Server.GetAsync(dev))["status"]!["current_state"]!.GetValue<string>());
+        Assert.Contains(await Server.RepairsAsync(), repair => repair.Contains($"interrupted reset of {dev}", StringComparison.Ordinal));
+    }
+
     private async Task<string> NewProjectAsync(string prefix)
     {
         var id = SharedServer.NewId(prefix);

@@ -193,40 +193,48 @@ public sealed class DataPlaneTests(FastLimitsServer shared) : IClassFixture<Fast
     {
         var (endpoint, host) = await Client.NewProjectAsync(new { enable_pg_native_login = true });
         var project = endpoint[..endpoint.IndexOf("/branches/", StringComparison.Ordinal)];
-        await Server.RunAsync(HttpMethod.Post, $"{project}/branches/production/roles?role_id=app-user",
-            new { spec = new { postgres_role = "app_user", auth_method = "PG_PASSWORD_SCRAM_SHA_256" } });
-        async Task SetPasswordAsync(string branchEndpoint, string branchHost, string password)
-        {
-            await using var owner = await Client.OpenAsync(branchEndpoint, branchHost);
-            // ALTER ROLE takes no parameters: format() quotes the password into the statement.
-            await using var statement = new NpgsqlCommand("SELECT format('ALTER ROLE app_user PASSWORD %L', $1::text)", owner) { Parameters = { new() { Value = password } } };
-            var alter = (string)(await statement.ExecuteScalarAsync())!;
-            await using var setPassword = new NpgsqlCommand($"SET ROLE databricks_superuser; {alter}", owner);
-            await setPassword.ExecuteNonQueryAsync();
-        }
-        async Task<string?> LoginErrorAsync(string branchHost, string password)
-        {
-            await using var native = Client.Connection(branchHost, password, user: "app_user");
-            try { await native.OpenAsync(); return null; }
-            catch (PostgresException ex) { return ex.SqlState; }
-        }
-        async Task<(string Endpoint, string Host)> BranchAsync(string branchId, string source)
-        {
-            await Server.RunAsync(HttpMethod.Post, $"{project}/branches?branch_id={branchId}", new { spec = new { source_branch = $"{project}/branches/{source}", no_expiry = true } });
-            var branchEndpoint = $"{project}/branches/{branchId}/endpoints/primary";
-            return (branchEndpoint, (await Server.GetAsync(branchEndpoint))["status"]!["hosts"]!["host"]!.GetValue<string>());
-        }
-        await SetPasswordAsync(endpoint, host, "production secret 1");
+        await Client.AddPasswordRoleAsync(project, "production", "app_user");
+        await Client.SetPasswordAsync(endpoint, host, "app_user", "production secret 1");
         await Server.RunAsync(HttpMethod.Patch, $"{project}/branches/production?update_mask=spec.is_protected", new { spec = new { is_protected = true } });
 
-        var (dev, devHost) = await BranchAsync("dev", "production");
-        Assert.Equal("28P01", await LoginErrorAsync(devHost, "production secret 1"));
-        Assert.Null(await LoginErrorAsync(host, "production secret 1"));
-        await SetPasswordAsync(dev, devHost, "dev secret 2");
-        Assert.Null(await LoginErrorAsync(devHost, "dev secret 2"));
+        var (dev, devHost) = await BranchAsync(project, "dev", "production");
+        Assert.Equal("28P01", await Client.LoginErrorAsync(devHost, "app_user", "production secret 1"));
+        Assert.Null(await Client.LoginErrorAsync(host, "app_user", "production secret 1"));
+        await Client.SetPasswordAsync(dev, devHost, "app_user", "dev secret 2");
+        Assert.Null(await Client.LoginErrorAsync(devHost, "app_user", "dev secret 2"));
 
-        var (_, featureHost) = await BranchAsync("feature", "dev");
-        Assert.Null(await LoginErrorAsync(featureHost, "dev secret 2"));
+        var (_, featureHost) = await BranchAsync(project, "feature", "dev");
+        Assert.Null(await Client.LoginErrorAsync(featureHost, "app_user", "dev secret 2"));
+    }
+
+    /// <summary>A reset of a child of a protected branch (lakebase-semantics §4.2) keeps the passwords the child's roles
+    /// had and gives the roles new to it new ones: the parent's passwords reach it neither way.</summary>
+    [Fact]
+    public async Task Resetting_a_child_of_a_protected_branch_keeps_its_own_passwords_and_takes_none_of_its_parents()
+    {
+        var (endpoint, host) = await Client.NewProjectAsync(new { enable_pg_native_login = true });
+        var project = endpoint[..endpoint.IndexOf("/branches/", StringComparison.Ordinal)];
+        await Client.AddPasswordRoleAsync(project, "production", "app_user");
+        await Client.SetPasswordAsync(endpoint, host, "app_user", "production secret 1");
+        await Server.RunAsync(HttpMethod.Patch, $"{project}/branches/production?update_mask=spec.is_protected", new { spec = new { is_protected = true } });
+        var (dev, devHost) = await BranchAsync(project, "dev", "production");
+        await Client.SetPasswordAsync(dev, devHost, "app_user", "dev secret 2");
+        await Client.AddPasswordRoleAsync(project, "production", "reporter");
+        await Client.SetPasswordAsync(endpoint, host, "reporter", "production secret 3");
+
+        await Server.RunAsync(HttpMethod.Post, $"/api/2.0/lakebase-local/{project}/branches/dev/reset", new JsonObject());
+
+        Assert.Null(await Client.LoginErrorAsync(devHost, "app_user", "dev secret 2"));
+        Assert.Equal("28P01", await Client.LoginErrorAsync(devHost, "app_user", "production secret 1"));
+        Assert.Equal("28P01", await Client.LoginErrorAsync(devHost, "reporter", "production secret 3"));
+        Assert.Null(await Client.LoginErrorAsync(host, "reporter", "production secret 3"));
+    }
+
+    private async Task<(string Endpoint, string Host)> BranchAsync(string project, string branchId, string source)
+    {
+        await Server.RunAsync(HttpMethod.Post, $"{project}/branches?branch_id={branchId}", new { spec = new { source_branch = $"{project}/branches/{source}", no_expiry = true } });
+        var endpoint = $"{project}/branches/{branchId}/endpoints/primary";
+        return (endpoint, (await Server.GetAsync(endpoint))["status"]!["hosts"]!["host"]!.GetValue<string>());
     }
 
     /// <summary>A branch still being made takes no session: until its create is done, its endpoint refuses every

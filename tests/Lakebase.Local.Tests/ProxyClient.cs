@@ -47,4 +47,31 @@ public sealed class ProxyClient(LocalServerProcess server)
         await connection.OpenAsync();
         return connection;
     }
+
+    /// <summary>A role made through the API that logs in with a password (the project has native login).</summary>
+    public Task AddPasswordRoleAsync(string project, string branch, string role) =>
+        server.RunAsync(HttpMethod.Post, $"{project}/branches/{branch}/roles?role_id={role.Replace('_', '-')}",
+            new { spec = new { postgres_role = role, auth_method = "PG_PASSWORD_SCRAM_SHA_256" } });
+
+    /// <summary>What a branch's owner runs, through the proxy, to give a role a password.</summary>
+    public async Task SetPasswordAsync(string endpoint, string host, string role, string password)
+    {
+        await using var owner = await OpenAsync(endpoint, host);
+        // ALTER ROLE takes no parameters: format() quotes the name and the password into the statement.
+        await using var statement = new NpgsqlCommand("SELECT format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text)", owner)
+        {
+            Parameters = { new() { Value = role }, new() { Value = password } },
+        };
+        var alter = (string)(await statement.ExecuteScalarAsync())!;
+        await using var setPassword = new NpgsqlCommand($"SET ROLE databricks_superuser; {alter}", owner);
+        await setPassword.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>The SQLSTATE a native login as <paramref name="role"/> is refused with, or null when it opens.</summary>
+    public async Task<string?> LoginErrorAsync(string host, string role, string password)
+    {
+        await using var native = Connection(host, password, user: role);
+        try { await native.OpenAsync(); return null; }
+        catch (PostgresException ex) { return ex.SqlState; }
+    }
 }

@@ -9,7 +9,9 @@ namespace Lakebase.Local.ControlPlane;
 /// Local's own API prefix: the branch's data becomes a fresh copy of its parent as it is now. The branch keeps its
 /// name and its endpoints (host, limits, settings); its computes restart on the new data, which closes open sessions,
 /// and status.source_branch_lsn/time move to the reset point. Like the service, root, protected and parent branches
-/// are refused. With preserve_under_name the old data stays, as a new sibling branch of that name.
+/// are refused. With preserve_under_name the old data stays, as a new sibling branch of that name. While its computes
+/// restart on the new data the branch is RESETTING, and its endpoints take no sessions: a child of a protected branch
+/// gets its roles' own passwords back (and new ones for roles new to it) before anyone can log in with its parent's.
 /// </summary>
 internal sealed class BranchReset(Provisioning provisioning, OperationRunner operations, BranchService branches)
 {
@@ -23,6 +25,11 @@ internal sealed class BranchReset(Provisioning provisioning, OperationRunner ope
             var project = Catalog.RequireProject(name);
             return operations.Start(name, OperationVerb.Update, _ => { }, cancellationToken => provisioning.QueueAsync<object?>(name.ProjectId, async () =>
             {
+                // A child of a protected branch keeps its roles' own passwords (lakebase-semantics §4.2): read before
+                // anything changes, so a reset its compute cannot answer for leaves the branch as it was.
+                var kept = parent.Status!.IsProtected == true
+                    ? await ReadPasswordsAsync(name.ToString(), cancellationToken).ConfigureAwait(false)
+                    : null;
                 var newUid = Validation.NewUid("br");
                 // The copy is made and durable before anything is recorded: a crash before the swap below leaves the
                 // branch as it was, and the unrecorded copy is removed as an orphan at the next start.
@@ -36,7 +43,7 @@ internal sealed class BranchReset(Provisioning provisioning, OperationRunner ope
                     // Checked again: a child branch or the preserved name may have appeared while the copy was made.
                     lock (provisioning.MetadataGate)
                     {
-                        (branch, _) = CheckResettable(name, preserveUnderName);
+                        (branch, parent) = CheckResettable(name, preserveUnderName);
                         endpoints = Catalog.Endpoints(branch.Name!);
                         oldUid = branch.Uid!;
                         preserved = preserveUnderName is null ? null : PreservedBranch(branch, preserveUnderName);
@@ -55,13 +62,59 @@ internal sealed class BranchReset(Provisioning provisioning, OperationRunner ope
                     if (endpoint.Status!.EndpointType == EndpointType.ReadOnly) await provisioning.Computes.DeleteAsync(endpoint.Uid!, cancellationToken).ConfigureAwait(false);
                     else await provisioning.Computes.StopAsync(endpoint.Uid!, cancellationToken).ConfigureAwait(false);
                 }
-                if (Catalog.ReadWriteEndpoint(branch.Name!) is { } readWrite)
-                    await provisioning.StartEndpointAsync(readWrite, cancellationToken).ConfigureAwait(false);
+                var protectedParent = parent.Status!.IsProtected == true;
+                try
+                {
+                    if (Catalog.ReadWriteEndpoint(branch.Name!) is { } readWrite)
+                        await provisioning.StartEndpointAsync(readWrite, cancellationToken).ConfigureAwait(false);
+                    if (protectedParent) await GivePasswordsAsync(branch, kept, cancellationToken).ConfigureAwait(false);
+                }
+                catch when (!protectedParent)
+                {
+                    // The new data is in place; its compute starts on the next connection. (A child of a protected branch
+                    // stays RESETTING, taking no sessions, until the next start finishes it: FinishInterruptedAsync.)
+                    MarkReady(branch);
+                    throw;
+                }
+                MarkReady(branch);
                 if (preserved is not null) await StartPreservedAsync(preserved, cancellationToken).ConfigureAwait(false);
                 else await provisioning.Storage.DeleteAsync(oldUid, cancellationToken).ConfigureAwait(false);
                 return Catalog.Present(Catalog.RequireBranch(name));
             }, cancellationToken));
         }
+    }
+
+    /// <summary>
+    /// Finishes a reset the server was stopped in after it swapped the branch's data (found RESETTING at start, before
+    /// any session is taken): a child of a protected branch gets new passwords for all its roles, since the ones it had
+    /// are known no more; then the branch is ready. Its old data, unrecorded, goes to quarantine.
+    /// </summary>
+    public async Task FinishInterruptedAsync(Branch branch, CancellationToken cancellationToken)
+    {
+        if (branch.Status!.SourceBranch is { } parentName && Catalog.Store.Get<Branch>(parentName) is { Status.IsProtected: true })
+            await GivePasswordsAsync(branch, null, cancellationToken).ConfigureAwait(false);
+        MarkReady(branch);
+    }
+
+    private async Task<Dictionary<string, string?>> ReadPasswordsAsync(string branchName, CancellationToken cancellationToken)
+    {
+        await using var admin = await provisioning.ConnectAsync(branchName, "postgres", cancellationToken).ConfigureAwait(false);
+        return await PostgresAdmin.PasswordsAsync(admin, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Gives the roles of a reset child of a protected branch the passwords in <paramref name="kept"/>, and the
+    /// roles it did not have (or all, without it) new ones no one knows, through its compute.</summary>
+    private async Task GivePasswordsAsync(Branch branch, IReadOnlyDictionary<string, string?>? kept, CancellationToken cancellationToken)
+    {
+        await using var admin = await provisioning.ConnectAsync(branch.Name!, "postgres", cancellationToken).ConfigureAwait(false);
+        await PostgresAdmin.ReplacePasswordsAsync(admin, kept, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void MarkReady(Branch branch)
+    {
+        branch.Status!.CurrentState = BranchState.Ready;
+        branch.Status.StateChangeTime = Catalog.Now();
+        Catalog.Store.Write(batch => batch.Put(ResourceKind.Branch, branch, branch.Name!, branch.Parent));
     }
 
     /// <summary>The service's UI refuses to reset a root branch (it has no parent), a protected branch and a branch
@@ -129,7 +182,8 @@ internal sealed class BranchReset(Provisioning provisioning, OperationRunner ope
         var now = Catalog.Now();
         branch.Uid = newUid;
         branch.UpdateTime = now;
-        branch.Status!.StateChangeTime = now;
+        branch.Status!.CurrentState = BranchState.Resetting;
+        branch.Status.StateChangeTime = now;
         branch.Status.SourceBranchLsn = point.Lsn;
         branch.Status.SourceBranchTime = point.Time;
         var preservedEndpoint = preserved is null ? null

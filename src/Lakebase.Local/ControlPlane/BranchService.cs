@@ -93,7 +93,7 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
                 {
                     // A protected branch's passwords stay with it: its children's roles get new ones (lakebase-semantics §4.4).
                     await using var admin = await provisioning.ConnectAsync(branch.Name!, "postgres", cancellationToken).ConfigureAwait(false);
-                    await PostgresAdmin.ReplacePasswordsAsync(admin, cancellationToken).ConfigureAwait(false);
+                    await PostgresAdmin.ReplacePasswordsAsync(admin, null, cancellationToken).ConfigureAwait(false);
                 }
                 branch.Status.CurrentState = BranchState.Ready;
                 branch.Status.StateChangeTime = Catalog.Now();

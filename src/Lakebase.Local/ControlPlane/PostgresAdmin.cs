@@ -65,29 +65,37 @@ internal static class PostgresAdmin
     /// <summary>
     /// Gives every role with a password (but Lakebase Local's own) a new one that no one knows, as the service does for
     /// a branch made from a protected branch: a random SCRAM-SHA-256 verifier, so no password is in the SQL's text, a
-    /// log or pg_stat_statements. The branch's owner sets a new password with ALTER ROLE ... PASSWORD.
+    /// log or pg_stat_statements. The branch's owner sets a new password with ALTER ROLE ... PASSWORD. A role named in
+    /// <paramref name="kept"/> gets the verifier given there instead (or none, for null), as a child of a protected
+    /// branch keeps its roles' own passwords through a reset.
     /// </summary>
-    public static async Task ReplacePasswordsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    public static async Task ReplacePasswordsAsync(NpgsqlConnection connection, IReadOnlyDictionary<string, string?>? kept, CancellationToken cancellationToken)
     {
-        var roles = new List<string>();
-        await using (var query = new NpgsqlCommand("SELECT rolname FROM pg_authid WHERE rolpassword IS NOT NULL AND rolname <> $1", connection)
+        foreach (var (role, current) in await PasswordsAsync(connection, cancellationToken).ConfigureAwait(false))
         {
-            Parameters = { new() { Value = BranchStorage.AdminRole } },
-        })
-        await using (var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) roles.Add(reader.GetString(0));
-        }
-        // ALTER ROLE takes no parameters: PostgreSQL's own format() quotes the name and the verifier into the statement.
-        foreach (var role in roles)
-        {
+            var wanted = kept is not null && kept.TryGetValue(role, out var own) ? own : current is null ? null : UnknownPasswordVerifier();
+            if (wanted == current) continue;
+            // ALTER ROLE takes no parameters: PostgreSQL's own format() quotes the name and the verifier (or NULL) into the statement.
             await using var statement = new NpgsqlCommand("SELECT format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text)", connection)
             {
-                Parameters = { new() { Value = role }, new() { Value = UnknownPasswordVerifier() } },
+                Parameters = { new() { Value = role }, new() { Value = (object?)wanted ?? DBNull.Value } },
             };
             var alter = (string)(await statement.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             await ExecuteAsync(connection, alter, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Every role's password verifier (null for a role without one), by name, but Lakebase Local's own role's.</summary>
+    public static async Task<Dictionary<string, string?>> PasswordsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var passwords = new Dictionary<string, string?>(StringComparer.Ordinal);
+        await using var query = new NpgsqlCommand("SELECT rolname, rolpassword FROM pg_authid WHERE rolname <> $1", connection)
+        {
+            Parameters = { new() { Value = BranchStorage.AdminRole } },
+        };
+        await using var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) passwords[reader.GetString(0)] = reader.IsDBNull(1) ? null : reader.GetString(1);
+        return passwords;
     }
 
     /// <summary>A verifier in PostgreSQL's format (iterations:salt$StoredKey:ServerKey, base64) whose keys are random

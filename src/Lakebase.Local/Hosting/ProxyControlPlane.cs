@@ -39,6 +39,7 @@ internal sealed class ProxyControlPlane(
         if (catalog.Store.Get<Project>(name.ProjectName) is not { DeleteTime: null }) return EndpointAccess.NotFound;
         if (catalog.Store.Get<Branch>(name.BranchName!) is not { Status.DeleteTime: null } branch) return EndpointAccess.NotFound;
         if (branch.Status.CurrentState == BranchState.Init) return EndpointAccess.NotReady;
+        if (branch.Status.CurrentState == BranchState.Resetting) return EndpointAccess.Resetting;
         return endpoint.Status?.Disabled == true ? EndpointAccess.Disabled : EndpointAccess.Open;
     }
 

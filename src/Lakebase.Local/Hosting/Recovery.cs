@@ -5,6 +5,7 @@ using Lakebase.Local.ControlPlane;
 using Lakebase.Local.Platform;
 using Lakebase.Local.State;
 using Lakebase.Local.Storage;
+using Npgsql;
 
 namespace Lakebase.Local.Hosting;
 
@@ -16,7 +17,7 @@ namespace Lakebase.Local.Hosting;
 /// anything else is moved to quarantine, never deleted. Every repair goes to the <see cref="RecoveryReport"/>.
 /// </summary>
 internal sealed class Recovery(StateStore store, OperationRunner operations, Catalog catalog, ComputeManager computes, BranchStorage storage,
-    RoleAndDatabaseReconciler reconciler, RecoveryReport report, Provisioning provisioning)
+    RoleAndDatabaseReconciler reconciler, RecoveryReport report, Provisioning provisioning, BranchReset resets)
 {
     private static readonly TimeSpan LeftoverStopTimeout = TimeSpan.FromSeconds(30);
 
@@ -72,6 +73,18 @@ internal sealed class Recovery(StateStore store, OperationRunner operations, Cat
             }
         }
         await StopLeftoversAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var branch in store.List<Branch>(ResourceKind.Branch, null).Where(b => b.Status!.CurrentState == BranchState.Resetting))
+        {
+            try
+            {
+                await resets.FinishInterruptedAsync(branch, cancellationToken).ConfigureAwait(false);
+                report.Add($"Finished the interrupted reset of {branch.Name}.");
+            }
+            catch (Exception ex) when (ex is ApiException or InvalidOperationException or TimeoutException or NpgsqlException or IOException)
+            {
+                report.Add($"Could not finish the interrupted reset of {branch.Name}, which takes no sessions until a start does: {ex.Message}");
+            }
+        }
 
         var knownBranches = store.List<Branch>(ResourceKind.Branch, null).Select(b => b.Uid!).ToHashSet();
         var knownComputes = endpoints.Select(e => e.Uid!).ToHashSet();

@@ -11,6 +11,9 @@ internal enum EndpointAccess
     /// <summary>Its branch is still being made: its data is not complete (a restore may still replay, a branch of a
     /// protected branch still has its source's passwords).</summary>
     NotReady,
+    /// <summary>Its branch is being reset from its parent: its computes restart on new data (whose passwords a child of
+    /// a protected branch has not been given yet).</summary>
+    Resetting,
 }
 
 /// <summary>Where a connection goes: an endpoint, directly to its compute or through its PgBouncer (the pooled host).</summary>

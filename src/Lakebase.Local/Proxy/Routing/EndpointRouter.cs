@@ -47,7 +47,7 @@ internal sealed partial class EndpointRouter(IControlPlaneApi controlPlane, IPAd
     }
 
     /// <summary>Refuses an endpoint that is gone (it, its branch or its project deleted), disabled, or on a branch still
-    /// being made, with the errors a client of the service sees.</summary>
+    /// being made or being reset, with the errors a client of the service sees.</summary>
     public void RequireOpen(string endpointUid)
     {
         switch (controlPlane.Access(endpointUid))
@@ -55,6 +55,7 @@ internal sealed partial class EndpointRouter(IControlPlaneApi controlPlane, IPAd
             case EndpointAccess.NotFound: throw new ClientRejectedException("3D000", $"endpoint {endpointUid} not found");
             case EndpointAccess.Disabled: throw new ClientRejectedException("08004", $"endpoint {endpointUid} is disabled");
             case EndpointAccess.NotReady: throw new ClientRejectedException("57P03", $"endpoint {endpointUid} is not ready yet: its branch is still being created");
+            case EndpointAccess.Resetting: throw new ClientRejectedException("57P03", $"endpoint {endpointUid} is not ready: its branch is being reset from its parent");
         }
     }
 
