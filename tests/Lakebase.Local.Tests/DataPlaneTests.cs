@@ -82,6 +82,37 @@ public sealed class DataPlaneTests(FastLimitsServer shared) : IClassFixture<Fast
         Assert.Equal("ACTIVE", (await Server.GetAsync(endpoint))["status"]!["current_state"]!.GetValue<string>());
     }
 
+    /// <summary>A compute that cannot start refuses the session with 57P03 and says so, without the server's own
+    /// paths (its data directory, its log), which the server logs for its operator; once fixed, it starts again.</summary>
+    [Fact]
+    public async Task A_compute_that_cannot_start_refuses_the_session_without_naming_the_servers_files()
+    {
+        var (endpoint, host) = await NewProjectAsync(suspendTimeout: "1s");
+        var token = await TokenAsync(endpoint);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await Server.GetAsync(endpoint))["status"]!["current_state"]!.GetValue<string>() != "IDLE")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the endpoint never suspended");
+            await Task.Delay(200);
+        }
+        var branchUid = (await Server.GetAsync(endpoint[..endpoint.IndexOf("/endpoints/", StringComparison.Ordinal)]))["uid"]!.GetValue<string>();
+        var autoConf = Path.Combine(Server.Root, "branches", branchUid, "pgdata", "postgresql.auto.conf");
+        var settings = await File.ReadAllTextAsync(autoConf);
+        await File.WriteAllTextAsync(autoConf, settings + "work_mem = = broken\n");
+
+        await using (var refused = Connection(host, token))
+        {
+            var error = await Assert.ThrowsAsync<PostgresException>(() => refused.OpenAsync());
+            Assert.Equal("57P03", error.SqlState);
+            Assert.Contains("could not start", error.MessageText);
+            Assert.DoesNotContain(Server.Root, error.MessageText);
+        }
+
+        await File.WriteAllTextAsync(autoConf, settings);
+        await using var connection = Connection(host, token);
+        await connection.OpenAsync();
+    }
+
     [Fact]
     public async Task A_disabled_endpoint_refuses_connections()
     {

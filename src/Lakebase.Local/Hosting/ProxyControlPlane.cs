@@ -70,7 +70,7 @@ internal sealed class ProxyControlPlane(
         }
         catch (NpgsqlException ex)
         {
-            throw new ComputeUnavailableException(ex.Message, ex);
+            throw Unavailable(endpointUid, "Could not read a role's password", ex);
         }
     }
 
@@ -96,8 +96,7 @@ internal sealed class ProxyControlPlane(
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or NpgsqlException or IOException)
         {
-            logger.LogWarning("Could not wake compute {Endpoint} for a client: {Reason}", endpointUid, ex.Message);
-            throw new ComputeUnavailableException(ex.Message, ex);
+            throw Unavailable(endpointUid, "Could not wake the compute", ex);
         }
         computes.MarkActive(endpointUid);
         return socketDirectory;
@@ -113,7 +112,7 @@ internal sealed class ProxyControlPlane(
         }
         catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException)
         {
-            throw new ComputeUnavailableException(ex.Message, ex);
+            throw Unavailable(endpointUid, "Could not end a session", ex);
         }
     }
 
@@ -142,9 +141,22 @@ internal sealed class ProxyControlPlane(
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or NpgsqlException)
         {
-            throw new ComputeUnavailableException(ex.Message, ex);
+            throw Unavailable(endpointUid, "Could not set up a read-only session", ex);
         }
         return role;
+    }
+
+    /// <summary>What the client is told when a compute fails it: PostgreSQL's own message, or what kind of failure it
+    /// was; the details, which name the server's files (data directories, logs, sockets), go to the server's log.</summary>
+    private ComputeUnavailableException Unavailable(string endpointUid, string failed, Exception ex)
+    {
+        logger.LogWarning("{Failed} for a client of {Endpoint}: {Reason}", failed, endpointUid, ex.Message);
+        return new ComputeUnavailableException(ex switch
+        {
+            PostgresException postgres => postgres.MessageText,
+            TimeoutException => "it did not answer in time",
+            _ => "the Lakebase Local server's log says why",
+        }, ex);
     }
 
     private async Task WaitForReplayAsync(string standbyUid, string lsn, CancellationToken cancellationToken)
