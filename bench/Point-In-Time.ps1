@@ -7,7 +7,8 @@
     Each measurement also prints the copy limit: the time to `cp -a` the source's data files (without pg_wal) and
     `sync`, in the same run; the disk each of the two branches added (du, which counts files shared by hard
     links once: what the branch alone holds), next to the size of the data files; and what the restore of the branch
-    at a past time wrote besides PostgreSQL's start: the base snapshot it copied and the WAL it replayed. Both write
+    at a past time wrote besides PostgreSQL's start: the base snapshot it copied and the WAL it replayed (with the
+    seconds PostgreSQL took to replay it, and the ratio to the head without them). Both write
     into the page cache, whose rate on this machine is measured first: into memory the kernel has not used for a while
     (a VM that hands freed memory back to its host pays a fault per page there) and into memory just freed.
     -HoldSnapshots holds off every base snapshot after a branch's first, the worst case: each branch at a past time
@@ -93,23 +94,25 @@ function Measure-PageCache {
     Remove-Item $files[2]
 }
 
-# Megabytes of the base snapshot the restore of a branch at a past time copied: all of it (its first snapshot shares
-# that one's files, by hard links), or, as an overlay on it, the files the replay wrote (copied up, or new) but WAL.
+# Megabytes of the base snapshot the restore of a branch at a past time copied: all of it but its WAL (its first
+# snapshot shares that one's files, by hard links; the archive's WAL is linked in), or, as an overlay on it, the files
+# the replay wrote (copied up, or new) but WAL.
 function Get-CopiedMB($Project, [string] $BranchId) {
     $branch = Join-Path $root "branches/$((Get-LakebaseBranch -ProjectId $Project -BranchId $BranchId).Raw.Uid)"
-    $files = if (Test-Path "$branch/overlay") { Get-ChildItem "$branch/overlay/upper" -Directory | Where-Object Name -ne 'pg_wal' | Get-ChildItem -Recurse -File }
-    else { Get-ChildItem (Get-ChildItem "$branch/base_snapshots" -Directory | Sort-Object Name | Select-Object -First 1).FullName -Recurse -File }
-    ($files | Measure-Object Length -Sum).Sum / 1MB
+    $data = if (Test-Path "$branch/overlay") { "$branch/overlay/upper" } else { (Get-ChildItem "$branch/base_snapshots" -Directory | Sort-Object Name | Select-Object -First 1).FullName + '/pgdata' }
+    $files = Get-ChildItem $data -Directory | Where-Object Name -ne 'pg_wal' | Get-ChildItem -Recurse -File
+    (($files + (Get-ChildItem $data -File)) | Measure-Object Length -Sum).Sum / 1MB
 }
 
-# Megabytes of WAL the restore of a branch at a past time replayed, from its PostgreSQL log.
-function Get-ReplayedMB($Project, [string] $BranchId) {
+# The WAL the restore of a branch at a past time replayed, from its PostgreSQL log: megabytes of WAL positions and
+# the seconds PostgreSQL says the replay took.
+function Get-Replay($Project, [string] $BranchId) {
     $log = Get-Content (Join-Path $root "branches/$((Get-LakebaseBranch -ProjectId $Project -BranchId $BranchId).Raw.Uid)/postgres.log") -Raw
     $lsn = { param($text) $high, $low = $text -split '/'; [Convert]::ToUInt64($high, 16) * 4GB + [Convert]::ToUInt64($low, 16) }
-    if ($log -notmatch 'redo starts at (\S+)') { return 0 }
+    if ($log -notmatch 'redo starts at (\S+)') { return [pscustomobject]@{ MB = 0; Seconds = 0 } }
     $start = & $lsn $Matches[1]
-    $null = $log -match 'redo done at (\S+)'
-    ((& $lsn $Matches[1]) - $start) / 1MB
+    $null = $log -match 'redo done at (\S+).*elapsed: ([\d.]+) s'
+    [pscustomobject]@{ MB = ((& $lsn $Matches[1]) - $start) / 1MB; Seconds = [double] $Matches[2] }
 }
 
 # Seconds from the request until its operation is done, polled every 10 ms so the wait's backoff is not measured.
@@ -137,14 +140,14 @@ function Measure-Restore($Project, $Source, [string] $Label) {
     $headDisk = Get-BranchDiskMB $Project "$id-head"
     $past = Measure-Operation { New-LakebaseBranch -ProjectId $Project -Name "$id-past" -SourceBranch $Source.BranchId -AsOf $moment -NoExpiry -NoWait }
     $pastDisk = Get-BranchDiskMB $Project "$id-past"
-    $replayed = Get-ReplayedMB $Project "$id-past"
+    $replay = Get-Replay $Project "$id-past"
     $copied = Get-CopiedMB $Project "$id-past"
     $rows = Get-LakebaseBranch -ProjectId $Project -BranchId "$id-past" | Invoke-LakebaseQuery -As Scalar -Query 'SELECT count(*) FROM marks'
     if ($rows -ne 1) { throw "The branch at $moment holds $rows marks, not 1." }
-    ('  {0,-28} from head {1,6:N2} s   at a past time {2,6:N2} s   ratio {3,5:N2}x   copied {4:N0} MB, replayed {5:N0} MB' -f $Label, $head, $past,
-        ($past / $head), $copied, $replayed) + [Environment]::NewLine +
-        ('  {0,-28} copy limit {1,5:N2} s ({2:N0} MB)   head / (2x limit + 0.5 s) {3,4:N2}   disk: head {4:N0} MB, past {5:N0} MB' -f '',
-        $limit.Seconds, $limit.MB, ($head / (2 * $limit.Seconds + 0.5)), $headDisk, $pastDisk)
+    ('  {0,-28} from head {1,6:N2} s   at a past time {2,6:N2} s   ratio {3,5:N2}x   copied {4:N0} MB, replayed {5:N0} MB in {6:N2} s' -f $Label, $head, $past,
+        ($past / $head), $copied, $replay.MB, $replay.Seconds) + [Environment]::NewLine +
+        ('  {0,-28} copy limit {1,5:N2} s ({2:N0} MB)   head / (2x limit + 0.5 s) {3,4:N2}   disk: head {4:N0} MB, past {5:N0} MB   (past - replay) / head {6,5:N2}' -f '',
+        $limit.Seconds, $limit.MB, ($head / (2 * $limit.Seconds + 0.5)), $headDisk, $pastDisk, (($past - $replay.Seconds) / $head))
     [pscustomobject]@{ Head = $head; Past = $past }
 }
 

@@ -29,6 +29,16 @@ public sealed class DataPlaneTests(FastLimitsServer shared) : IClassFixture<Fast
 
     private NpgsqlConnection Connection(string host, string password) => Client.Connection(host, password);
 
+    private async Task WaitUntilSuspendedAsync(string endpoint)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await Server.GetAsync(endpoint))["status"]!["current_state"]!.GetValue<string>() != "IDLE")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the endpoint never suspended");
+            await Task.Delay(200);
+        }
+    }
+
     [Fact]
     public async Task A_credential_opens_its_endpoint_over_verified_TLS_as_the_callers_role()
     {
@@ -68,12 +78,7 @@ public sealed class DataPlaneTests(FastLimitsServer shared) : IClassFixture<Fast
     {
         var (endpoint, host) = await NewProjectAsync(suspendTimeout: "1s");
         var token = await TokenAsync(endpoint);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await Server.GetAsync(endpoint))["status"]!["current_state"]!.GetValue<string>() != "IDLE")
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the endpoint never suspended");
-            await Task.Delay(200);
-        }
+        await WaitUntilSuspendedAsync(endpoint);
 
         await using var connection = Connection(host, token);
         await connection.OpenAsync();
@@ -89,12 +94,7 @@ public sealed class DataPlaneTests(FastLimitsServer shared) : IClassFixture<Fast
     {
         var (endpoint, host) = await NewProjectAsync(suspendTimeout: "1s");
         var token = await TokenAsync(endpoint);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await Server.GetAsync(endpoint))["status"]!["current_state"]!.GetValue<string>() != "IDLE")
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the endpoint never suspended");
-            await Task.Delay(200);
-        }
+        await WaitUntilSuspendedAsync(endpoint);
         var branchUid = (await Server.GetAsync(endpoint[..endpoint.IndexOf("/endpoints/", StringComparison.Ordinal)]))["uid"]!.GetValue<string>();
         var autoConf = Path.Combine(Server.Root, "branches", branchUid, "pgdata", "postgresql.auto.conf");
         var settings = await File.ReadAllTextAsync(autoConf);
