@@ -704,8 +704,17 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
             await using (var create = new NpgsqlCommand("CREATE TABLE big AS SELECT g AS id, repeat(md5(g::text), 30) AS pad FROM generate_series(1, 30000) g; " +
                 "CREATE TABLE orders (id int)", connection)) await create.ExecuteNonQueryAsync();
             var loaded = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmssfffffff", System.Globalization.CultureInfo.InvariantCulture);
-            await WaitUntilAsync(() => FinishedSnapshots(productionDirectory).Any(snapshot => string.CompareOrdinal(Path.GetFileName(snapshot), loaded) > 0),
-                TimeSpan.FromMinutes(2), () => "No base snapshot was begun after the load.");
+            // The load may end inside the segment that a snapshot begun during it ends in, and a snapshot is due only once
+            // a segment completes after it: each switch to the next segment (after a transaction, so it is not a no-op)
+            // completes one.
+            await using var nextSegment = new NpgsqlCommand("SELECT txid_current(); SELECT pg_switch_wal()", connection);
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (!FinishedSnapshots(productionDirectory).Any(snapshot => string.CompareOrdinal(Path.GetFileName(snapshot), loaded) > 0))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "No base snapshot was begun after the load.");
+                await nextSegment.ExecuteNonQueryAsync();
+                await Task.Delay(1000);
+            }
             marks = await WriteRowsAsync(connection, "orders", 1, 2);
         }
 
