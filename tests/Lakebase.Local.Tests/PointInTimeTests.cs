@@ -471,8 +471,8 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
     }
 
     /// <summary>A moment after the source scaled to zero holds everything the source committed, and is branched from
-    /// without waking the source (as the service does); a moment before it stopped still restores exactly, and the new
-    /// branch's own history goes on from what it was made with.</summary>
+    /// without waking the source (as the service does); a moment before it stopped still restores exactly, without
+    /// waking it either, and the new branch's own history goes on from what it was made with.</summary>
     [Fact]
     public async Task A_branch_at_a_moment_after_its_source_scaled_to_zero_leaves_the_source_asleep()
     {
@@ -481,11 +481,14 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         await server.CreateProjectAsync(id);
         var production = $"projects/{id}/branches/production";
         List<(DateTimeOffset Time, NpgsqlLogSequenceNumber Lsn)> marks;
+        await server.RunAsync(HttpMethod.Post, $"{production}/roles?role_id=reporter", new { spec = new { postgres_role = "reporter" } });
         await using (var connection = await server.ConnectAsync(Primary(production)))
         {
             await using (var create = new NpgsqlCommand("CREATE TABLE orders (id int)", connection)) await create.ExecuteNonQueryAsync();
             marks = await WriteRowsAsync(connection, "orders", 1, 2);
         }
+        // Deleted after the first mark: a branch at that mark holds the role again, and lists it.
+        await server.RunAsync(HttpMethod.Delete, $"{production}/roles/reporter");
         // Only now: a connection to the compute's own socket is no activity, so the writes could be suspended midway.
         await server.RunAsync(HttpMethod.Patch, $"{Primary(production)}?update_mask=spec.suspension", new { spec = new { suspend_timeout_duration = "1s" } });
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -506,6 +509,11 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
 
         await BranchAsync(id, "before-sleep", new { source_branch = production, source_branch_time = marks[0].Time.ToString("O"), no_expiry = true }, server);
         Assert.Equal(new[] { 1 }, await IdsAsync($"projects/{id}/branches/before-sleep", "orders", server));
+        var roles = (await server.GetAsync($"projects/{id}/branches/before-sleep/roles"))["roles"]!.AsArray()
+            .Select(role => role!["status"]!["postgres_role"]!.GetValue<string>()).ToList();
+        Assert.Contains("reporter", roles);
+        Assert.DoesNotContain(roles, role => role.StartsWith("pg_", StringComparison.Ordinal));
+        Assert.Equal("IDLE", await EndpointStateAsync(server, production));
         await using (var connection = await server.ConnectAsync(Primary(whileAsleep))) marks = await WriteRowsAsync(connection, "orders", 3, 4);
         await BranchAsync(id, "while-asleep-at-three", new { source_branch = whileAsleep, source_branch_time = marks[0].Time.ToString("O"), no_expiry = true }, server);
         Assert.Equal(new[] { 1, 2, 3 }, await IdsAsync($"projects/{id}/branches/while-asleep-at-three", "orders", server));

@@ -34,6 +34,7 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan FenceTimeout = TimeSpan.FromSeconds(5);
     /// <summary>How long a waking read replica may replay without progress before it is taken as unable to catch up.</summary>
     private static readonly TimeSpan CatchUpStall = TimeSpan.FromSeconds(30);
     private readonly ConcurrentDictionary<string, PostgresProcess> _running = new();
@@ -101,6 +102,7 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
         storage.Account.CreateOwnedDirectory(SocketDirectory(target.EndpointUid));
         // Like Lakebase, a compute starts (and wakes) at its minimum size; the autoscaler grows it from there.
         Configuration(target).WriteTo(data, target.MinCu);
+        if (!target.ReadOnly) storage.History.ForgetStopFence(target.BranchUid);
         var started = DateTime.UtcNow;
         var process = await PostgresProcess.StartAsync(storage.Installation.Get(target.Major), storage.Account, data, SocketDirectory(target.EndpointUid), StartTimeout, cancellationToken)
             .ConfigureAwait(false);
@@ -299,14 +301,35 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
         return Convert.ToInt64(await reload.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
     }
 
-    /// <summary>The pooler goes first, closing its clients, so none is left waiting on a compute that is gone.</summary>
+    /// <summary>The pooler goes first, closing its clients, so none is left waiting on a compute that is gone. A
+    /// read-write compute commits a fence first, so its branch can be restored to a moment before the stop without
+    /// waking it (see BranchHistory.FenceBeforeStopAsync).</summary>
     private async Task StopLockedAsync(string endpointUid, CancellationToken cancellationToken)
     {
         if (_poolers.TryRemove(endpointUid, out var pooler)) await pooler.StopAsync().ConfigureAwait(false);
-        _sizing.TryRemove(endpointUid, out _);
+        _sizing.TryRemove(endpointUid, out var sizing);
         if (!_running.TryRemove(endpointUid, out var process)) return;
+        if (sizing?.Target is { ReadOnly: false } target) await FenceAsync(target, cancellationToken).ConfigureAwait(false);
         await process.StopAsync(StopTimeout, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Stopped compute {Endpoint}", endpointUid);
+    }
+
+    /// <summary>A compute that cannot take the fence soon (still recovering, stuck) stops without one: a restore to a
+    /// moment before its stop then wakes it to seal its history.</summary>
+    private async Task FenceAsync(ComputeTarget target, CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(FenceTimeout);
+        try
+        {
+            await using var admin = await OpenConnectionAsync(target.EndpointUid, "postgres", bounded.Token).ConfigureAwait(false);
+            await storage.History.FenceBeforeStopAsync(admin, target.BranchUid, bounded.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException ||
+            (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            logger.LogInformation("Compute {Endpoint} stops without a fence: {Reason}", target.EndpointUid, ex.Message);
+        }
     }
 
     /// <summary>A standby must allow at least as many connections as its primary, or PostgreSQL refuses to replay.</summary>

@@ -99,7 +99,7 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
                 branch.Status.StateChangeTime = Catalog.Now();
                 branch.Status.SourceBranchLsn = point.Lsn;
                 branch.Status.SourceBranchTime = point.Time;
-                var (kept, addedRoles, addedDatabases) = await CopiedRolesAndDatabasesAsync(branch.Name!, restored ? source.ToString() : null, roles, databases, cancellationToken)
+                var (kept, addedRoles, addedDatabases) = await CopiedRolesAndDatabasesAsync(branch.Name!, restored ? sourceBranch : null, roles, databases, cancellationToken)
                     .ConfigureAwait(false);
                 Catalog.Store.Write(batch =>
                 {
@@ -127,7 +127,7 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
     /// PostgreSQL no longer holds either are added, recorded from the copy's catalogs. (What the source holds without
     /// listing, its scoped and SQL-made roles, stays unlisted on the branch too.)
     /// </summary>
-    private async Task<(HashSet<string> Kept, List<Role> AddedRoles, List<Database> AddedDatabases)> CopiedRolesAndDatabasesAsync(string branchName, string? pastSourceName,
+    private async Task<(HashSet<string> Kept, List<Role> AddedRoles, List<Database> AddedDatabases)> CopiedRolesAndDatabasesAsync(string branchName, Branch? pastSource,
         List<Role> roles, List<Database> databases, CancellationToken cancellationToken)
     {
         ClusterObjects copy;
@@ -137,14 +137,12 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
         var keptDatabases = databases.Where(database => copy.DatabaseOwners.ContainsKey(database.Status!.PostgresDatabase!)).ToList();
         var addedRoles = new List<Role>();
         var addedDatabases = new List<Database>();
-        if (pastSourceName is not null)
+        if (pastSource is not null)
         {
-            ClusterObjects source;
-            await using (var connection = await provisioning.ConnectAsync(pastSourceName, "postgres", cancellationToken).ConfigureAwait(false))
-                source = await ClusterObjects.ReadAsync(connection, cancellationToken).ConfigureAwait(false);
+            var (sourceRoles, sourceDatabases) = await ObjectNamesAsync(pastSource, cancellationToken).ConfigureAwait(false);
             var roleIds = keptRoles.Select(role => role.RoleId!).ToHashSet(StringComparer.Ordinal);
             var roleNames = keptRoles.ToDictionary(role => role.Status!.PostgresRole!, role => role.Name!, StringComparer.Ordinal);
-            foreach (var (postgresRole, status) in copy.Roles.Where(role => !roleNames.ContainsKey(role.Key) && !source.Roles.ContainsKey(role.Key)))
+            foreach (var (postgresRole, status) in copy.Roles.Where(role => !roleNames.ContainsKey(role.Key) && !sourceRoles.Contains(role.Key)))
             {
                 var role = Provisioning.NewRole(branchName, Validation.DeriveId(postgresRole, "role", roleIds.Contains), status);
                 roleIds.Add(role.RoleId!);
@@ -153,7 +151,7 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
             }
             var databaseIds = keptDatabases.Select(database => database.DatabaseId!).ToHashSet(StringComparer.Ordinal);
             var databaseNames = keptDatabases.Select(database => database.Status!.PostgresDatabase!).ToHashSet(StringComparer.Ordinal);
-            foreach (var (postgresDatabase, owner) in copy.DatabaseOwners.Where(database => !databaseNames.Contains(database.Key) && !source.DatabaseOwners.ContainsKey(database.Key)))
+            foreach (var (postgresDatabase, owner) in copy.DatabaseOwners.Where(database => !databaseNames.Contains(database.Key) && !sourceDatabases.Contains(database.Key)))
             {
                 // A database's owner is one of the branch's roles unless it was made outside the API.
                 if (!roleNames.TryGetValue(owner, out var ownerName)) continue;
@@ -163,6 +161,18 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
             }
         }
         return ([.. keptRoles.Select(role => role.Name!), .. keptDatabases.Select(database => database.Name!)], addedRoles, addedDatabases);
+    }
+
+    /// <summary>The names of the roles and databases a branch's PostgreSQL holds: as its compute noted them when it
+    /// stopped, while it sleeps (it is not woken to be asked), else as it answers.</summary>
+    private async Task<(IReadOnlySet<string> Roles, IReadOnlySet<string> Databases)> ObjectNamesAsync(Branch branch, CancellationToken cancellationToken)
+    {
+        if (Catalog.ReadWriteEndpoint(branch.Name!) is { } endpoint && !provisioning.Computes.IsRunning(endpoint.Uid!) &&
+            provisioning.Storage.History.StoppedFence(branch.Uid!) is { } fence)
+            return (fence.Roles.ToHashSet(StringComparer.Ordinal), fence.Databases.ToHashSet(StringComparer.Ordinal));
+        await using var connection = await provisioning.ConnectAsync(branch.Name!, "postgres", cancellationToken).ConfigureAwait(false);
+        var objects = await ClusterObjects.ReadAsync(connection, cancellationToken).ConfigureAwait(false);
+        return (objects.Roles.Keys.ToHashSet(StringComparer.Ordinal), objects.DatabaseOwners.Keys.ToHashSet(StringComparer.Ordinal));
     }
 
     public Branch Get(ResourceName name) => Catalog.Present(Catalog.RequireBranch(name, allowDeleted: true));

@@ -16,6 +16,10 @@ internal sealed record BaseSnapshot(string Directory, DateTimeOffset Time, Npgsq
     public string DataDirectory => Path.Combine(Directory, StateLayout.DataFolder);
 }
 
+/// <summary>What a branch's compute committed and held just before it stopped cleanly: a fence transaction begun at
+/// <paramref name="Began"/>, and the names of its roles and databases.</summary>
+internal sealed record StopFence(DateTimeOffset Began, string[] Roles, string[] Databases);
+
 /// <summary>What a new branch's history starts from instead of a copy of its own: an immutable data directory (a
 /// template, or a base snapshot of its source) and the source's archive, whose segments in <paramref name="Wal"/>
 /// lead from that directory to the branch point; complete segments the source has not archived yet are taken from
@@ -151,6 +155,40 @@ internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, 
         switches.Note(layout.BranchData(branchUid), end);
         return (end, reader.GetString(1));
     }
+
+    /// <summary>
+    /// Commits a fence (a transaction that takes an xid) on a branch's compute about to stop, and notes when it began
+    /// and the roles and databases the cluster holds: once stopped, its WAL holds a commit past any moment before
+    /// then, where a restore to that moment ends, so such a restore needs no running source to seal the history first
+    /// (see SealAsync), nor to be asked what it holds. The note goes when the compute starts again
+    /// (<see cref="ForgetStopFence"/>). <paramref name="admin"/> is a connection to the compute of <paramref name="branchUid"/>.
+    /// </summary>
+    public async Task FenceBeforeStopAsync(NpgsqlConnection admin, string branchUid, CancellationToken cancellationToken)
+    {
+        var began = DateTimeOffset.UtcNow;
+        await using var fence = new NpgsqlCommand("SELECT txid_current(), array(SELECT rolname::text FROM pg_authid), array(SELECT datname::text FROM pg_database)", admin);
+        await using var reader = await fence.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var record = new StopFence(began, reader.GetFieldValue<string[]>(1), reader.GetFieldValue<string[]>(2));
+        await File.WriteAllTextAsync(StopFenceFile(branchUid), JsonSerializer.Serialize(record), cancellationToken).ConfigureAwait(false);
+    }
+
+    public void ForgetStopFence(string branchUid) => File.Delete(StopFenceFile(branchUid));
+
+    /// <summary>The fence of a branch whose compute stopped cleanly after it (see <see cref="FenceBeforeStopAsync"/>);
+    /// null when it stopped without one, or runs. Asked while the compute is held stopped.</summary>
+    public StopFence? StoppedFence(string branchUid) =>
+        File.Exists(StopFenceFile(branchUid)) && ControlData.Read(layout.BranchData(branchUid)).ShutDown
+            ? JsonSerializer.Deserialize<StopFence>(File.ReadAllText(StopFenceFile(branchUid)))
+            : null;
+
+    /// <summary>The last WAL segment of a branch whose compute stopped cleanly after a fence begun past
+    /// <paramref name="moment"/>: its history is sealed past that moment as it lies (that segment, partly written, in
+    /// its pg_wal). Null when it did not.</summary>
+    public string? SealedBeforeStop(string branchUid, DateTimeOffset moment) =>
+        StoppedFence(branchUid) is { } fence && fence.Began > moment ? ControlData.Read(layout.BranchData(branchUid)).CheckpointWalFile : null;
+
+    private string StopFenceFile(string branchUid) => Path.Combine(layout.Branch(branchUid), "stop-fence.json");
 
     /// <summary>Whether the branch has written <paramref name="bytes"/> of WAL or more since <paramref name="snapshot"/>
     /// (since the branch point, for the first one it shares with its source: what the source wrote before is the
