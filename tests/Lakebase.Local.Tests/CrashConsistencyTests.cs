@@ -142,11 +142,7 @@ public sealed class CrashConsistencyTests(SharedServer shared) : IClassFixture<S
     public async Task A_reset_of_a_child_of_a_protected_branch_cut_short_is_finished_at_start_without_its_parents_passwords()
     {
         var client = new ProxyClient(Server);
-        var (endpoint, host) = await client.NewProjectAsync(new { enable_pg_native_login = true });
-        var project = endpoint[..endpoint.IndexOf("/branches/", StringComparison.Ordinal)];
-        await client.AddPasswordRoleAsync(project, "production", "app_user");
-        await client.SetPasswordAsync(endpoint, host, "app_user", "production secret 1");
-        await Server.RunAsync(HttpMethod.Patch, $"{project}/branches/production?update_mask=spec.is_protected", new { spec = new { is_protected = true } });
+        var (project, endpoint, host) = await client.NewProtectedProjectAsync("app_user", "production secret 1");
         await Server.RunAsync(HttpMethod.Post, $"{project}/branches?branch_id=dev", new { spec = new { no_expiry = true } });
         var dev = $"{project}/branches/dev";
         var devHost = (await Server.GetAsync($"{dev}/endpoints/primary"))["status"]!["hosts"]!["host"]!.GetValue<string>();

@@ -222,11 +222,7 @@ public sealed class DataPlaneTests(FastLimitsServer shared) : IClassFixture<Fast
     [Fact]
     public async Task A_branch_of_a_protected_branch_does_not_take_its_native_passwords_along()
     {
-        var (endpoint, host) = await Client.NewProjectAsync(new { enable_pg_native_login = true });
-        var project = endpoint[..endpoint.IndexOf("/branches/", StringComparison.Ordinal)];
-        await Client.AddPasswordRoleAsync(project, "production", "app_user");
-        await Client.SetPasswordAsync(endpoint, host, "app_user", "production secret 1");
-        await Server.RunAsync(HttpMethod.Patch, $"{project}/branches/production?update_mask=spec.is_protected", new { spec = new { is_protected = true } });
+        var (project, endpoint, host) = await Client.NewProtectedProjectAsync("app_user", "production secret 1");
 
         var (dev, devHost) = await BranchAsync(project, "dev", "production");
         Assert.Equal("28P01", await Client.LoginErrorAsync(devHost, "app_user", "production secret 1"));
@@ -243,11 +239,7 @@ public sealed class DataPlaneTests(FastLimitsServer shared) : IClassFixture<Fast
     [Fact]
     public async Task Resetting_a_child_of_a_protected_branch_keeps_its_own_passwords_and_takes_none_of_its_parents()
     {
-        var (endpoint, host) = await Client.NewProjectAsync(new { enable_pg_native_login = true });
-        var project = endpoint[..endpoint.IndexOf("/branches/", StringComparison.Ordinal)];
-        await Client.AddPasswordRoleAsync(project, "production", "app_user");
-        await Client.SetPasswordAsync(endpoint, host, "app_user", "production secret 1");
-        await Server.RunAsync(HttpMethod.Patch, $"{project}/branches/production?update_mask=spec.is_protected", new { spec = new { is_protected = true } });
+        var (project, endpoint, host) = await Client.NewProtectedProjectAsync("app_user", "production secret 1");
         var (dev, devHost) = await BranchAsync(project, "dev", "production");
         await Client.SetPasswordAsync(dev, devHost, "app_user", "dev secret 2");
         await Client.AddPasswordRoleAsync(project, "production", "reporter");

@@ -48,6 +48,18 @@ public sealed class ProxyClient(LocalServerProcess server)
         return connection;
     }
 
+    /// <summary>A new project with native login whose production branch is protected and has <paramref name="role"/>, a
+    /// role that logs in with <paramref name="password"/>.</summary>
+    public async Task<(string Project, string Endpoint, string Host)> NewProtectedProjectAsync(string role, string password)
+    {
+        var (endpoint, host) = await NewProjectAsync(new { enable_pg_native_login = true });
+        var project = endpoint[..endpoint.IndexOf("/branches/", StringComparison.Ordinal)];
+        await AddPasswordRoleAsync(project, "production", role);
+        await SetPasswordAsync(endpoint, host, role, password);
+        await server.RunAsync(HttpMethod.Patch, $"{project}/branches/production?update_mask=spec.is_protected", new { spec = new { is_protected = true } });
+        return (project, endpoint, host);
+    }
+
     /// <summary>A role made through the API that logs in with a password (the project has native login).</summary>
     public Task AddPasswordRoleAsync(string project, string branch, string role) =>
         server.RunAsync(HttpMethod.Post, $"{project}/branches/{branch}/roles?role_id={role.Replace('_', '-')}",
