@@ -513,6 +513,8 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
             .Select(role => role!["status"]!["postgres_role"]!.GetValue<string>()).ToList();
         Assert.Contains("reporter", roles);
         Assert.DoesNotContain(roles, role => role.StartsWith("pg_", StringComparison.Ordinal));
+        await BranchAsync(id, "before-sleep-by-lsn", new { source_branch = production, source_branch_lsn = marks[0].Lsn.ToString(), no_expiry = true }, server);
+        Assert.Equal(new[] { 1 }, await IdsAsync($"projects/{id}/branches/before-sleep-by-lsn", "orders", server));
         Assert.Equal("IDLE", await EndpointStateAsync(server, production));
         await using (var connection = await server.ConnectAsync(Primary(whileAsleep))) marks = await WriteRowsAsync(connection, "orders", 3, 4);
         await BranchAsync(id, "while-asleep-at-three", new { source_branch = whileAsleep, source_branch_time = marks[0].Time.ToString("O"), no_expiry = true }, server);

@@ -58,11 +58,12 @@ internal sealed class PointInTime(Provisioning provisioning, LocalLimits limits,
     public async Task<BranchPoint> BranchAsync(Branch source, string targetUid, RecoveryTarget target,
         Func<CancellationToken, Task<NpgsqlConnection>> startCompute, CancellationToken cancellationToken)
     {
-        // A source asleep since a fence past the moment is left asleep, as the service leaves it: that fence ends the
-        // replay. It is held stopped while its WAL is taken.
-        if (target.Time is { } moment && Catalog.ReadWriteEndpoint(source.Name!) is { } sourceEndpoint &&
+        // A source asleep since before the target is left asleep, as the service leaves it: the fence it committed
+        // before it stopped (or its shutdown checkpoint, for a position) ends the replay. It is held stopped while its
+        // WAL is taken.
+        if (Catalog.ReadWriteEndpoint(source.Name!) is { } sourceEndpoint &&
             await provisioning.Computes.HoldAsync(sourceEndpoint.Uid!, async running =>
-                !running && History.SealedBeforeStop(source.Uid!, moment) is { } sealedSegment
+                !running && History.SealedBeforeStop(source.Uid!, target) is { } sealedSegment
                     ? await provisioning.Storage.RestoreAsync(source.Uid!, targetUid, target, sealedSegment, startCompute, cancellationToken).ConfigureAwait(false)
                     : null, cancellationToken).ConfigureAwait(false) is { } asleep)
             return asleep;

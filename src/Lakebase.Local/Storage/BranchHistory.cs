@@ -182,11 +182,18 @@ internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, 
             ? JsonSerializer.Deserialize<StopFence>(File.ReadAllText(StopFenceFile(branchUid)))
             : null;
 
-    /// <summary>The last WAL segment of a branch whose compute stopped cleanly after a fence begun past
-    /// <paramref name="moment"/>: its history is sealed past that moment as it lies (that segment, partly written, in
-    /// its pg_wal). Null when it did not.</summary>
-    public string? SealedBeforeStop(string branchUid, DateTimeOffset moment) =>
-        StoppedFence(branchUid) is { } fence && fence.Began > moment ? ControlData.Read(layout.BranchData(branchUid)).CheckpointWalFile : null;
+    /// <summary>The last WAL segment of a branch whose compute stopped cleanly with its history sealed past
+    /// <paramref name="target"/> as it lies (that segment, partly written, in its pg_wal): a moment before its stop's
+    /// fence, or a position up to its shutdown checkpoint. Null when it is not (or runs).</summary>
+    public string? SealedBeforeStop(string branchUid, RecoveryTarget target)
+    {
+        var control = ControlData.Read(layout.BranchData(branchUid));
+        if (!control.ShutDown) return null;
+        var sealedPast = target.Time is { } moment
+            ? StoppedFence(branchUid) is { } fence && fence.Began > moment
+            : target.Lsn <= NpgsqlLogSequenceNumber.Parse(control.CheckpointLsn);
+        return sealedPast ? control.CheckpointWalFile : null;
+    }
 
     private string StopFenceFile(string branchUid) => Path.Combine(layout.Branch(branchUid), "stop-fence.json");
 
