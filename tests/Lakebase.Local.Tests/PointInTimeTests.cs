@@ -575,6 +575,8 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
             early = (DateTimeOffset)(DateTime)(await write.ExecuteScalarAsync())!;
         }
         string Segments() => string.Join(",", Directory.GetFiles(archive).Select(Path.GetFileName).Where(name => name!.Length == 24).Order());
+        // The archiver stores the segment just switched from in its own time.
+        await WaitUntilAsync(() => Segments() != "", TimeSpan.FromSeconds(30), () => "No segment was archived after the switch.");
         var segmentsBefore = Segments();
 
         await WaitUntilAsync(() => !Directory.Exists(firstSnapshot), TimeSpan.FromSeconds(60),
