@@ -170,7 +170,10 @@ internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, 
         await using var reader = await fence.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         var record = new StopFence(began, reader.GetFieldValue<string[]>(1), reader.GetFieldValue<string[]>(2));
-        await File.WriteAllTextAsync(StopFenceFile(branchUid), JsonSerializer.Serialize(record), cancellationToken).ConfigureAwait(false);
+        // Written whole or not at all: a note cut short by a crash would not read.
+        var staged = StopFenceFile(branchUid) + ".tmp";
+        await File.WriteAllTextAsync(staged, JsonSerializer.Serialize(record), cancellationToken).ConfigureAwait(false);
+        File.Move(staged, StopFenceFile(branchUid), overwrite: true);
     }
 
     public void ForgetStopFence(string branchUid) => File.Delete(StopFenceFile(branchUid));
