@@ -491,8 +491,10 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         await server.RunAsync(HttpMethod.Delete, $"{production}/roles/reporter");
         // Only now: a connection to the compute's own socket is no activity, so the writes could be suspended midway.
         await server.RunAsync(HttpMethod.Patch, $"{Primary(production)}?update_mask=spec.suspension", new { spec = new { suspend_timeout_duration = "1s" } });
+        // IDLE is reported once the suspend begins; the postmaster is gone once the compute has stopped.
+        var postmaster = Path.Combine(server.Root, "branches", (await server.GetAsync(production))["uid"]!.GetValue<string>(), "pgdata", "postmaster.pid");
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (await EndpointStateAsync(server, production) != "IDLE")
+        while (await EndpointStateAsync(server, production) != "IDLE" || File.Exists(postmaster))
         {
             Assert.True(DateTime.UtcNow < deadline, "The source never scaled to zero.");
             await Task.Delay(100);
