@@ -180,10 +180,7 @@ internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, 
 
     /// <summary>The fence of a branch whose compute stopped cleanly after it (see <see cref="FenceBeforeStopAsync"/>);
     /// null when it stopped without one, or runs. Asked while the compute is held stopped.</summary>
-    public StopFence? StoppedFence(string branchUid) =>
-        File.Exists(StopFenceFile(branchUid)) && ControlData.Read(layout.BranchData(branchUid)).ShutDown
-            ? JsonSerializer.Deserialize<StopFence>(File.ReadAllText(StopFenceFile(branchUid)))
-            : null;
+    public StopFence? StoppedFence(string branchUid) => ControlData.Read(layout.BranchData(branchUid)).ShutDown ? FenceNote(branchUid) : null;
 
     /// <summary>The last WAL segment of a branch whose compute stopped cleanly with its history sealed past
     /// <paramref name="target"/> as it lies (that segment, partly written, in its pg_wal): a moment before its stop's
@@ -193,10 +190,13 @@ internal sealed class BranchHistory(StateLayout layout, ServiceAccount account, 
         var control = ControlData.Read(layout.BranchData(branchUid));
         if (!control.ShutDown) return null;
         var sealedPast = target.Time is { } moment
-            ? StoppedFence(branchUid) is { } fence && fence.Began > moment
+            ? FenceNote(branchUid) is { } fence && fence.Began > moment
             : target.Lsn <= NpgsqlLogSequenceNumber.Parse(control.CheckpointLsn);
         return sealedPast ? control.CheckpointWalFile : null;
     }
+
+    private StopFence? FenceNote(string branchUid) =>
+        File.Exists(StopFenceFile(branchUid)) ? JsonSerializer.Deserialize<StopFence>(File.ReadAllText(StopFenceFile(branchUid))) : null;
 
     private string StopFenceFile(string branchUid) => Path.Combine(layout.Branch(branchUid), "stop-fence.json");
 
