@@ -167,8 +167,8 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
     /// stopped, while it sleeps (it is not woken to be asked), else as it answers.</summary>
     private async Task<(IReadOnlySet<string> Roles, IReadOnlySet<string> Databases)> ObjectNamesAsync(Branch branch, CancellationToken cancellationToken)
     {
-        if (Catalog.ReadWriteEndpoint(branch.Name!) is { } endpoint && !provisioning.Computes.IsRunning(endpoint.Uid!) &&
-            provisioning.Storage.History.StoppedFence(branch.Uid!) is { } fence)
+        // A running (or starting) compute has no stopped fence: the note goes before it starts, pg_control's shutdown with it.
+        if (provisioning.Storage.History.StoppedFence(branch.Uid!) is { } fence)
             return (fence.Roles.ToHashSet(StringComparer.Ordinal), fence.Databases.ToHashSet(StringComparer.Ordinal));
         await using var connection = await provisioning.ConnectAsync(branch.Name!, "postgres", cancellationToken).ConfigureAwait(false);
         var objects = await ClusterObjects.ReadAsync(connection, cancellationToken).ConfigureAwait(false);
