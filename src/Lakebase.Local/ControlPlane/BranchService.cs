@@ -70,25 +70,16 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
                 foreach (var database in databases) batch.Put(ResourceKind.Database, database, database.Name!, database.Parent);
             }, cancellationToken => provisioning.QueueAsync<object?>(parent.ProjectId, async () =>
             {
-                Storage.BranchPoint point;
-                var copied = pastPoint?.Time is { } moment
-                    ? await CloneIfStoppedBeforeAsync(sourceBranch, branch.Uid!, moment, cancellationToken).ConfigureAwait(false)
-                    : null;
-                var restored = pastPoint is not null && copied is null;
-                if (!restored)
-                {
-                    point = copied ?? await CloneAsync(sourceBranch, branch.Uid!, cancellationToken).ConfigureAwait(false);
-                    await provisioning.StartEndpointAsync(endpoint, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    // A branch at a past moment is restored by its compute's first start.
-                    point = await pointInTime.BranchAsync(sourceBranch, branch.Uid!, pastPoint!, async started =>
+                // A branch at a past moment is restored by its compute's first start (unless its source, asleep since
+                // before the moment, is copied as it is).
+                var (point, restored) = pastPoint is null
+                    ? (await CloneAsync(sourceBranch, branch.Uid!, cancellationToken).ConfigureAwait(false), false)
+                    : await pointInTime.BranchAsync(sourceBranch, branch.Uid!, pastPoint, async starting =>
                     {
-                        await provisioning.StartEndpointAsync(endpoint, started).ConfigureAwait(false);
-                        return await provisioning.ConnectAsync(branch.Name!, "postgres", started).ConfigureAwait(false);
+                        await provisioning.StartEndpointAsync(endpoint, starting).ConfigureAwait(false);
+                        return await provisioning.ConnectAsync(branch.Name!, "postgres", starting).ConfigureAwait(false);
                     }, cancellationToken).ConfigureAwait(false);
-                }
+                if (!restored) await provisioning.StartEndpointAsync(endpoint, cancellationToken).ConfigureAwait(false);
                 if (sourceBranch.Status.IsProtected == true)
                 {
                     // A protected branch's passwords stay with it: its children's roles get new ones (lakebase-semantics §4.4).
@@ -292,28 +283,15 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
     /// <summary>Copies the source as it is now, holding its compute as it is meanwhile: a running one through the
     /// backup API, a stopped one whole, and neither woken nor suspended under the copy (a connection waits). A base
     /// snapshot of the source in progress is waited for first (before the compute is held), so the copy shares it.</summary>
-    public async Task<Storage.BranchPoint> CloneAsync(Branch source, string targetUid, CancellationToken cancellationToken) =>
-        (await CopyAsync(source, targetUid, null, cancellationToken).ConfigureAwait(false))!;
-
-    /// <summary>A branch at a past moment of a source whose compute stopped cleanly before that moment (scaled to zero)
-    /// is a copy of the source as it is, since nothing was committed after; made so, it leaves the source asleep, as
-    /// the service does. Null when the source runs or stopped later: then the moment is restored.</summary>
-    private async Task<Storage.BranchPoint?> CloneIfStoppedBeforeAsync(Branch source, string targetUid, DateTimeOffset moment, CancellationToken cancellationToken) =>
-        await CopyAsync(source, targetUid, moment, cancellationToken).ConfigureAwait(false) is { } point ? point with { Time = moment } : null;
-
-    /// <summary>CloneAsync, or with <paramref name="stoppedBefore"/> only a source that stopped cleanly before then (else null).</summary>
-    private async Task<Storage.BranchPoint?> CopyAsync(Branch source, string targetUid, DateTimeOffset? stoppedBefore, CancellationToken cancellationToken)
+    public async Task<Storage.BranchPoint> CloneAsync(Branch source, string targetUid, CancellationToken cancellationToken)
     {
         var storage = provisioning.Storage;
         using var history = await storage.History.HoldAsync(source.Uid!, cancellationToken).ConfigureAwait(false);
-        async Task<Storage.BranchPoint?> CopyStoppedAsync() => stoppedBefore is { } moment && !storage.StoppedBefore(source.Uid!, moment)
-            ? null
-            : await storage.CloneStoppedAsync(source.Uid!, targetUid, cancellationToken).ConfigureAwait(false);
-        if (Catalog.ReadWriteEndpoint(source.Name!) is not { } sourceEndpoint) return await CopyStoppedAsync().ConfigureAwait(false);
+        if (Catalog.ReadWriteEndpoint(source.Name!) is not { } sourceEndpoint)
+            return await storage.CloneStoppedAsync(source.Uid!, targetUid, cancellationToken).ConfigureAwait(false);
         return await provisioning.Computes.HoldAsync(sourceEndpoint.Uid!, async running =>
         {
-            if (!running) return await CopyStoppedAsync().ConfigureAwait(false);
-            if (stoppedBefore is not null) return null;
+            if (!running) return await storage.CloneStoppedAsync(source.Uid!, targetUid, cancellationToken).ConfigureAwait(false);
             await using var connection = await provisioning.Computes.OpenConnectionAsync(sourceEndpoint.Uid!, "postgres", cancellationToken).ConfigureAwait(false);
             return await storage.CloneRunningAsync(connection, source.Uid!, targetUid, cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);

@@ -53,20 +53,19 @@ internal sealed class PointInTime(Provisioning provisioning, LocalLimits limits,
         return new RecoveryTarget(null, lsn);
     }
 
-    /// <summary>Makes <paramref name="targetUid"/> a copy of <paramref name="source"/> as it was at <paramref name="target"/>;
-    /// <paramref name="startCompute"/> starts the new branch's compute, which restores on that start, and connects to it.</summary>
-    public async Task<BranchPoint> BranchAsync(Branch source, string targetUid, RecoveryTarget target,
+    /// <summary>Makes <paramref name="targetUid"/> a copy of <paramref name="source"/> as it was at <paramref name="target"/>,
+    /// restored (Restored: true) by the new branch's compute, which <paramref name="startCompute"/> starts and connects
+    /// to, or else a copy of a source asleep since before the target, as it is (its compute left to the caller).</summary>
+    public async Task<(BranchPoint Point, bool Restored)> BranchAsync(Branch source, string targetUid, RecoveryTarget target,
         Func<CancellationToken, Task<NpgsqlConnection>> startCompute, CancellationToken cancellationToken)
     {
-        // A source asleep since before the target is left asleep, as the service leaves it: the fence it committed
-        // before it stopped (or its shutdown checkpoint, for a position) ends the replay. It is held stopped while its
-        // WAL is taken.
-        if (Catalog.ReadWriteEndpoint(source.Name!) is { } sourceEndpoint &&
-            await provisioning.Computes.HoldAsync(sourceEndpoint.Uid!, async running =>
-                !running && History.SealedBeforeStop(source.Uid!, target) is { } sealedSegment
-                    ? await provisioning.Storage.RestoreAsync(source.Uid!, targetUid, target, sealedSegment, startCompute, cancellationToken).ConfigureAwait(false)
-                    : null, cancellationToken).ConfigureAwait(false) is { } asleep)
-            return asleep;
+        // A source asleep is left asleep, as the service leaves it, and held stopped while it is read.
+        Task<(BranchPoint, bool)?> FromAsleep() => FromAsleepAsync(source, targetUid, target, startCompute, cancellationToken);
+        var asleep = Catalog.ReadWriteEndpoint(source.Name!) is { } sourceEndpoint
+            ? await provisioning.Computes.HoldAsync(sourceEndpoint.Uid!, running => running ? Task.FromResult<(BranchPoint, bool)?>(null) : FromAsleep(), cancellationToken)
+                .ConfigureAwait(false)
+            : await FromAsleep().ConfigureAwait(false);
+        if (asleep is { } done) return done;
         string lastSegment;
         await using (var admin = await provisioning.ConnectAsync(source.Name!, "postgres", cancellationToken).ConfigureAwait(false))
         {
@@ -74,7 +73,24 @@ internal sealed class PointInTime(Provisioning provisioning, LocalLimits limits,
             if (target.Lsn > end)
                 throw ApiException.InvalidParameter($"spec.source_branch_lsn {target.Lsn} is past the end of the WAL of {source.Name} ({end}).");
         }
-        return await provisioning.Storage.RestoreAsync(source.Uid!, targetUid, target, lastSegment, startCompute, cancellationToken).ConfigureAwait(false);
+        return (await provisioning.Storage.RestoreAsync(source.Uid!, targetUid, target, lastSegment, startCompute, cancellationToken).ConfigureAwait(false), true);
+    }
+
+    /// <summary>A branch of a source whose compute is stopped, without waking it; null when the source must wake first.
+    /// Stopped cleanly before the target's time, the source is as it was then (nothing was committed after), so it
+    /// is copied; stopped after the target, with the fence it committed before it stopped (or its shutdown checkpoint,
+    /// for a position) past the target, its WAL is restored up to there.</summary>
+    private async Task<(BranchPoint, bool)?> FromAsleepAsync(Branch source, string targetUid, RecoveryTarget target,
+        Func<CancellationToken, Task<NpgsqlConnection>> startCompute, CancellationToken cancellationToken)
+    {
+        var storage = provisioning.Storage;
+        // No base snapshot of a stopped source is in progress (one keeps its compute running), and pruning and removal
+        // wait in the project's queue: its history needs no hold of its own.
+        if (target.Time is { } moment && storage.StoppedBefore(source.Uid!, moment))
+            return (await storage.CloneStoppedAsync(source.Uid!, targetUid, cancellationToken).ConfigureAwait(false) with { Time = moment }, false);
+        return History.SealedBeforeStop(source.Uid!, target) is { } sealedSegment
+            ? (await storage.RestoreAsync(source.Uid!, targetUid, target, sealedSegment, startCompute, cancellationToken).ConfigureAwait(false), true)
+            : null;
     }
 
     /// <summary>
