@@ -233,10 +233,13 @@ internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAcc
     /// Copies a tree as the postgres account would own it, leaving out what a base backup leaves out: the contents of
     /// pg_wal but for the segments of <paramref name="wal"/> (all of them when null), runtime directories' contents,
     /// the postmaster's files, temporary files and temporary relations. A running cluster may remove files while it
-    /// is copied; the backup API makes that safe, so vanished files are skipped there.
+    /// is copied; the backup API makes that safe, so vanished files are skipped there. The directories are made
+    /// first, then the files are copied on every core: a cluster is a thousand small files or more, and a copy's
+    /// time goes to each file's system calls and to the new pages of the page cache, which cores take in parallel.
     /// </summary>
     private void CopyTree(string source, string target, WalRange? wal, bool tolerateVanishedFiles, UnchangedSince? unchanged = null)
     {
+        var files = new List<FileCopy>();
         account.CreateOwnedDirectory(target, ModeOf(source));
         foreach (var entry in new DirectoryInfo(source).EnumerateFileSystemInfos())
         {
@@ -244,15 +247,28 @@ internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAcc
             if (entry is DirectoryInfo)
             {
                 if (RuntimeDirectories.Contains(entry.Name)) account.CreateOwnedDirectory(to, ModeOf(entry.FullName));
-                else if (entry.Name == "pg_wal") CreateWalDirectory(entry.FullName, to, wal ?? AllWal);
-                else CopyDirectory(entry.FullName, to, tolerateVanishedFiles, Within(unchanged, entry.Name));
+                else if (entry.Name == "pg_wal") CreateWalDirectory(entry.FullName, to, wal ?? AllWal, files);
+                else AddDirectory(entry.FullName, to, tolerateVanishedFiles, Within(unchanged, entry.Name), files);
             }
             else if (!RuntimeFiles.Contains(entry.Name) && !IsTemporary(entry.Name))
             {
-                CopyEntry(entry, to, tolerateVanishedFiles, unchanged);
+                files.Add(new FileCopy(entry, to, unchanged));
             }
         }
+        try
+        {
+            Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+                file => CopyEntry(file.Entry, file.Target, tolerateVanishedFiles, file.Unchanged));
+        }
+        catch (AggregateException failed)
+        {
+            // The first failure as it was thrown, as a copy on one thread would report it.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed.InnerExceptions[0]);
+        }
     }
+
+    /// <summary>A file of a tree being copied, and what it may be linked to instead (see <see cref="UnchangedSince"/>).</summary>
+    private sealed record FileCopy(FileSystemInfo Entry, string Target, UnchangedSince? Unchanged);
 
     private static readonly WalRange AllWal = new("000000000000000000000000", "FFFFFFFFFFFFFFFFFFFFFFFF");
     private static readonly WalRange NoWal = new("FFFFFFFFFFFFFFFFFFFFFFFF", "000000000000000000000000");
@@ -260,7 +276,8 @@ internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAcc
     private static UnchangedSince? Within(UnchangedSince? unchanged, string name) =>
         unchanged is null ? null : unchanged with { CopyDirectory = Path.Combine(unchanged.CopyDirectory, name) };
 
-    private void CopyDirectory(string source, string target, bool tolerateVanishedFiles, UnchangedSince? unchanged)
+    /// <summary>Makes the directories of a subtree and adds its files to <paramref name="files"/>.</summary>
+    private void AddDirectory(string source, string target, bool tolerateVanishedFiles, UnchangedSince? unchanged, List<FileCopy> files)
     {
         IEnumerable<FileSystemInfo> entries;
         try
@@ -275,22 +292,21 @@ internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAcc
         foreach (var entry in entries.Where(entry => !IsTemporary(entry.Name)))
         {
             var to = Path.Combine(target, entry.Name);
-            if (entry is DirectoryInfo) CopyDirectory(entry.FullName, to, tolerateVanishedFiles, Within(unchanged, entry.Name));
-            else CopyEntry(entry, to, tolerateVanishedFiles, unchanged);
+            if (entry is DirectoryInfo) AddDirectory(entry.FullName, to, tolerateVanishedFiles, Within(unchanged, entry.Name), files);
+            else files.Add(new FileCopy(entry, to, unchanged));
         }
     }
 
-    /// <summary>An empty pg_wal (with archive_status), then the segments of <paramref name="wal"/> and the timeline
-    /// histories.</summary>
-    private void CreateWalDirectory(string source, string target, WalRange wal)
+    /// <summary>An empty pg_wal (with archive_status); the segments of <paramref name="wal"/> and the timeline
+    /// histories are added to <paramref name="files"/>.</summary>
+    private void CreateWalDirectory(string source, string target, WalRange wal, List<FileCopy> files)
     {
         account.CreateOwnedDirectory(target, ModeOf(source));
         account.CreateOwnedDirectory(Path.Combine(target, "archive_status"));
-        foreach (var file in Directory.EnumerateFiles(source))
+        foreach (var file in new DirectoryInfo(source).EnumerateFiles())
         {
-            var name = Path.GetFileName(file);
-            if (name.EndsWith(".history", StringComparison.Ordinal) || (ControlData.WalSegmentName().IsMatch(name) && wal.Contains(name)))
-                CopyFile(file, Path.Combine(target, name));
+            if (file.Name.EndsWith(".history", StringComparison.Ordinal) || (ControlData.WalSegmentName().IsMatch(file.Name) && wal.Contains(file.Name)))
+                files.Add(new FileCopy(file, Path.Combine(target, file.Name), null));
         }
     }
 
