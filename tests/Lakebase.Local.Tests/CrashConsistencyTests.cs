@@ -69,6 +69,25 @@ public sealed class CrashConsistencyTests(SharedServer shared) : IClassFixture<S
     }
 
     [Fact]
+    public async Task A_deleted_branch_whose_files_the_kill_left_in_the_trash_is_deleted_at_the_next_start()
+    {
+        var branch = await NewProjectAsync("trashed");
+        var project = branch.Split('/')[1];
+        var uid = (await Server.GetAsync(branch))["uid"]!.GetValue<string>();
+        await Server.RunAsync(HttpMethod.Delete, $"projects/{project}?purge=true");
+        Assert.False(Directory.Exists(Path.Combine(Server.Root, "branches", uid)));
+        await Server.CrashAsync();
+        // What a background delete leaves when the server dies under it.
+        var trashed = Path.Combine(Server.Root, "trash", uid + "-cut-short", "pgdata", "base");
+        Directory.CreateDirectory(trashed);
+        await File.WriteAllBytesAsync(Path.Combine(trashed, "16384"), new byte[1 << 20]);
+
+        await Server.RestartAsync();
+
+        Assert.False(Directory.Exists(Path.Combine(Server.Root, "trash")));
+    }
+
+    [Fact]
     public async Task Data_no_metadata_refers_to_is_moved_to_quarantine_not_deleted()
     {
         await Server.CrashAsync();

@@ -86,6 +86,8 @@ internal sealed class Recovery(StateStore store, OperationRunner operations, Cat
             }
         }
 
+        // Data deleted for good whose background delete the last stop cut short.
+        storage.EmptyTrash();
         var knownBranches = store.List<Branch>(ResourceKind.Branch, null).Select(b => b.Uid!).ToHashSet();
         var knownComputes = endpoints.Select(e => e.Uid!).ToHashSet();
         foreach (var (directory, known) in new[] { (storage.Layout.BranchesDirectory, knownBranches), (storage.Layout.ComputesDirectory, knownComputes) })

@@ -26,6 +26,9 @@ internal sealed class StateLayout(string root)
     public string SocketsDirectory => Path.Combine(Root, "run");
     /// <summary>Data found at start that no metadata refers to: kept here, never deleted, for a person to look at.</summary>
     public string QuarantineDirectory => Path.Combine(Root, "quarantine");
+    /// <summary>Data removed for good, renamed here out of reach at once and deleted in the background (or at the next
+    /// start, when the server stopped first).</summary>
+    public string TrashDirectory => Path.Combine(Root, "trash");
 
     public string Template(int major) => Path.Combine(TemplatesDirectory, major.ToString(System.Globalization.CultureInfo.InvariantCulture));
     public string Branch(string branchUid) => Path.Combine(BranchesDirectory, branchUid);
