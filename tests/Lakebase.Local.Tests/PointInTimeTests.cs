@@ -669,7 +669,8 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         while (!Directory.EnumerateDirectories(branches).Any(branch => !Path.GetFileName(branch).StartsWith(".tmp-", StringComparison.Ordinal) &&
             File.Exists(Path.Combine(branch, "pgdata", "standby.signal"))))
         {
-            Assert.True(DateTime.UtcNow < deadline, "The new branch's compute was never seen restoring.");
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"The new branch's compute was never seen restoring; its create: {await server.GetAsync(interrupted["name"]!.GetValue<string>())}\n{server.Output}");
             await Task.Delay(5);
         }
         await server.CrashAsync();
