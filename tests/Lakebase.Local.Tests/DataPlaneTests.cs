@@ -253,6 +253,37 @@ public sealed class DataPlaneTests(FastLimitsServer shared) : IClassFixture<Fast
         Assert.Null(await Client.LoginErrorAsync(host, "reporter", "production secret 3"));
     }
 
+    /// <summary>A reset of a child of a protected branch that fails once the child has its parent's copy (here its
+    /// compute cannot start) leaves the child RESETTING, taking no sessions; a second reset finishes it, with new
+    /// passwords for its roles: its own were lost with the failed reset, and its parent's it never takes.</summary>
+    [Fact]
+    public async Task A_failed_reset_of_a_child_of_a_protected_branch_is_finished_by_the_next_reset_without_its_parents_passwords()
+    {
+        var (project, _, _) = await Client.NewProtectedProjectAsync("app_user", "production secret 1");
+        var (dev, devHost) = await BranchAsync(project, "dev", "production");
+        await Client.SetPasswordAsync(dev, devHost, "app_user", "dev secret 2");
+        var production = (await Server.GetAsync($"{project}/branches/production"))["uid"]!.GetValue<string>();
+        var autoConf = Path.Combine(Server.Root, "branches", production, "pgdata", "postgresql.auto.conf");
+        var settings = await File.ReadAllTextAsync(autoConf);
+        // The running parent does not read it again; the copy the reset makes of it cannot start with it.
+        await File.WriteAllTextAsync(autoConf, settings + "work_mem = = broken\n");
+        var reset = $"/api/2.0/lakebase-local/{project}/branches/dev/reset";
+
+        await Assert.ThrowsAsync<ApiCallException>(() => Server.RunAsync(HttpMethod.Post, reset, new JsonObject()));
+        Assert.Equal("RESETTING", (await Server.GetAsync($"{project}/branches/dev"))["status"]!["current_state"]!.GetValue<string>());
+        Assert.Equal("57P03", await Client.LoginErrorAsync(devHost, "app_user", "production secret 1"));
+
+        await File.WriteAllTextAsync(autoConf, settings);
+        // Its data is its parent's copy now, nothing of its own to keep under another name.
+        var preserving = await Assert.ThrowsAsync<ApiCallException>(() => Server.SendAsync(HttpMethod.Post, reset, new JsonObject { ["preserve_under_name"] = "old-dev" }));
+        Assert.Equal(400, preserving.Status);
+        await Server.RunAsync(HttpMethod.Post, reset, new JsonObject());
+
+        Assert.Equal("READY", (await Server.GetAsync($"{project}/branches/dev"))["status"]!["current_state"]!.GetValue<string>());
+        Assert.Equal("28P01", await Client.LoginErrorAsync(devHost, "app_user", "production secret 1"));
+        Assert.Equal("28P01", await Client.LoginErrorAsync(devHost, "app_user", "dev secret 2"));
+    }
+
     private async Task<(string Endpoint, string Host)> BranchAsync(string project, string branchId, string source)
     {
         await Server.RunAsync(HttpMethod.Post, $"{project}/branches?branch_id={branchId}", new { spec = new { source_branch = $"{project}/branches/{source}", no_expiry = true } });

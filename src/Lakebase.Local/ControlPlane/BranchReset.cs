@@ -12,6 +12,7 @@ namespace Lakebase.Local.ControlPlane;
 /// are refused. With preserve_under_name the old data stays, as a new sibling branch of that name. While its computes
 /// restart on the new data the branch is RESETTING, and its endpoints take no sessions: a child of a protected branch
 /// gets its roles' own passwords back (and new ones for roles new to it) before anyone can log in with its parent's.
+/// One whose reset fails before then stays RESETTING until another reset (or the next start) gives its roles new ones.
 /// </summary>
 internal sealed class BranchReset(Provisioning provisioning, OperationRunner operations, BranchService branches)
 {
@@ -21,13 +22,14 @@ internal sealed class BranchReset(Provisioning provisioning, OperationRunner ope
     {
         lock (provisioning.MetadataGate)
         {
-            var (_, parent) = CheckResettable(name, preserveUnderName);
+            var (current, parent) = CheckResettable(name, preserveUnderName);
             var project = Catalog.RequireProject(name);
             return operations.Start(name, OperationVerb.Update, _ => { }, cancellationToken => provisioning.QueueAsync<object?>(name.ProjectId, async () =>
             {
                 // A child of a protected branch keeps its roles' own passwords (lakebase-semantics §4.2): read before
-                // anything changes, so a reset its compute cannot answer for leaves the branch as it was.
-                var kept = parent.Status!.IsProtected == true
+                // anything changes, so a reset its compute cannot answer for leaves the branch as it was. One still
+                // RESETTING after a reset that failed holds its parent's copy: its own passwords are known no more.
+                var kept = parent.Status!.IsProtected == true && current.Status!.CurrentState == BranchState.Ready
                     ? await ReadPasswordsAsync(name.ToString(), cancellationToken).ConfigureAwait(false)
                     : null;
                 var newUid = Validation.NewUid("br");
@@ -72,7 +74,7 @@ internal sealed class BranchReset(Provisioning provisioning, OperationRunner ope
                 catch when (!protectedParent)
                 {
                     // The new data is in place; its compute starts on the next connection. (A child of a protected branch
-                    // stays RESETTING, taking no sessions, until the next start finishes it: FinishInterruptedAsync.)
+                    // stays RESETTING, taking no sessions, until another reset or the next start finishes it.)
                     MarkReady(branch);
                     throw;
                 }
@@ -130,8 +132,11 @@ internal sealed class BranchReset(Provisioning provisioning, OperationRunner ope
             .Select(other => other.BranchId).ToList();
         if (children.Count > 0)
             throw ApiException.BadRequest($"Branch {name} has child branches ({string.Join(", ", children)}); a branch with children cannot be reset.");
-        if (branch.Status.CurrentState != BranchState.Ready)
+        // RESETTING after a reset that failed (one in flight is the operation runner's to refuse): another finishes it.
+        if (branch.Status.CurrentState is not (BranchState.Ready or BranchState.Resetting))
             throw new ApiException(ErrorCodes.InvalidState, $"Branch {name} is not ready.");
+        if (branch.Status.CurrentState == BranchState.Resetting && preserveUnderName is not null)
+            throw ApiException.BadRequest($"Branch {name} holds its parent's copy after a reset that failed, not data of its own to preserve; reset it without preserve_under_name.");
         var parent = Catalog.Store.Get<Branch>(parentName) is { Status.DeleteTime: null } found ? found
             : throw ApiException.BadRequest($"The parent of {name}, {parentName}, no longer exists.");
         if (parent.Status!.CurrentState != BranchState.Ready)
