@@ -287,11 +287,11 @@ internal sealed class BranchService(Provisioning provisioning, OperationRunner o
     {
         var storage = provisioning.Storage;
         using var history = await storage.History.HoldAsync(source.Uid!, cancellationToken).ConfigureAwait(false);
-        if (Catalog.ReadWriteEndpoint(source.Name!) is not { } sourceEndpoint)
-            return await storage.CloneStoppedAsync(source.Uid!, targetUid, cancellationToken).ConfigureAwait(false);
+        Task<Storage.BranchPoint> CopyStopped() => storage.CloneStoppedAsync(source.Uid!, targetUid, cancellationToken);
+        if (Catalog.ReadWriteEndpoint(source.Name!) is not { } sourceEndpoint) return await CopyStopped().ConfigureAwait(false);
         return await provisioning.Computes.HoldAsync(sourceEndpoint.Uid!, async running =>
         {
-            if (!running) return await storage.CloneStoppedAsync(source.Uid!, targetUid, cancellationToken).ConfigureAwait(false);
+            if (!running) return await CopyStopped().ConfigureAwait(false);
             await using var connection = await provisioning.Computes.OpenConnectionAsync(sourceEndpoint.Uid!, "postgres", cancellationToken).ConfigureAwait(false);
             return await storage.CloneRunningAsync(connection, source.Uid!, targetUid, cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
