@@ -59,11 +59,11 @@ public sealed partial class LakebaseClient : IDisposable
     public static TimeSpan DefaultPollDelay(int attempt) =>
         TimeSpan.FromSeconds(Math.Clamp(attempt, 1, 10) + 0.05 + Random.Shared.NextDouble() * 0.7);
 
-    /// <summary>Lakebase Local is on this machine and finishes most operations in about a second: 50 ms, doubling,
-    /// capped at 250 ms, so a wait ends close to when the work does.</summary>
+    /// <summary>Lakebase Local is on this machine and finishes most operations in about a second: 25 ms, doubling,
+    /// capped at 100 ms, so a wait ends within a tenth of a second of the work (a poll is a millisecond's GET).</summary>
     public static TimeSpan LocalPollDelay(int attempt) => LocalSchedule(attempt);
 
-    private static readonly Func<int, TimeSpan> LocalSchedule = PollInterval(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(250));
+    private static readonly Func<int, TimeSpan> LocalSchedule = PollInterval(TimeSpan.FromMilliseconds(25), TimeSpan.FromMilliseconds(100));
 
     /// <summary>A schedule starting at <paramref name="first"/>, doubling each poll, capped at <paramref name="cap"/>.</summary>
     public static Func<int, TimeSpan> PollInterval(TimeSpan first, TimeSpan cap) =>

@@ -169,7 +169,7 @@ public class OperationWaitTests
     {
         Assert.InRange(LakebaseClient.DefaultPollDelay(1), TimeSpan.FromSeconds(1.05), TimeSpan.FromSeconds(1.75));
         Assert.InRange(LakebaseClient.DefaultPollDelay(25), TimeSpan.FromSeconds(10.05), TimeSpan.FromSeconds(10.75));
-        Assert.Equal([50, 100, 200, 250, 250, 250], Enumerable.Range(1, 6).Select(a => LakebaseClient.LocalPollDelay(a).TotalMilliseconds));
+        Assert.Equal([25, 50, 100, 100, 100, 100], Enumerable.Range(1, 6).Select(a => LakebaseClient.LocalPollDelay(a).TotalMilliseconds));
         var custom = LakebaseClient.PollInterval(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500));
         Assert.Equal([100, 200, 400, 500, 500], Enumerable.Range(1, 5).Select(a => custom(a).TotalMilliseconds));
     }
@@ -181,7 +181,7 @@ public class OperationWaitTests
         using var local = await LakebaseClient.ConnectAsync(new LakebaseConfig { Host = "http://127.0.0.1:8470", Token = "t" },
             new LakebaseClientOptions { Handler = handler }, CancellationToken.None);
         Assert.True(local.IsLocal);
-        Assert.Equal(TimeSpan.FromMilliseconds(50), local.PollDelay(1));
+        Assert.Equal(TimeSpan.FromMilliseconds(25), local.PollDelay(1));
     }
 
     private sealed class SyncProgress(Action<OperationWaitProgress> report) : IProgress<OperationWaitProgress>
