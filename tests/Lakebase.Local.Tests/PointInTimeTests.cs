@@ -662,18 +662,29 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         var archived = Directory.GetFiles(archive).Where(file => !Path.GetFileName(file).StartsWith("archtemp.", StringComparison.Ordinal))
             .ToDictionary(file => file, Digest);
 
-        var interrupted = await server.SendAsync(HttpMethod.Post, "projects/restoring/branches?branch_id=interrupted",
-            new { spec = new { source_branch_time = marks[0].Time.ToString("O"), no_expiry = true } });
+        // Watched, and killed, from a thread of its own, started before the create is asked for: the restore's window
+        // (its compute replaying) is half a second, and under load the thread pool held an await's continuation past
+        // it (the create was done, READY, before the loop looked again).
         var branches = Path.Combine(server.Root, "branches");
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-        while (!Directory.EnumerateDirectories(branches).Any(branch => !Path.GetFileName(branch).StartsWith(".tmp-", StringComparison.Ordinal) &&
-            File.Exists(Path.Combine(branch, "pgdata", "standby.signal"))))
+        var watcher = Task.Factory.StartNew(() =>
         {
-            if (DateTime.UtcNow > deadline)
-                Assert.Fail($"The new branch's compute was never seen restoring; its create: {await server.GetAsync(interrupted["name"]!.GetValue<string>())}\n{server.Output}");
-            await Task.Delay(5);
-        }
-        await server.CrashAsync();
+            while (DateTime.UtcNow < deadline)
+            {
+                if (Directory.EnumerateDirectories(branches).Any(branch => !Path.GetFileName(branch).StartsWith(".tmp-", StringComparison.Ordinal) &&
+                    File.Exists(Path.Combine(branch, "pgdata", "standby.signal"))))
+                {
+                    server.CrashAsync().GetAwaiter().GetResult();
+                    return true;
+                }
+                Thread.Sleep(1);
+            }
+            return false;
+        }, TaskCreationOptions.LongRunning);
+        var interrupted = await server.SendAsync(HttpMethod.Post, "projects/restoring/branches?branch_id=interrupted",
+            new { spec = new { source_branch_time = marks[0].Time.ToString("O"), no_expiry = true } });
+        if (!await watcher)
+            Assert.Fail($"The new branch's compute was never seen restoring; its create: {await server.GetAsync(interrupted["name"]!.GetValue<string>())}\n{server.Output}");
         await server.RestartAsync();
 
         var listed = (await server.GetAsync("projects/restoring/branches"))["branches"]!.AsArray().Select(b => b!["branch_id"]!.GetValue<string>()).ToList();
