@@ -188,7 +188,7 @@ internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAcc
     private static HashSet<string> WalNames(string archive, IReadOnlyList<string> walDirectories, WalRange wal) =>
         Directory.EnumerateFiles(archive).Concat(walDirectories.Where(Directory.Exists).SelectMany(Directory.EnumerateFiles))
             .Select(Path.GetFileName).OfType<string>()
-            .Where(name => name.EndsWith(".history", StringComparison.Ordinal) || (ControlData.WalSegmentName().IsMatch(name) && wal.Contains(name)))
+            .Where(name => TakenWith(wal, name))
             .ToHashSet(StringComparer.Ordinal);
 
     /// <summary>
@@ -297,6 +297,11 @@ internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAcc
         }
     }
 
+    /// <summary>Whether a file of a pg_wal or an archive goes with the WAL of <paramref name="wal"/>: a timeline history
+    /// (a start may follow any of them) or a segment in the range.</summary>
+    private static bool TakenWith(WalRange wal, string name) =>
+        name.EndsWith(".history", StringComparison.Ordinal) || (ControlData.WalSegmentName().IsMatch(name) && wal.Contains(name));
+
     /// <summary>An empty pg_wal (with archive_status); the segments of <paramref name="wal"/> and the timeline
     /// histories are added to <paramref name="files"/>.</summary>
     private void CreateWalDirectory(string source, string target, WalRange wal, List<FileCopy> files)
@@ -305,7 +310,7 @@ internal sealed partial class DataDirectoryCopier(StateLayout layout, ServiceAcc
         account.CreateOwnedDirectory(Path.Combine(target, "archive_status"));
         foreach (var file in new DirectoryInfo(source).EnumerateFiles())
         {
-            if (file.Name.EndsWith(".history", StringComparison.Ordinal) || (ControlData.WalSegmentName().IsMatch(file.Name) && wal.Contains(file.Name)))
+            if (TakenWith(wal, file.Name))
                 files.Add(new FileCopy(file, Path.Combine(target, file.Name), null));
         }
     }
