@@ -84,7 +84,38 @@ public sealed class CrashConsistencyTests(SharedServer shared) : IClassFixture<S
 
         await Server.RestartAsync();
 
-        Assert.False(Directory.Exists(Path.Combine(Server.Root, "trash")));
+        await Poll.UntilAsync(() => !Directory.Exists(Path.Combine(Server.Root, "trash", uid + "-cut-short")), TimeSpan.FromMinutes(1),
+            () => "The start left the deleted branch's files in the trash.");
+    }
+
+    [Fact]
+    public async Task A_file_in_the_trash_that_cannot_be_deleted_does_not_keep_the_server_from_starting()
+    {
+        await Server.CrashAsync();
+        var stuck = Path.Combine(Server.Root, "trash", "stuck-" + Guid.NewGuid().ToString("N"), "pgdata", "PG_VERSION");
+        Directory.CreateDirectory(Path.GetDirectoryName(stuck)!);
+        await File.WriteAllTextAsync(stuck, "17");
+        // Immutable, which even root cannot delete (ext4's attribute), as a file the file system refuses to free would be.
+        await SetImmutableAsync(stuck, true);
+        try
+        {
+            await Server.RestartAsync();
+
+            var branch = await NewProjectAsync("after-stuck");
+            Assert.Equal(1, await Server.QueryAsync<int>($"{branch}/endpoints/primary", "SELECT 1"));
+            Assert.True(File.Exists(stuck));
+        }
+        finally
+        {
+            await SetImmutableAsync(stuck, false);
+        }
+    }
+
+    private static async Task SetImmutableAsync(string file, bool immutable)
+    {
+        using var chattr = Process.Start("chattr", [immutable ? "+i" : "-i", file]);
+        await chattr.WaitForExitAsync();
+        Assert.True(chattr.ExitCode == 0, $"chattr {(immutable ? "+i" : "-i")} {file} failed.");
     }
 
     [Fact]

@@ -295,20 +295,8 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
 
     /// <summary>Waits, two minutes at most, until the branch has <paramref name="count"/> finished base snapshots.</summary>
     private static Task WaitForSnapshotsAsync(string branchDirectory, int count, string when) =>
-        WaitUntilAsync(() => FinishedSnapshots(branchDirectory).Length >= count, TimeSpan.FromMinutes(2),
+        Poll.UntilAsync(() => FinishedSnapshots(branchDirectory).Length >= count, TimeSpan.FromMinutes(2),
             () => $"The branch has {FinishedSnapshots(branchDirectory).Length} base snapshots, not {count}, {when}.");
-
-    /// <summary>Waits until <paramref name="done"/>, looking four times a second, and fails with <paramref name="failure"/>
-    /// after <paramref name="within"/>.</summary>
-    private static async Task WaitUntilAsync(Func<bool> done, TimeSpan within, Func<string> failure)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!done())
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure());
-            await Task.Delay(250);
-        }
-    }
 
     /// <summary>Two new projects on <paramref name="server"/>.</summary>
     private static async Task<(string, string)> CreateTwoProjectsAsync(LocalServerProcess server)
@@ -330,7 +318,7 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         try
         {
             await server.ExecuteAsync(Primary(branch), Burst);
-            await WaitUntilAsync(() => Directory.EnumerateDirectories(Path.Combine(branchDirectory, "base_snapshots"), ".tmp-*").Any(), TimeSpan.FromMinutes(2),
+            await Poll.UntilAsync(() => Directory.EnumerateDirectories(Path.Combine(branchDirectory, "base_snapshots"), ".tmp-*").Any(), TimeSpan.FromMinutes(2),
                 () => "No base snapshot of the branch that wrote the WAL for one was begun.");
             await meanwhile();
         }
@@ -578,10 +566,10 @@ public sealed class PointInTimeTests(SharedServer shared) : IClassFixture<Shared
         }
         string Segments() => string.Join(",", Directory.GetFiles(archive).Select(Path.GetFileName).Where(name => name!.Length == 24).Order());
         // The archiver stores the segment just switched from in its own time.
-        await WaitUntilAsync(() => Segments() != "", TimeSpan.FromSeconds(30), () => "No segment was archived after the switch.");
+        await Poll.UntilAsync(() => Segments() != "", TimeSpan.FromSeconds(30), () => "No segment was archived after the switch.");
         var segmentsBefore = Segments();
 
-        await WaitUntilAsync(() => !Directory.Exists(firstSnapshot), TimeSpan.FromSeconds(60),
+        await Poll.UntilAsync(() => !Directory.Exists(firstSnapshot), TimeSpan.FromSeconds(60),
             () => "The first base snapshot was not pruned once it left the history window.");
         Assert.NotEqual(segmentsBefore, Segments());
         Assert.DoesNotContain(segmentsBefore.Split(',')[0], Segments());

@@ -220,12 +220,13 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
         await StopLockedAsync(endpointUid, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Stops the compute and removes a read-only compute's own data.</summary>
+    /// <summary>Stops the compute and removes a read-only compute's own data (a full copy of its branch's, so it goes
+    /// to the trash as a branch's does).</summary>
     public async Task DeleteAsync(string endpointUid, CancellationToken cancellationToken)
     {
         await StopAsync(endpointUid, cancellationToken).ConfigureAwait(false);
         _degraded.TryRemove(endpointUid, out _);
-        BranchStorage.DeleteDirectory(Layout.Compute(endpointUid));
+        storage.Discard(Layout.Compute(endpointUid));
         BranchStorage.DeleteDirectory(SocketDirectory(endpointUid));
         BranchStorage.DeleteDirectory(Layout.Pooler(endpointUid));
     }

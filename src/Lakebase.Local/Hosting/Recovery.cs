@@ -98,7 +98,7 @@ internal sealed class Recovery(StateStore store, OperationRunner operations, Cat
                 if (name.StartsWith(StateLayout.TemporaryPrefix, StringComparison.Ordinal) || discarded.Contains(name))
                 {
                     report.Add($"Removed {orphan}: {(discarded.Contains(name) ? "the data of a rolled-back create" : "an unfinished copy")}.");
-                    BranchStorage.DeleteDirectory(orphan);
+                    storage.Discard(orphan);
                 }
                 else
                 {
@@ -111,7 +111,7 @@ internal sealed class Recovery(StateStore store, OperationRunner operations, Cat
             .SelectMany(snapshots => Directory.EnumerateDirectories(snapshots, StateLayout.TemporaryPrefix + "*")))
         {
             report.Add($"Removed {unfinished}: an unfinished base snapshot.");
-            BranchStorage.DeleteDirectory(unfinished);
+            storage.Discard(unfinished);
         }
         foreach (var branch in store.List<Branch>(ResourceKind.Branch, null).Where(b => b.Status!.CurrentState is BranchState.Ready or BranchState.Deleted))
         {

@@ -184,18 +184,25 @@ internal sealed class BranchStorage(StateLayout layout, PostgresInstallation ins
         Directory.CreateDirectory(layout.TrashDirectory);
         var trashed = Path.Combine(layout.TrashDirectory, Path.GetFileName(directory) + "-" + Guid.NewGuid().ToString("N"));
         Directory.Move(directory, trashed);
-        _ = Task.Run(() =>
-        {
-            try { DeleteDirectory(trashed); }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                logger.LogWarning(ex, "Could not delete {Directory}; the next start deletes it", trashed);
-            }
-        });
+        DeleteInBackground(trashed);
     }
 
-    /// <summary>Deletes what the trash still holds (a server that stopped before its background deletes ended).</summary>
-    public void EmptyTrash() => DeleteDirectory(layout.TrashDirectory);
+    /// <summary>Deletes, in the background, what the trash still holds (a server that stopped before its background
+    /// deletes ended), so neither a large leftover nor one the file system refuses to free holds up a start.</summary>
+    public void EmptyTrash()
+    {
+        if (!Directory.Exists(layout.TrashDirectory)) return;
+        foreach (var leftover in Directory.EnumerateDirectories(layout.TrashDirectory)) DeleteInBackground(leftover);
+    }
+
+    private void DeleteInBackground(string trashed) => _ = Task.Run(() =>
+    {
+        try { DeleteDirectory(trashed); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning(ex, "Could not delete {Directory}; the next start tries again", trashed);
+        }
+    });
 
     /// <summary>Removes a folder and its contents, a branch's overlay unmounted first (see DataOverlays). A process that
     /// is dying (a restore's postmaster just killed, its children still exiting) may add a file while the folder is
