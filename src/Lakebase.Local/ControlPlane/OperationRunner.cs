@@ -129,14 +129,21 @@ internal sealed class OperationRunner(StateStore store, ILogger<OperationRunner>
         }
     }
 
-    /// <summary>Records the end; the resource is free for the next operation before a client can see done.</summary>
+    /// <summary>Records the end; the resource is free for the next operation before a client can see done. The
+    /// finished operation is a new one: the started one is the caller's answer, which may still be on its way out
+    /// and must never read done without its response.</summary>
     private void Finish(Operation operation, OperationVerb verb, ApiError? error, object? result)
     {
         _inFlight.TryRemove(operation.Name!, out _);
-        operation.Done = true;
-        operation.Error = error;
-        operation.Response = error is not null ? null : ResponseOf(result);
-        store.Write(batch => batch.PutOperation(operation, verb));
+        var finished = new Operation
+        {
+            Name = operation.Name,
+            Metadata = operation.Metadata,
+            Done = true,
+            Error = error,
+            Response = error is not null ? null : ResponseOf(result),
+        };
+        store.Write(batch => batch.PutOperation(finished, verb));
     }
 
     /// <summary>The resource with its @type, or google.protobuf.Empty for deletes: SDKs fail on a done operation without response.</summary>
