@@ -95,8 +95,8 @@ public sealed class CrashConsistencyTests(SharedServer shared) : IClassFixture<S
         var stuck = Path.Combine(Server.Root, "trash", "stuck-" + Guid.NewGuid().ToString("N"), "pgdata", "PG_VERSION");
         Directory.CreateDirectory(Path.GetDirectoryName(stuck)!);
         await File.WriteAllTextAsync(stuck, "17");
-        // Immutable, which even root cannot delete (ext4's attribute), as a file the file system refuses to free would be.
-        await SetImmutableAsync(stuck, true);
+        // One the file system refuses to delete.
+        await Immutable.SetAsync(stuck, true);
         try
         {
             await Server.RestartAsync();
@@ -107,15 +107,8 @@ public sealed class CrashConsistencyTests(SharedServer shared) : IClassFixture<S
         }
         finally
         {
-            await SetImmutableAsync(stuck, false);
+            await Immutable.SetAsync(stuck, false);
         }
-    }
-
-    private static async Task SetImmutableAsync(string file, bool immutable)
-    {
-        using var chattr = Process.Start("chattr", [immutable ? "+i" : "-i", file]);
-        await chattr.WaitForExitAsync();
-        Assert.True(chattr.ExitCode == 0, $"chattr {(immutable ? "+i" : "-i")} {file} failed.");
     }
 
     [Fact]

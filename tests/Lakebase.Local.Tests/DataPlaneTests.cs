@@ -87,6 +87,33 @@ public sealed class DataPlaneTests(FastLimitsServer shared) : IClassFixture<Fast
         Assert.Equal("ACTIVE", (await Server.GetAsync(endpoint))["status"]!["current_state"]!.GetValue<string>());
     }
 
+    /// <summary>The fence a compute commits as it stops is noted in its branch's folder; where the file system refuses
+    /// the note, the compute stops without one (as it does when it cannot commit one), and the server goes on.</summary>
+    [Fact]
+    public async Task A_compute_whose_stop_cannot_note_its_fence_is_suspended_and_the_server_keeps_serving()
+    {
+        var (endpoint, host) = await NewProjectAsync(suspendTimeout: "3s");
+        var token = await TokenAsync(endpoint);
+        var branchUid = (await Server.GetAsync(endpoint[..endpoint.IndexOf("/endpoints/", StringComparison.Ordinal)]))["uid"]!.GetValue<string>();
+        var branchDirectory = Path.Combine(Server.Root, "branches", branchUid);
+        await Immutable.SetAsync(branchDirectory, true);
+        try
+        {
+            await WaitUntilSuspendedAsync(endpoint);
+            await Poll.UntilAsync(() => !File.Exists(Path.Combine(branchDirectory, "pgdata", "postmaster.pid")), TimeSpan.FromSeconds(30),
+                () => "The compute reads IDLE but its postmaster still runs.");
+        }
+        finally
+        {
+            await Immutable.SetAsync(branchDirectory, false);
+        }
+
+        await using var connection = Connection(host, token);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT 41 + 1", connection);
+        Assert.Equal(42, await command.ExecuteScalarAsync());
+    }
+
     /// <summary>A compute that cannot start refuses the session with 57P03 and says so, without the server's own
     /// paths (its data directory, its log), which the server logs for its operator; once fixed, it starts again.</summary>
     [Fact]

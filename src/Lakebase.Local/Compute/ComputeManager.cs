@@ -315,8 +315,9 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
         logger.LogInformation("Stopped compute {Endpoint}", endpointUid);
     }
 
-    /// <summary>A compute that cannot take the fence soon (still recovering, stuck) stops without one: a restore to a
-    /// moment before its stop then wakes it to seal its history.</summary>
+    /// <summary>A compute that cannot take the fence soon (still recovering, stuck), or whose fence cannot be noted (a
+    /// file system that refuses the write), stops without one: a restore to a moment before its stop then wakes it to
+    /// seal its history.</summary>
     private async Task FenceAsync(ComputeTarget target, CancellationToken cancellationToken)
     {
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -326,7 +327,7 @@ internal sealed class ComputeManager(BranchStorage storage, ILogger<ComputeManag
             await using var admin = await OpenConnectionAsync(target.EndpointUid, "postgres", bounded.Token).ConfigureAwait(false);
             await storage.History.FenceBeforeStopAsync(admin, target.BranchUid, bounded.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException ||
+        catch (Exception ex) when (ex is NpgsqlException or IOException or UnauthorizedAccessException or TimeoutException ||
             (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             logger.LogInformation("Compute {Endpoint} stops without a fence: {Reason}", target.EndpointUid, ex.Message);
