@@ -56,6 +56,50 @@ public sealed class AutoscalingTests(FastAutoscalingServer shared) : IClassFixtu
         Assert.All(observed, cu => Assert.InRange(cu, 0.5, 2));
     }
 
+    /// <summary>A resize the file system refuses (the compute's settings file cannot be rewritten) leaves the compute
+    /// at its size with a warning, and the server serving; once the file can be written, the compute grows.</summary>
+    [Fact]
+    public async Task A_resize_the_file_system_refuses_leaves_the_compute_at_its_size_and_the_server_serving()
+    {
+        var (endpoint, host) = await Client.NewProjectAsync(new
+        {
+            default_endpoint_settings = new { autoscaling_limit_min_cu = 0.5, autoscaling_limit_max_cu = 2, suspend_timeout_duration = "86400s" },
+        });
+        var observed = new List<double>();
+        Assert.Equal(0.5, await WaitForSizeAsync(endpoint, cu => cu == 0.5, observed));
+        var endpointUid = (await Server.GetAsync(endpoint))["uid"]!.GetValue<string>();
+        var branchUid = (await Server.GetAsync(endpoint[..endpoint.IndexOf("/endpoints/", StringComparison.Ordinal)]))["uid"]!.GetValue<string>();
+        var settings = Path.Combine(Server.Root, "branches", branchUid, "pgdata", "lakebase.conf");
+
+        await Immutable.SetAsync(settings, true);
+        var sessions = new List<(NpgsqlConnection Connection, NpgsqlCommand Command, Task Running)>();
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var connection = await Client.OpenAsync(endpoint, host);
+                var command = new NpgsqlCommand("SELECT pg_sleep(120)", connection) { CommandTimeout = 180 };
+                sessions.Add((connection, command, command.ExecuteNonQueryAsync()));
+            }
+            await Poll.UntilAsync(() => Server.Output.Contains($"Could not sample or resize {endpointUid}", StringComparison.Ordinal), TimeSpan.FromSeconds(30),
+                () => $"The refused resize was not reported. The server's output ends:\n{Server.Output[^Math.Min(2000, Server.Output.Length)..]}");
+            Assert.Equal(0.5, await WaitForSizeAsync(endpoint, _ => true, observed));
+        }
+        finally
+        {
+            await Immutable.SetAsync(settings, false);
+        }
+        Assert.Equal(2, await WaitForSizeAsync(endpoint, cu => cu == 2, observed));
+
+        foreach (var (connection, command, running) in sessions)
+        {
+            command.Cancel();
+            await Assert.ThrowsAsync<OperationCanceledException>(() => running);
+            await command.DisposeAsync();
+            await connection.DisposeAsync();
+        }
+    }
+
     /// <summary>Waits until a new session sees the work_mem of a compute at <paramref name="cu"/> (of at most 2 CU):
     /// the size is reported once the reload is signalled, and postgres applies it a moment later.</summary>
     private async Task WaitForWorkMemAsync(string endpoint, double cu)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Lakebase.Local.Platform;
 using Lakebase.Local.Postgres;
 using Lakebase.Local.Storage;
 using Npgsql;
@@ -36,16 +37,16 @@ internal sealed class Autoscaler(AutoscalingOptions options, ComputeManager comp
             foreach (var gone in _loads.Keys.Except(running).ToList()) Forget(gone);
             foreach (var uid in running)
             {
-                try
+                await BackgroundRound.RunAsync(() => ScaleAsync(uid, stoppingToken), ex =>
                 {
-                    await ScaleAsync(uid, stoppingToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException)
-                {
-                    // Typically the compute was suspended or restarted between the listing and the sample.
-                    logger.LogDebug("Could not sample or resize {Endpoint}: {Reason}", uid, ex.Message);
+                    // Typically the compute was suspended or restarted between the listing and the sample; anything
+                    // else (a settings file the file system refuses) is worth the operator's eye.
+                    if (ex is NpgsqlException or IOException or InvalidOperationException)
+                        logger.LogDebug("Could not sample or resize {Endpoint}: {Reason}", uid, ex.Message);
+                    else
+                        logger.LogWarning(ex, "Could not sample or resize {Endpoint}; the next round tries again", uid);
                     Forget(uid);
-                }
+                }, stoppingToken).ConfigureAwait(false);
             }
         }
     }

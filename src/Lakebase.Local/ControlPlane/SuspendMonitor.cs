@@ -1,6 +1,7 @@
 using Lakebase.Contract;
 using Lakebase.Contract.Models;
 using Lakebase.Local.Compute;
+using Lakebase.Local.Platform;
 using Lakebase.Local.Proxy;
 using Lakebase.Local.Storage;
 using Npgsql;
@@ -27,18 +28,14 @@ internal sealed class SuspendMonitor(Catalog catalog, ComputeManager computes, P
             {
                 if (!endpoints.TryGetValue(uid, out var endpoint) || endpoint.Status!.NoSuspension == true || computes.InUse(uid)) continue;
                 if (endpoint.Status.SuspendTimeoutDuration is not { } timeout) continue;
-                try
+                await BackgroundRound.RunAsync(async () =>
                 {
                     if (sessions.LoggingIn(uid) > 0 || (sessions.Open(uid) > 0 && await HasActivityAsync(uid, stoppingToken).ConfigureAwait(false)))
                         computes.MarkActive(uid);
-                    if (DateTimeOffset.UtcNow - (computes.LastActive(uid) ?? DateTimeOffset.MinValue) < timeout) continue;
+                    if (DateTimeOffset.UtcNow - (computes.LastActive(uid) ?? DateTimeOffset.MinValue) < timeout) return;
                     logger.LogInformation("Suspending {Endpoint} after {Timeout} without activity", endpoint.Name, timeout);
                     await computes.SuspendAsync(uid, stoppingToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException)
-                {
-                    logger.LogWarning("Could not check or suspend {Endpoint}: {Reason}", endpoint.Name, ex.Message);
-                }
+                }, ex => logger.LogWarning("Could not check or suspend {Endpoint}: {Reason}", endpoint.Name, ex.Message), stoppingToken).ConfigureAwait(false);
             }
         }
     }

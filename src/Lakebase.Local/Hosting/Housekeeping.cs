@@ -21,25 +21,33 @@ internal sealed class Housekeeping(Catalog catalog, ProjectService projects, Bra
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                var now = DateTimeOffset.UtcNow;
-                foreach (var project in catalog.Store.List<Project>(ResourceKind.Project, null))
-                {
-                    if (project.PurgeTime < now) Try(() => projects.Delete(ResourceName.Parse(project.Name!), purge: true), project.Name!);
-                    if (project.DeleteTime is not null) continue;
-                    foreach (var branch in catalog.Branches(project.Name!))
-                    {
-                        var status = branch.Status!;
-                        if (status.PurgeTime < now || (status.DeleteTime is null && status.ExpireTime < now && status.CurrentState == BranchState.Ready))
-                            Try(() => branches.Delete(ResourceName.Parse(branch.Name!), purge: true), branch.Name!);
-                        else if (status.CurrentState == BranchState.Ready)
-                            _pruning.Start(branch.Uid!, () => PruneHistoryAsync(project, branch, stoppingToken));
-                    }
-                }
+                // A round that throws would stop the server (see BackgroundRound): the next one tries again.
+                try { StartDueWork(stoppingToken); }
+                catch (Exception ex) { logger.LogWarning(ex, "Housekeeping could not finish a round; the next one tries again"); }
             }
         }
         finally
         {
             await _pruning.WhenAll().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Deletes what expired or is past its purge time, and starts pruning the history of the other branches.</summary>
+    private void StartDueWork(CancellationToken stoppingToken)
+    {
+        var now = DateTimeOffset.UtcNow;
+        foreach (var project in catalog.Store.List<Project>(ResourceKind.Project, null))
+        {
+            if (project.PurgeTime < now) Try(() => projects.Delete(ResourceName.Parse(project.Name!), purge: true), project.Name!);
+            if (project.DeleteTime is not null) continue;
+            foreach (var branch in catalog.Branches(project.Name!))
+            {
+                var status = branch.Status!;
+                if (status.PurgeTime < now || (status.DeleteTime is null && status.ExpireTime < now && status.CurrentState == BranchState.Ready))
+                    Try(() => branches.Delete(ResourceName.Parse(branch.Name!), purge: true), branch.Name!);
+                else if (status.CurrentState == BranchState.Ready)
+                    _pruning.Start(branch.Uid!, () => PruneHistoryAsync(project, branch, stoppingToken));
+            }
         }
     }
 
