@@ -48,8 +48,8 @@ public sealed class AutoscalingTests(FastAutoscalingServer shared) : IClassFixtu
         var observed = new List<double>();
         Assert.Equal(0.5, await WaitForSizeAsync(endpoint, cu => cu == 0.5, observed));
         var endpointUid = (await Server.GetAsync(endpoint))["uid"]!.GetValue<string>();
-        var branchUid = (await Server.GetAsync(endpoint[..endpoint.IndexOf("/endpoints/", StringComparison.Ordinal)]))["uid"]!.GetValue<string>();
-        var settings = Path.Combine(Server.Root, "branches", branchUid, "pgdata", "lakebase.conf");
+        var (data, _) = await Server.PostmasterAsync(endpoint[..endpoint.IndexOf("/endpoints/", StringComparison.Ordinal)]);
+        var settings = Path.Combine(data, "lakebase.conf");
 
         await Immutable.SetAsync(settings, true);
         QuerySessions sessions;

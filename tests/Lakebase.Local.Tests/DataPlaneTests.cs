@@ -94,13 +94,13 @@ public sealed class DataPlaneTests(FastLimitsServer shared) : IClassFixture<Fast
     {
         var (endpoint, host) = await NewProjectAsync(suspendTimeout: "3s");
         var token = await TokenAsync(endpoint);
-        var branchUid = (await Server.GetAsync(endpoint[..endpoint.IndexOf("/endpoints/", StringComparison.Ordinal)]))["uid"]!.GetValue<string>();
-        var branchDirectory = Path.Combine(Server.Root, "branches", branchUid);
+        var (data, _) = await Server.PostmasterAsync(endpoint[..endpoint.IndexOf("/endpoints/", StringComparison.Ordinal)]);
+        var branchDirectory = Path.GetDirectoryName(data)!;
         await Immutable.SetAsync(branchDirectory, true);
         try
         {
             await WaitUntilSuspendedAsync(endpoint);
-            await Poll.UntilAsync(() => !File.Exists(Path.Combine(branchDirectory, "pgdata", "postmaster.pid")), TimeSpan.FromSeconds(30),
+            await Poll.UntilAsync(() => !File.Exists(Path.Combine(data, "postmaster.pid")), TimeSpan.FromSeconds(30),
                 () => "The compute reads IDLE but its postmaster still runs.");
         }
         finally
@@ -122,8 +122,8 @@ public sealed class DataPlaneTests(FastLimitsServer shared) : IClassFixture<Fast
         var (endpoint, host) = await NewProjectAsync(suspendTimeout: "1s");
         var token = await TokenAsync(endpoint);
         await WaitUntilSuspendedAsync(endpoint);
-        var branchUid = (await Server.GetAsync(endpoint[..endpoint.IndexOf("/endpoints/", StringComparison.Ordinal)]))["uid"]!.GetValue<string>();
-        var autoConf = Path.Combine(Server.Root, "branches", branchUid, "pgdata", "postgresql.auto.conf");
+        var (data, _) = await Server.PostmasterAsync(endpoint[..endpoint.IndexOf("/endpoints/", StringComparison.Ordinal)]);
+        var autoConf = Path.Combine(data, "postgresql.auto.conf");
         var settings = await File.ReadAllTextAsync(autoConf);
         await File.WriteAllTextAsync(autoConf, settings + "work_mem = = broken\n");
 
